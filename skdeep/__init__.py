@@ -1,0 +1,7 @@
+"""skdeep: deep neural networks in plain NumPy with the scikit-learn API."""
+
+from ._estimators import DeepNetClassifier, DeepNetRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["DeepNetClassifier", "DeepNetRegressor", "__version__"]

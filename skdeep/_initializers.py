@@ -1,0 +1,70 @@
+"""Weight initializers: name -> function drawing W[l] for one layer.
+
+Each initializer fills a weight matrix of shape ``(fan_in, fan_out)`` =
+``(n[l-1], n[l])`` (samples-in-rows notation) so that activations neither
+explode nor vanish with depth. Biases start at zero.
+
+* Glorot (Xavier): Var(W) = 2 / (fan_in + fan_out), for tanh and logistic.
+* He (Kaiming):    Var(W) = 2 / fan_in, for the ReLU family.
+* LeCun:           Var(W) = 1 / fan_in, for SELU (self-normalizing networks).
+"""
+
+import math
+
+_UNIFORM_FROM_VARIANCE = math.sqrt(3.0)  # U(-a, a) has variance a^2 / 3
+
+
+def _variance(scheme, fan_in, fan_out):
+    if scheme == "glorot":
+        return 2.0 / (fan_in + fan_out)
+    if scheme == "he":
+        return 2.0 / fan_in
+    return 1.0 / fan_in  # lecun
+
+
+def initialize_weights(name, fan_in, fan_out, random_state, dtype):
+    """Draw a weight matrix with the named initializer.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`INITIALIZERS`, e.g. ``"he_uniform"``.
+    fan_in, fan_out : int
+        Units of the layer below, n[l-1], and of this layer, n[l].
+    random_state : numpy.random.RandomState
+        Source of randomness.
+    dtype : numpy dtype
+        Dtype of the result.
+
+    Returns
+    -------
+    W : ndarray of shape (fan_in, fan_out)
+    """
+    scheme, distribution = name.rsplit("_", 1)
+    std = math.sqrt(_variance(scheme, fan_in, fan_out))
+    if distribution == "uniform":
+        bound = std * _UNIFORM_FROM_VARIANCE
+        W = random_state.uniform(-bound, bound, (fan_in, fan_out))
+    else:
+        W = random_state.normal(0.0, std, (fan_in, fan_out))
+    return W.astype(dtype, copy=False)
+
+
+INITIALIZERS = tuple(
+    f"{scheme}_{distribution}"
+    for scheme in ("glorot", "he", "lecun")
+    for distribution in ("uniform", "normal")
+)
+
+# init="auto" picks by hidden activation.
+DEFAULT_INITIALIZER = {
+    "identity": "glorot_uniform",
+    "logistic": "glorot_uniform",
+    "tanh": "glorot_uniform",
+    "softplus": "glorot_uniform",
+    "relu": "he_uniform",
+    "leaky_relu": "he_uniform",
+    "elu": "he_uniform",
+    "gelu": "he_uniform",
+    "selu": "lecun_normal",
+}

@@ -1,0 +1,131 @@
+"""Update rules on the flat parameter vector, and learning-rate schedules.
+
+An optimizer never knows about layers: ``step(params, grad)`` updates the one
+flat vector in place with a handful of vectorized NumPy calls, however deep the
+network. The rules and schedules follow scikit-learn's
+``neural_network/_stochastic_optimizers.py`` so that the same hyperparameters
+mean the same thing.
+"""
+
+import math
+
+import numpy as np
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum.
+
+    ``v <- momentum * v - lr * grad``; ``params <- params + v``, or with
+    Nesterov's momentum ``params <- params + momentum * v - lr * grad``.
+
+    Learning-rate schedules: ``"constant"``; ``"invscaling"``,
+    ``lr = learning_rate_init / (t + 1) ** power_t`` with ``t`` the number of
+    samples seen; ``"adaptive"``, divide by 5 each time training stops
+    improving, and stop once the rate falls below 1e-6.
+    """
+
+    def __init__(self, params, learning_rate_init, schedule, momentum, nesterov, power_t):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.schedule = schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros_like(params)
+        self._scratch = np.empty_like(params)
+
+    def step(self, params, grad):
+        scaled_grad = np.multiply(grad, self.learning_rate, out=self._scratch)
+        self.velocity *= self.momentum
+        self.velocity -= scaled_grad
+        if self.nesterov:
+            params += self.momentum * self.velocity
+            params -= scaled_grad
+        else:
+            params += self.velocity
+
+    def epoch_ended(self, samples_seen):
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (samples_seen + 1) ** self.power_t
+
+    def should_stop(self, message, verbose):
+        """Called when training stopped improving: stop, or lower the rate."""
+        if self.schedule != "adaptive":
+            _say(verbose, message + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            _say(verbose, message + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        _say(verbose, message + f" Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2014) with bias correction folded into the rate.
+
+    ``m <- beta_1 m + (1 - beta_1) g``; ``v <- beta_2 v + (1 - beta_2) g^2``;
+    ``params <- params - lr_t m / (sqrt(v) + epsilon)`` with
+    ``lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)``.
+    """
+
+    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.t = 0
+        self.first_moment = np.zeros_like(params)
+        self.second_moment = np.zeros_like(params)
+        self._scratch = np.empty_like(params)
+
+    def step(self, params, grad):
+        self.t += 1
+        scratch = self._scratch
+        self.first_moment *= self.beta_1
+        self.first_moment += np.multiply(grad, 1 - self.beta_1, out=scratch)
+        self.second_moment *= self.beta_2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - self.beta_2
+        self.second_moment += scratch
+        rate = (
+            self.learning_rate
+            * math.sqrt(1 - self.beta_2**self.t)
+            / (1 - self.beta_1**self.t)
+        )
+        np.sqrt(self.second_moment, out=scratch)
+        scratch += self.epsilon
+        np.divide(self.first_moment, scratch, out=scratch)
+        scratch *= rate
+        params -= scratch
+
+    def epoch_ended(self, samples_seen):
+        pass
+
+    def should_stop(self, message, verbose):
+        _say(verbose, message + " Stopping.")
+        return True
+
+
+def _say(verbose, message):
+    if verbose:
+        print(message)
+
+
+def make_optimizer(solver, params, estimator):
+    """Build the optimizer named by ``solver`` from an estimator's hyperparameters."""
+    if solver == "sgd":
+        return SGD(
+            params,
+            estimator.learning_rate_init,
+            estimator.learning_rate,
+            estimator.momentum,
+            estimator.nesterovs_momentum,
+            estimator.power_t,
+        )
+    return Adam(
+        params,
+        estimator.learning_rate_init,
+        estimator.beta_1,
+        estimator.beta_2,
+        estimator.epsilon,
+    )

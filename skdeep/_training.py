@@ -1,0 +1,241 @@
+"""The training loops: mini-batch epochs for the stochastic solvers, and L-BFGS.
+
+Both loops drive a :class:`~skdeep._network.Network` through its flat
+``params``/``grad`` vectors and record progress on the estimator under
+scikit-learn's attribute names (``n_iter_``, ``t_``, ``loss_``,
+``loss_curve_``, ``best_loss_``, ``validation_scores_``,
+``best_validation_score_``), with the same stopping rules as
+``MLPClassifier``: stop when the training loss (or, with early stopping, the
+validation score) has not improved by ``tol`` for ``n_iter_no_change``
+consecutive epochs.
+"""
+
+import time
+import warnings
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from ._optimizers import make_optimizer
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """``"auto"`` is ``min(200, n_samples)``; larger sizes are clipped with a warning."""
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            f"Got batch_size={batch_size} larger than the {n_samples} training "
+            "samples; it is clipped to the number of samples."
+        )
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+def split_validation(X, Y, sample_weight, fraction, strata, random_state):
+    """Hold out ``fraction`` of the samples, stratified on ``strata`` unless None."""
+    arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+    parts = train_test_split(
+        *arrays, test_size=fraction, random_state=random_state, stratify=strata
+    )
+    if parts[1].shape[0] < 2:
+        raise ValueError(
+            f"The validation set is too small ({parts[1].shape[0]} sample): increase "
+            "'validation_fraction' or the number of samples."
+        )
+    train, val = parts[0::2], parts[1::2]
+    if sample_weight is None:
+        train, val = train + [None], val + [None]
+    return train, val
+
+
+def _normalized_weights(sample_weight, rows, dtype):
+    """Per-sample weights of a batch, summing to one, and their raw sum."""
+    if sample_weight is None:
+        m = len(rows) if not isinstance(rows, slice) else rows.stop - rows.start
+        return np.full(m, 1.0 / m, dtype=dtype), float(m)
+    weights = sample_weight[rows]
+    total = float(weights.sum())
+    if total <= 0:
+        return None, 0.0
+    return (weights / total).astype(dtype, copy=False), total
+
+
+def _diverged(what, epoch):
+    return ValueError(
+        f"Training diverged: the {what} became non-finite at epoch {epoch}. The "
+        "weights from the start of that epoch were restored. Scale the inputs "
+        "(e.g. StandardScaler) or lower learning_rate_init."
+    )
+
+
+def _take_rows(X, rows):
+    if isinstance(rows, slice) or sp.issparse(X):
+        return X[rows]
+    return X.take(rows, axis=0)
+
+
+def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_score):
+    """Run up to ``max_iter`` epochs (one for ``partial_fit``) of mini-batch training.
+
+    Parameters
+    ----------
+    est : DeepNetClassifier or DeepNetRegressor
+        Supplies the hyperparameters and receives the progress attributes.
+    network : Network
+    X, Y : training inputs and encoded targets, in the network's dtype.
+    sample_weight : ndarray of shape (n_samples,) or None
+    incremental : bool
+        True for ``partial_fit``: one epoch, optimizer state kept.
+    validation_score : callable ``(X_val, Y_val, sample_weight_val) -> float``
+        Scores the current network on a held-out set (early stopping).
+    """
+    params, grad = network.params, network.grad
+    if not incremental or not hasattr(est, "_optimizer"):
+        est._optimizer = make_optimizer(est.solver, params, est)
+    optimizer = est._optimizer
+
+    if est.early_stopping and incremental:
+        raise ValueError("partial_fit does not support early_stopping=True.")
+    if est.early_stopping:
+        (X, Y, sample_weight), validation = split_validation(
+            X, Y, sample_weight, est.validation_fraction, est._validation_strata(Y),
+            est._random_state,
+        )
+    n_samples = X.shape[0]
+    batch_size = resolve_batch_size(est.batch_size, n_samples)
+    full_batch = batch_size >= n_samples
+
+    epochs = 1 if incremental else est.max_iter
+    try:
+        for _ in range(epochs):
+            started = time.perf_counter()
+            epoch_start_params = params.copy()
+            # One batch over all samples needs no shuffling: the sum is the same.
+            if est.shuffle and not full_batch:
+                order = est._random_state.permutation(n_samples)
+            else:
+                order = None
+            accumulated_loss = 0.0
+            for start in range(0, n_samples, batch_size):
+                rows = slice(start, min(start + batch_size, n_samples))
+                if order is not None:
+                    rows = order[rows]
+                weights, weight_sum = _normalized_weights(sample_weight, rows, X.dtype)
+                if weights is None:  # every sample of this batch has weight zero
+                    continue
+                batch_loss = network.loss_and_gradient(
+                    _take_rows(X, rows), Y[rows], weights, est.alpha / weight_sum
+                )
+                if not np.isfinite(batch_loss):
+                    params[...] = epoch_start_params
+                    raise _diverged("loss", est.n_iter_ + 1)
+                optimizer.step(params, grad)
+                accumulated_loss += batch_loss * len(weights)
+
+            est.n_iter_ += 1
+            est.t_ += n_samples
+            est.loss_ = accumulated_loss / n_samples
+            est.loss_curve_.append(est.loss_)
+            if not np.isfinite(params).all():
+                params[...] = epoch_start_params
+                raise _diverged("weights", est.n_iter_)
+
+            message = f"Epoch {est.n_iter_}, loss = {est.loss_:.8f}"
+            if est.early_stopping:
+                score = validation_score(*validation)
+                message += f", validation score = {score:.6f}"
+                _track_validation_score(est, network, score)
+            else:
+                _track_training_loss(est)
+            if est.verbose:
+                print(f"{message}, {time.perf_counter() - started:.2f}s")
+
+            optimizer.epoch_ended(est.t_)
+            if est._no_improvement_count > est.n_iter_no_change:
+                what = "Validation score" if est.early_stopping else "Training loss"
+                message = (
+                    f"{what} did not improve more than tol={est.tol:f} for "
+                    f"{est.n_iter_no_change} consecutive epochs."
+                )
+                if optimizer.should_stop(message, est.verbose):
+                    break
+                est._no_improvement_count = 0
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.")
+
+    if est.early_stopping:
+        params[...] = est._best_params
+
+
+def _track_validation_score(est, network, score):
+    est.validation_scores_.append(score)
+    if score < est.best_validation_score_ + est.tol:
+        est._no_improvement_count += 1
+    else:
+        est._no_improvement_count = 0
+    if score > est.best_validation_score_:
+        est.best_validation_score_ = score
+        est._best_params = network.params.copy()
+
+
+def _track_training_loss(est):
+    if est.loss_ > est.best_loss_ - est.tol:
+        est._no_improvement_count += 1
+    else:
+        est._no_improvement_count = 0
+    est.best_loss_ = min(est.best_loss_, est.loss_)
+
+
+def fit_lbfgs(est, network, X, Y, sample_weight):
+    """Minimize the full-batch loss with SciPy's L-BFGS-B on the flat vector.
+
+    At most ``max_iter`` iterations and ``max_fun`` loss evaluations; ``tol``
+    is the projected-gradient tolerance. SciPy works in float64, so a float32
+    network is evaluated in float32 and its gradient handed back as float64.
+    """
+    if sample_weight is None:
+        weight_sum = float(X.shape[0])
+        weights = np.full(X.shape[0], 1.0 / weight_sum, dtype=X.dtype)
+    else:
+        weights, weight_sum = _normalized_weights(sample_weight, slice(0, X.shape[0]), X.dtype)
+    l2 = est.alpha / weight_sum
+    est.loss_curve_ = []
+
+    def loss_and_gradient(theta):
+        network.params[...] = theta
+        loss = network.loss_and_gradient(X, Y, weights, l2)
+        return loss, network.grad.astype(np.float64)
+
+    def record_iteration(intermediate_result):
+        est.loss_curve_.append(float(intermediate_result.fun))
+        if est.verbose:
+            print(f"Iteration {len(est.loss_curve_)}, loss = {intermediate_result.fun:.8f}")
+
+    result = scipy.optimize.minimize(
+        loss_and_gradient,
+        network.params.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        callback=record_iteration,
+        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+    )
+    if result.status == 1:  # a limit on iterations or evaluations was reached
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iterations "
+            f"({result.message}). Increase max_iter or max_fun, or scale the data.",
+            ConvergenceWarning,
+        )
+    network.params[...] = result.x
+    est.n_iter_ = int(result.nit)
+    est.loss_ = float(result.fun)
+    est.best_loss_ = min(est.loss_curve_, default=est.loss_)
