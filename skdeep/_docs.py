@@ -92,7 +92,8 @@ max_fun : int, default=15000
 
 init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
 'he_normal', 'lecun_uniform', 'lecun_normal'}, default='auto'
-    Weight initialization. ``'auto'`` picks He for the ReLU family, LeCun
+    Weight initialization. ``'auto'`` picks He for the ReLU family (with
+    gain 1, LeCun, for the first layer, whose input has seen no ReLU), LeCun
     normal for SELU and Glorot for the others. Biases start at zero.
 """
 

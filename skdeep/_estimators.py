@@ -24,7 +24,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._activations import ACTIVATIONS
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
-from ._initializers import DEFAULT_INITIALIZER, INITIALIZERS
+from ._initializers import INITIALIZERS, layer_initializers
 from ._network import Network
 from ._parameter_list import ParameterList
 from ._training import fit_lbfgs, fit_stochastic
@@ -150,8 +150,8 @@ class _BaseDeepNet(BaseEstimator):
         self.n_layers_ = len(layer_sizes)
         self.out_activation_ = self._output_activation()
         self._network = Network(layer_sizes, self.activation, self.out_activation_, dtype)
-        init = DEFAULT_INITIALIZER[self.activation] if self.init == "auto" else self.init
-        self._network.initialize(init, self._random_state)
+        initializers = layer_initializers(self.init, self.activation, len(layer_sizes) - 1)
+        self._network.initialize(initializers, self._random_state)
         self.loss_curve_ = []
         self._no_improvement_count = 0
         self.best_loss_ = None if self.early_stopping else np.inf

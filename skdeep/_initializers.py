@@ -56,7 +56,7 @@ INITIALIZERS = tuple(
     for distribution in ("uniform", "normal")
 )
 
-# init="auto" picks by hidden activation.
+# init="auto" picks by hidden activation (see layer_initializers for layer 1).
 DEFAULT_INITIALIZER = {
     "identity": "glorot_uniform",
     "logistic": "glorot_uniform",
@@ -68,3 +68,20 @@ DEFAULT_INITIALIZER = {
     "gelu": "he_uniform",
     "selu": "lecun_normal",
 }
+
+
+def layer_initializers(init, activation, n_layers):
+    """Initializer name for each of the ``n_layers`` weight matrices W[1..L].
+
+    An explicit ``init`` applies to every layer. ``"auto"`` follows the hidden
+    activation, with one refinement for the ReLU family: He et al.'s factor 2
+    compensates for the ReLU applied to a layer's *input*, and layer 1 reads
+    raw features, so it gets gain 1 (LeCun). On unscaled inputs such as the
+    digits pixels (0 to 16) this keeps the first layer from saturating.
+    """
+    if init != "auto":
+        return [init] * n_layers
+    default = DEFAULT_INITIALIZER[activation]
+    if default.startswith("he_"):
+        return ["lecun_uniform"] + [default] * (n_layers - 1)
+    return [default] * n_layers

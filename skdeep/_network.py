@@ -84,9 +84,13 @@ class Network:
         self._loss, self._output_function = OUTPUTS[self.output_activation]
 
     def initialize(self, init, random_state):
-        """Draw every ``W`` with the named initializer; set every ``b`` to zero."""
-        for W in self.coefs:
-            W[...] = initialize_weights(init, *W.shape, random_state, self.dtype)
+        """Draw each ``W`` with the named initializer; set every ``b`` to zero.
+
+        ``init`` is one name for all layers or a list of names, one per layer.
+        """
+        names = [init] * len(self.coefs) if isinstance(init, str) else init
+        for name, W in zip(names, self.coefs, strict=True):
+            W[...] = initialize_weights(name, *W.shape, random_state, self.dtype)
         for b in self.intercepts:
             b[...] = 0
 

@@ -151,7 +151,7 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
             else:
                 _track_training_loss(est)
             if est.verbose:
-                print(f"{message}, {time.perf_counter() - started:.2f}s")
+                print(f"{message}, {time.perf_counter() - started:.3f} s")
 
             optimizer.epoch_ended(est.t_)
             if est._no_improvement_count > est.n_iter_no_change:
