@@ -7,4 +7,7 @@ from skdeep import DeepNetClassifier, DeepNetRegressor
 
 @parametrize_with_checks([DeepNetClassifier(), DeepNetRegressor()])
 def test_sklearn_compatible_estimator(estimator, check):
+    # scikit-learn itself skips check_decision_proba_consistency for the
+    # classifier: it compares decision_function with predict_proba, and, like
+    # MLPClassifier, DeepNetClassifier has no decision_function.
     check(estimator)
