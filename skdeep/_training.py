@@ -135,13 +135,13 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
                 optimizer.step(params, grad)
                 accumulated_loss += batch_loss * len(weights)
 
+            if not np.isfinite(params).all():
+                params[...] = epoch_start_params
+                raise _diverged("weights", est.n_iter_ + 1)
             est.n_iter_ += 1
             est.t_ += n_samples
             est.loss_ = accumulated_loss / n_samples
             est.loss_curve_.append(est.loss_)
-            if not np.isfinite(params).all():
-                params[...] = epoch_start_params
-                raise _diverged("weights", est.n_iter_)
 
             message = f"Epoch {est.n_iter_}, loss = {est.loss_:.8f}"
             if est.early_stopping:
