@@ -16,10 +16,11 @@ activation : {'relu', 'identity', 'logistic', 'tanh', 'leaky_relu', 'elu', \
     MLPClassifier's; ``leaky_relu`` uses slope 0.01, ``elu`` alpha 1, ``selu``
     the self-normalizing constants, ``gelu`` the exact ``z * Phi(z)``.
 
-solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
-    ``'adam'`` and ``'sgd'`` train on mini-batches for ``max_iter`` epochs;
-    ``'lbfgs'`` runs SciPy's L-BFGS-B on the full batch, which suits small
-    datasets.
+solver : {'adam', 'sgd', 'lbfgs', 'rmsprop', 'adamw', 'nadam'}, default='adam'
+    ``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adamw'`` (Adam with decoupled
+    ``weight_decay``) and ``'nadam'`` (Adam with Nesterov momentum) train on
+    mini-batches for ``max_iter`` epochs; ``'lbfgs'`` runs SciPy's L-BFGS-B
+    on the full batch, which suits small datasets.
 
 alpha : float, default=0.0001
     Strength of the L2 penalty ``alpha / (2 m) * sum ||W[l]||^2``, with ``m``
@@ -29,10 +30,16 @@ batch_size : int or 'auto', default='auto'
     Mini-batch size for the stochastic solvers; ``'auto'`` is
     ``min(200, n_samples)``. Larger values are clipped with a warning.
 
-learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-    Schedule of the step size for ``solver='sgd'``: ``'invscaling'`` uses
-    ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples seen;
-    ``'adaptive'`` divides the rate by 5 whenever training stops improving.
+learning_rate : {'constant', 'invscaling', 'adaptive', 'step', 'cosine'}, \
+default='constant'
+    Schedule of the step size. As in MLPClassifier, ``'invscaling'``
+    (``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples seen)
+    and ``'adaptive'`` (divide the rate by 5 whenever training stops
+    improving) apply to ``solver='sgd'`` only. ``'step'`` (multiply by
+    ``lr_step_gamma`` every ``lr_step_size`` epochs) and ``'cosine'``
+    (``learning_rate_init * (1 + cos(pi * epoch / max_iter)) / 2``, counted
+    after any ``warmup``) apply to every stochastic solver. The rate of each
+    epoch is recorded in ``history_``.
 
 learning_rate_init : float, default=0.001
     Initial step size of ``'sgd'`` and ``'adam'``.
@@ -95,6 +102,50 @@ init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
     Weight initialization. ``'auto'`` picks He for the ReLU family (with
     gain 1, LeCun, for the first layer, whose input has seen no ReLU), LeCun
     normal for SELU and Glorot for the others. Biases start at zero.
+
+dropout : float or array-like of shape (n_layers - 2,), default=0.0
+    Inverted dropout after each hidden activation, in training only: one
+    rate for every hidden layer or one per hidden layer, each in [0, 1).
+    Predictions are deterministic. A sample's mask is a hash of its features
+    and the epoch, so a ``sample_weight`` of ``k`` equals ``k`` copies of it.
+    Needs a stochastic solver.
+
+batch_norm : bool, default=False
+    Batch normalization of each hidden layer's ``Z`` before its activation,
+    with learned scale ``gamma`` and shift ``beta``. Training normalizes with
+    the batch's (sample-weighted) statistics, prediction with their running
+    averages, so a row's prediction does not depend on its batch.
+
+batch_norm_momentum : float, default=0.9
+    ``running = momentum * running + (1 - momentum) * batch`` after every
+    training batch.
+
+rho : float, default=0.9
+    Decay rate of the squared-gradient average of ``solver='rmsprop'``.
+
+weight_decay : float, default=0.01
+    Decoupled weight decay of ``solver='adamw'``: each step shrinks the
+    weights by ``learning_rate * weight_decay`` times themselves, besides any
+    L2 penalty ``alpha``. Biases and batch-norm parameters are not decayed.
+
+warmup : int, default=0
+    Epochs of linear warmup, ``lr = learning_rate_init * (epoch + 1) /
+    warmup``, before the schedule starts; any stochastic solver.
+
+lr_step_size : int, default=10
+    With ``learning_rate='step'``: epochs between two decays.
+
+lr_step_gamma : float, default=0.5
+    With ``learning_rate='step'``: the factor of each decay.
+
+clip_grad_norm : float, default=None
+    Rescale each batch's gradient so that its global L2 norm (over all
+    parameters at once) is at most this value.
+
+callbacks : list of callable, default=None
+    Each is called as ``callback(estimator, record)`` after every epoch, with
+    ``record`` the epoch's entry of ``history_``; returning True stops
+    training cleanly after that epoch.
 """
 
 _SHARED_ATTRIBUTES = """\
@@ -141,6 +192,11 @@ n_layers_ : int
 
 n_outputs_ : int
     Number of output units ``n[L]``.
+
+history_ : list of dict
+    One record per epoch (per iteration for L-BFGS): ``epoch``, ``loss``,
+    ``learning_rate`` and ``seconds``, plus ``validation_score`` and
+    ``validation_loss`` when early stopping holds out a validation set.
 """
 
 
@@ -154,6 +210,12 @@ with the same name, meaning and default, and so does every fitted attribute.
 Parameters
 ----------
 {_SHARED_PARAMETERS}
+class_weight : dict, 'balanced' or None, default=None
+    Weights of the classes, multiplied into ``sample_weight``: a dict
+    ``{{label: weight}}`` (missing labels weigh 1), or ``'balanced'`` for
+    ``n_samples / (n_classes * count(label))``. Not for multilabel targets;
+    ``'balanced'`` is refused by ``partial_fit``, which sees one batch only.
+
 Attributes
 ----------
 classes_ : ndarray of shape (n_classes,)

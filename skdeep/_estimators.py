@@ -8,10 +8,12 @@ checks, label encoding, fitted attributes); the maths lives in
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -27,9 +29,18 @@ from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from ._initializers import INITIALIZERS, layer_initializers
 from ._network import Network
 from ._parameter_list import ParameterList
+from ._schedules import EPOCH_SCHEDULES
+from ._summary import layer_table
 from ._training import fit_lbfgs, fit_stochastic
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
+_STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "adamw", "nadam")
+
+
+def _store_constructor_arguments(estimator, arguments):
+    """Keep each constructor argument, unchanged, under its own name (scikit-learn's rule)."""
+    for name, value in arguments.items():
+        if name != "self":
+            setattr(estimator, name, value)
 
 
 class _BaseDeepNet(BaseEstimator):
@@ -38,10 +49,10 @@ class _BaseDeepNet(BaseEstimator):
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam", "rmsprop", "adamw", "nadam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", *EPOCH_SCHEDULES})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -60,6 +71,16 @@ class _BaseDeepNet(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"auto", *INITIALIZERS})],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "batch_norm": ["boolean"],
+        "batch_norm_momentum": [Interval(Real, 0, 1, closed="left")],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "warmup": [Interval(Integral, 0, None, closed="left")],
+        "lr_step_size": [Interval(Integral, 1, None, closed="left")],
+        "lr_step_gamma": [Interval(Real, 0, 1, closed="right")],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "callbacks": [None, list],
     }
 
     # ----------------------------------------------------------------- fitted views
@@ -107,52 +128,92 @@ class _BaseDeepNet(BaseEstimator):
             raise ValueError("sample_weight sums to zero: at least one sample must weigh > 0.")
         return sample_weight
 
+    def _dropout_rates(self, n_hidden):
+        """One dropout rate per hidden layer, each in [0, 1)."""
+        rates = self.dropout
+        rates = list(rates) if np.iterable(rates) else [rates] * n_hidden
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} rates but the network has {n_hidden} hidden "
+                "layers: give one float, or one rate per hidden layer."
+            )
+        if not all(isinstance(rate, Real) and 0 <= rate < 1 for rate in rates):
+            raise ValueError(f"dropout rates must be floats in [0, 1), got {self.dropout!r}.")
+        if self.solver == "lbfgs" and any(rates):
+            raise ValueError(
+                "dropout needs a stochastic solver ('adam', 'sgd', 'rmsprop', 'adamw', "
+                "'nadam'): L-BFGS needs the same loss at every evaluation."
+            )
+        return [float(rate) for rate in rates]
+
     def _fit(self, X, y, sample_weight=None, incremental=False):
         hidden_layer_sizes = self._hidden_layer_sizes()
+        dropout = self._dropout_rates(len(hidden_layer_sizes))
         first_pass = not hasattr(self, "_network") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._validate_sample_weight(sample_weight, X)
+        class_weights = self._class_sample_weight(Y, incremental)
+        if class_weights is not None:
+            sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
         layer_sizes = (X.shape[1], *hidden_layer_sizes, Y.shape[1])
         self._random_state = check_random_state(self.random_state)
 
         if first_pass:
-            self._initialize(layer_sizes, X.dtype)
-        elif self._network.layer_sizes != layer_sizes:
-            raise ValueError(
-                "Cannot continue training: the network has layer sizes "
-                f"{self._network.layer_sizes} but the data and hidden_layer_sizes "
-                f"ask for {layer_sizes}. Set warm_start=False to start anew."
-            )
-        dtype = self._network.dtype
-        X = X.astype(dtype, copy=False)
-        Y = Y.astype(dtype, copy=False)
+            self._initialize(layer_sizes, X.dtype, dropout)
+        else:
+            self._check_same_architecture(layer_sizes, dropout)
+        network = self._network
+        X = X.astype(network.dtype, copy=False)
+        Y = Y.astype(network.dtype, copy=False)
         if sample_weight is not None:
-            sample_weight = sample_weight.astype(dtype, copy=False)
+            sample_weight = sample_weight.astype(network.dtype, copy=False)
 
         if self.solver == "lbfgs":
-            fit_lbfgs(self, self._network, X, Y, sample_weight)
+            fit_lbfgs(self, network, X, Y, sample_weight)
         else:
             self._prepare_early_stopping()
-            fit_stochastic(
-                self, self._network, X, Y, sample_weight, incremental, self._validation_score
-            )
-        if not np.isfinite(self._network.params).all():
+            fit_stochastic(self, network, X, Y, sample_weight, incremental, self._validation_score)
+        if not np.isfinite(network.params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed."
             )
         return self
 
-    def _initialize(self, layer_sizes, dtype):
+    def _class_sample_weight(self, Y, incremental):
+        """Per-sample weights from ``class_weight`` (classifier only)."""
+        return None
+
+    def _check_same_architecture(self, layer_sizes, dropout):
+        network = self._network
+        now = (network.layer_sizes, network.batch_norm, list(network.dropout))
+        asked = (layer_sizes, bool(self.batch_norm), dropout)
+        if now != asked:
+            raise ValueError(
+                "Cannot continue training: the network has (layer sizes, batch_norm, "
+                f"dropout) = {now} but the data and parameters ask for {asked}. Set "
+                "warm_start=False to start anew."
+            )
+
+    def _initialize(self, layer_sizes, dtype, dropout):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = layer_sizes[-1]
         self.n_layers_ = len(layer_sizes)
         self.out_activation_ = self._output_activation()
-        self._network = Network(layer_sizes, self.activation, self.out_activation_, dtype)
+        self._network = Network(
+            layer_sizes,
+            self.activation,
+            self.out_activation_,
+            dtype,
+            batch_norm=self.batch_norm,
+            batch_norm_momentum=self.batch_norm_momentum,
+            dropout=dropout,
+        )
         initializers = layer_initializers(self.init, self.activation, len(layer_sizes) - 1)
         self._network.initialize(initializers, self._random_state)
         self.loss_curve_ = []
+        self.history_ = []
         self._no_improvement_count = 0
         self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = None
@@ -164,14 +225,32 @@ class _BaseDeepNet(BaseEstimator):
         if self.early_stopping and self.validation_scores_ is None:
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
-            self._best_params = self._network.params.copy()
+            self._best_snapshot = self._network.snapshot()
         if not self.early_stopping and self.best_loss_ is None:
             self.best_loss_ = np.inf
 
+    def summary(self, file=None):
+        """Print the layer table: shapes in both notations, activations, parameter counts.
+
+        Parameters
+        ----------
+        file : file-like, default=None
+            Where to write; standard output by default.
+        """
+        print(layer_table(self), file=file)
+
+    def _validated_input(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
+
+    def _decision_logits(self, X):
+        """Validated forward pass up to the output logits ``Z[L]``, 2-D."""
+        X = self._validated_input(X)
+        return self._network.forward(X)
+
     def _predict_output(self, X):
         """Validated forward pass: probabilities or regression values, 2-D."""
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
+        X = self._validated_input(X)
         return self._network.predict(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -210,6 +289,11 @@ class _BaseDeepNet(BaseEstimator):
 
 
 class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
+    _parameter_constraints: dict = {
+        **_BaseDeepNet._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -237,31 +321,19 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         n_iter_no_change=10,
         max_fun=15000,
         init="auto",
+        dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        rho=0.9,
+        weight_decay=0.01,
+        warmup=0,
+        lr_step_size=10,
+        lr_step_gamma=0.5,
+        clip_grad_norm=None,
+        callbacks=None,
+        class_weight=None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.init = init
+        _store_constructor_arguments(self, locals())
 
     def _output_activation(self):
         if self._label_binarizer.y_type_ == "multiclass":
@@ -307,6 +379,27 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
                 f"{type(self).__name__} needs samples of at least 2 classes; y has 1 class: "
                 f"{self.classes_}."
             )
+
+    def _class_sample_weight(self, Y, incremental):
+        """Per-sample weights ``class_weight[y_i]``, or None without class weights."""
+        if self.class_weight is None:
+            return None
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if self.class_weight == "balanced" and incremental:
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: one batch "
+                "cannot tell the class frequencies. Pass a dict of weights instead."
+            )
+        indices = Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+        labels = self.classes_[indices]
+        if isinstance(self.class_weight, dict):
+            unknown = set(self.class_weight) - set(self.classes_.tolist())
+            if unknown:
+                raise ValueError(f"class_weight names classes not in y: {sorted(unknown)}.")
+        present = np.unique(labels)  # a partial_fit batch may lack some classes
+        weights = compute_class_weight(self.class_weight, classes=present, y=labels)
+        return weights[np.searchsorted(present, labels)]
 
     def _validation_strata(self, Y):
         """Labels to stratify the early-stopping split on (None for multilabel)."""
@@ -393,10 +486,12 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
             Rows sum to one, except in the multilabel case where each column
             is the probability of its own label.
         """
-        probabilities = self._predict_output(X)
+        check_is_fitted(self)
         if self.n_outputs_ == 1:
-            return np.hstack([1 - probabilities, probabilities])
-        return probabilities
+            # Both columns from the logit, so that neither rounds to 0 as 1 - p would.
+            Z = self._decision_logits(X)
+            return np.hstack([expit(-Z), expit(Z)])
+        return self._predict_output(X)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably from the logits.
@@ -411,9 +506,7 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         log_proba : ndarray of shape (n_samples, n_classes)
             ``log(predict_proba(X))`` without underflow to ``-inf``.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
-        Z = self._network.forward(X)
+        Z = self._decision_logits(X)
         if self.out_activation_ == "softmax":
             return Z - np.logaddexp.reduce(Z, axis=1, keepdims=True)
         if self.n_outputs_ == 1:
@@ -460,32 +553,18 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
         n_iter_no_change=10,
         max_fun=15000,
         init="auto",
+        dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        rho=0.9,
+        weight_decay=0.01,
+        warmup=0,
+        lr_step_size=10,
+        lr_step_gamma=0.5,
+        clip_grad_norm=None,
+        callbacks=None,
     ):
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.init = init
+        _store_constructor_arguments(self, locals())
 
     def _output_activation(self):
         return "exp" if self.loss == "poisson" else "identity"

@@ -7,21 +7,39 @@ Layer ``l`` holds ``W[l]`` of shape ``(n[l-1], n[l])`` and ``b[l]`` of shape
 are exactly scikit-learn's ``coefs_[l-1]`` and ``intercepts_[l-1]``.
 
 All parameters live in one contiguous vector ``params`` laid out as
-``[W[1], ..., W[L], b[1], ..., b[L]]`` (each ``W`` row-major); every ``W`` and
-``b`` is a view into it, and ``grad`` mirrors it. Optimizers, L-BFGS, gradient
-checks and warm starts therefore work on a single array, and the L2 penalty is
-one dot product over the weight prefix ``params[:n_weights]``.
+``[W[1], ..., W[L], b[1], ..., b[L], gamma[1], beta[1], ..., gamma[L-1], beta[L-1]]``
+(each ``W`` row-major; the batch-normalization scales and shifts only with
+``batch_norm=True``); every ``W``, ``b``, ``gamma`` and ``beta`` is a view into
+it, and ``grad`` mirrors it. Optimizers, L-BFGS, gradient checks and warm
+starts therefore work on a single array, and the L2 penalty is one dot product
+over the weight prefix ``params[:n_weights]``. Batch normalization's running
+statistics are state, not parameters: they live in a second flat vector,
+``state``.
+
+A hidden layer is ``Dense -> [BatchNorm] -> activation -> [Dropout]``; the
+output layer is ``Dense`` alone, its activation being part of the loss.
 """
 
 import numpy as np
 
 from ._initializers import initialize_weights
-from ._layers import ActivationLayer, Dense
+from ._dropout_masks import mix, row_keys
+from ._layers import ActivationLayer, Batch, BatchNorm, Dense, Dropout
 from ._losses import OUTPUTS
 
 
+def _split(flat, shapes):
+    """Consecutive views of ``flat`` with the given shapes."""
+    views, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
+    return views
+
+
 class Network:
-    """A feed-forward network of Dense and activation layers.
+    """A feed-forward network of Dense, batch-norm, activation and dropout layers.
 
     Parameters
     ----------
@@ -34,17 +52,42 @@ class Network:
         the loss (see :mod:`skdeep._losses`).
     dtype : numpy dtype
         float32 or float64, for parameters and every computation.
+    batch_norm : bool, default=False
+        Normalize each hidden layer's ``Z`` before its activation.
+    batch_norm_momentum : float, default=0.9
+        Weight of the old running statistics at each batch.
+    dropout : sequence of float, default=None
+        Dropout rate after each hidden layer's activation (None: no dropout).
     """
 
-    def __init__(self, layer_sizes, hidden_activation, output_activation, dtype):
+    def __init__(
+        self,
+        layer_sizes,
+        hidden_activation,
+        output_activation,
+        dtype,
+        *,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        dropout=None,
+    ):
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
         self.hidden_activation = hidden_activation
         self.output_activation = output_activation
         self.dtype = np.dtype(dtype)
+        self.batch_norm = bool(batch_norm)
+        self.batch_norm_momentum = float(batch_norm_momentum)
+        n_hidden = len(self.layer_sizes) - 2
+        self.dropout = tuple(float(rate) for rate in (dropout or [0.0] * n_hidden))
+        if len(self.dropout) != n_hidden:
+            raise ValueError(f"Expected {n_hidden} dropout rates, one per hidden layer.")
         self.params = np.zeros(self.n_params, dtype=self.dtype)
         self.grad = np.zeros_like(self.params)
+        self.state = np.zeros(2 * self._n_normalized, dtype=self.dtype)  # means, variances
+        self.dropout_seed = 0  # set each epoch by the training loop
         self._build_layers()
 
+    # ------------------------------------------------------------------ sizes
     @property
     def weight_shapes(self):
         """Shapes ``(n[l-1], n[l])`` of ``W[1], ..., W[L]``."""
@@ -56,58 +99,121 @@ class Network:
         return sum(n_in * n_out for n_in, n_out in self.weight_shapes)
 
     @property
+    def _hidden_sizes(self):
+        return self.layer_sizes[1:-1]
+
+    @property
+    def _n_normalized(self):
+        """Units normalized by batch norm: every hidden unit, or none."""
+        return sum(self._hidden_sizes) if self.batch_norm else 0
+
+    @property
     def n_params(self):
-        return self.n_weights + sum(self.layer_sizes[1:])
+        # W and b, then gamma and beta per normalized unit
+        return self.n_weights + sum(self.layer_sizes[1:]) + 2 * self._n_normalized
 
-    def _split(self, flat):
-        """Views of ``flat`` as the lists ``[W[1], ...]`` and ``[b[1], ...]``."""
-        weights, biases = [], []
-        start = 0
-        for shape in self.weight_shapes:
-            stop = start + shape[0] * shape[1]
-            weights.append(flat[start:stop].reshape(shape))
-            start = stop
-        for n_out in self.layer_sizes[1:]:
-            biases.append(flat[start : start + n_out])
-            start += n_out
-        return weights, biases
+    def _parameter_shapes(self):
+        shapes = self.weight_shapes + [(n,) for n in self.layer_sizes[1:]]
+        if self.batch_norm:
+            shapes += [(n,) for n in self._hidden_sizes for _ in ("gamma", "beta")]
+        return shapes
 
+    # ----------------------------------------------------------------- layers
     def _build_layers(self):
-        self.coefs, self.intercepts = self._split(self.params)
-        coef_grads, intercept_grads = self._split(self.grad)
+        shapes = self._parameter_shapes()
+        params, grads = _split(self.params, shapes), _split(self.grad, shapes)
+        n_dense = len(self.layer_sizes) - 1
+        self.coefs, self.intercepts = params[:n_dense], params[n_dense : 2 * n_dense]
+        coef_grads, intercept_grads = grads[:n_dense], grads[n_dense : 2 * n_dense]
+        norm_params, norm_grads = params[2 * n_dense :], grads[2 * n_dense :]
+        if self.batch_norm:
+            norm_state = _split(self.state, [(n,) for n in self._hidden_sizes for _ in "mv"])
+
         self.layers = []
-        n_dense = len(self.coefs)
-        for l, parts in enumerate(zip(self.coefs, self.intercepts, coef_grads, intercept_grads)):
-            self.layers.append(Dense(*parts))
-            if l < n_dense - 1:
-                self.layers.append(ActivationLayer(self.hidden_activation))
+        for l in range(n_dense):
+            self.layers.append(
+                Dense(self.coefs[l], self.intercepts[l], coef_grads[l], intercept_grads[l])
+            )
+            if l == n_dense - 1:
+                break
+            if self.batch_norm:
+                gamma, beta = norm_params[2 * l : 2 * l + 2]
+                dgamma, dbeta = norm_grads[2 * l : 2 * l + 2]
+                running_mean, running_var = norm_state[2 * l : 2 * l + 2]
+                self.layers.append(
+                    BatchNorm(gamma, beta, dgamma, dbeta, running_mean, running_var,
+                              self.batch_norm_momentum)
+                )
+            self.layers.append(ActivationLayer(self.hidden_activation))
+            if self.dropout[l] > 0:
+                self.layers.append(Dropout(self.dropout[l], layer_index=l))
         self._loss, self._output_function = OUTPUTS[self.output_activation]
 
     def initialize(self, init, random_state):
-        """Draw each ``W`` with the named initializer; set every ``b`` to zero.
+        """Draw each ``W`` with the named initializer; ``b = 0``, ``gamma = 1``, ``beta = 0``.
 
         ``init`` is one name for all layers or a list of names, one per layer.
+        Running statistics restart at mean 0 and variance 1.
         """
         names = [init] * len(self.coefs) if isinstance(init, str) else init
         for name, W in zip(names, self.coefs, strict=True):
             W[...] = initialize_weights(name, *W.shape, random_state, self.dtype)
-        for b in self.intercepts:
-            b[...] = 0
+        self.params[self.n_weights :] = 0
+        self.state[...] = 0
+        for layer in self.layers:
+            if isinstance(layer, BatchNorm):
+                layer.gamma[...] = 1
+                layer.running_var[...] = 1
 
-    def forward(self, X, training=False):
+    @property
+    def has_dropout(self):
+        return any(rate > 0 for rate in self.dropout)
+
+    def start_epoch(self, base_seed, epoch):
+        """Derive this epoch's dropout seed: every epoch draws new masks."""
+        seeds = mix(np.array([base_seed, epoch], dtype=np.uint64))
+        self.dropout_seed = int(mix(seeds[:1] ^ seeds[1:])[0])
+
+    def snapshot(self):
+        """Copies of the parameters and running statistics, for :meth:`restore`."""
+        return self.params.copy(), self.state.copy()
+
+    def restore(self, snapshot):
+        """Put back the parameters and running statistics of a :meth:`snapshot`."""
+        self.params[...], self.state[...] = snapshot
+
+    # ------------------------------------------------------------- passes
+    def forward(self, X, training=False, weights=None):
         """Logits ``Z[L]`` of the output layer, shape ``(m, n[L])``.
 
-        With ``training=False`` nothing is cached and no buffer is shared, so
-        concurrent predictions on one network are safe.
+        With ``training=False`` nothing is cached, no buffer is shared and no
+        running statistic changes, so concurrent predictions on one network
+        are safe. In training, ``weights`` (summing to one; uniform if None)
+        weight the batch-norm statistics.
         """
+        batch = None
+        if training:
+            if weights is None:
+                weights = np.full(X.shape[0], 1.0 / X.shape[0], dtype=self.dtype)
+            keys = row_keys(X) if self.has_dropout else None
+            batch = Batch(weights, keys, self.dropout_seed)
         A = X
         for layer in self.layers:
-            A = layer.forward(A, training)
+            A = layer.forward(A, training, batch)
         return A
 
     def predict(self, X):
         """Output-layer activations: probabilities or regression values."""
         return self._output_function(self.forward(X, training=False))
+
+    def loss(self, X, Y, weights, l2):
+        """Loss of the prediction-mode network, without gradient (validation loss)."""
+        loss = self._loss(self.forward(X, training=False), Y, weights)
+        return loss + self._penalty(l2)
+
+    def _penalty(self, l2):
+        weights_flat = self.params[: self.n_weights]
+        return 0.5 * l2 * float(np.dot(weights_flat, weights_flat)) if l2 else 0.0
 
     def loss_and_gradient(self, X, Y, weights, l2):
         """Forward and backward pass over one batch.
@@ -128,33 +234,40 @@ class Network:
             Weighted mean loss plus the L2 penalty. ``self.grad`` holds its
             gradient with respect to ``self.params``.
         """
-        dA = self.forward(X, training=True)
+        dA = self.forward(X, training=True, weights=weights)
         loss = self._loss(dA, Y, weights)  # dA now holds dZ[L]
         for index in range(len(self.layers) - 1, -1, -1):
             # The input X needs no gradient: skip that last matrix product.
             dA = self.layers[index].backward(dA, need_input_gradient=index > 0)
         if l2:
-            weights_flat = self.params[: self.n_weights]
-            loss += 0.5 * l2 * float(np.dot(weights_flat, weights_flat))
-            self.grad[: self.n_weights] += l2 * weights_flat
-        return loss
+            self.grad[: self.n_weights] += l2 * self.params[: self.n_weights]
+        return loss + self._penalty(l2)
 
+    # ------------------------------------------------------------ pickling
     def __getstate__(self):
         # Views and buffers would be pickled as independent copies: keep only
-        # the flat vector and rebuild the views on load.
+        # the flat vectors and the architecture, and rebuild the views on load.
         return {
             "layer_sizes": self.layer_sizes,
             "hidden_activation": self.hidden_activation,
             "output_activation": self.output_activation,
             "dtype": self.dtype.str,
+            "batch_norm": self.batch_norm,
+            "batch_norm_momentum": self.batch_norm_momentum,
+            "dropout": self.dropout,
             "params": self.params,
+            "state": self.state,
         }
 
     def __setstate__(self, state):
-        self.layer_sizes = tuple(state["layer_sizes"])
-        self.hidden_activation = state["hidden_activation"]
-        self.output_activation = state["output_activation"]
-        self.dtype = np.dtype(state["dtype"])
-        self.params = np.array(state["params"], dtype=self.dtype, copy=True)
-        self.grad = np.zeros_like(self.params)
-        self._build_layers()
+        self.__init__(
+            state["layer_sizes"],
+            state["hidden_activation"],
+            state["output_activation"],
+            state["dtype"],
+            batch_norm=state.get("batch_norm", False),
+            batch_norm_momentum=state.get("batch_norm_momentum", 0.9),
+            dropout=state.get("dropout"),
+        )
+        self.params[...] = state["params"]
+        self.state[...] = state.get("state", self.state)

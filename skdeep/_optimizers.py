@@ -48,16 +48,19 @@ class SGD:
         if self.schedule == "invscaling":
             self.learning_rate = self.learning_rate_init / (samples_seen + 1) ** self.power_t
 
-    def should_stop(self, message, verbose):
-        """Called when training stopped improving: stop, or lower the rate."""
+    def should_stop(self, message, report):
+        """Called when training stopped improving: stop, or lower the rate.
+
+        ``report`` is called with a message saying which.
+        """
         if self.schedule != "adaptive":
-            _say(verbose, message + " Stopping.")
+            report(message + " Stopping.")
             return True
         if self.learning_rate <= 1e-6:
-            _say(verbose, message + " Learning rate too small. Stopping.")
+            report(message + " Learning rate too small. Stopping.")
             return True
         self.learning_rate /= 5.0
-        _say(verbose, message + f" Setting learning rate to {self.learning_rate:f}")
+        report(message + f" Setting learning rate to {self.learning_rate:f}")
         return False
 
 
@@ -101,18 +104,97 @@ class Adam:
     def epoch_ended(self, samples_seen):
         pass
 
-    def should_stop(self, message, verbose):
-        _say(verbose, message + " Stopping.")
+    def should_stop(self, message, report):
+        report(message + " Stopping.")
         return True
 
 
-def _say(verbose, message):
-    if verbose:
-        print(message)
+class RMSprop:
+    """RMSprop (Tieleman & Hinton, 2012): scale each step by a running RMS of the gradient.
+
+    ``v <- rho v + (1 - rho) g^2``; ``params <- params - lr g / (sqrt(v) + epsilon)``.
+    """
+
+    def __init__(self, params, learning_rate_init, rho, epsilon):
+        self.learning_rate = float(learning_rate_init)
+        self.rho, self.epsilon = rho, epsilon
+        self.second_moment = np.zeros_like(params)
+        self._scratch = np.empty_like(params)
+
+    def step(self, params, grad):
+        scratch = self._scratch
+        self.second_moment *= self.rho
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - self.rho
+        self.second_moment += scratch
+        np.sqrt(self.second_moment, out=scratch)
+        scratch += self.epsilon
+        np.divide(grad, scratch, out=scratch)
+        scratch *= self.learning_rate
+        params -= scratch
+
+    def epoch_ended(self, samples_seen):
+        pass
+
+    def should_stop(self, message, report):
+        report(message + " Stopping.")
+        return True
 
 
-def make_optimizer(solver, params, estimator):
-    """Build the optimizer named by ``solver`` from an estimator's hyperparameters."""
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Before the Adam step, ``W <- W - lr * weight_decay * W`` on the weights
+    only (the first ``n_decayed`` entries of the flat vector: biases and batch
+    normalization parameters are not decayed). Unlike the L2 penalty
+    ``alpha``, the decay does not pass through Adam's per-parameter scaling.
+    """
+
+    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon, weight_decay, n_decayed):
+        super().__init__(params, learning_rate_init, beta_1, beta_2, epsilon)
+        self.weight_decay = weight_decay
+        self.n_decayed = n_decayed
+
+    def step(self, params, grad):
+        params[: self.n_decayed] *= 1 - self.learning_rate * self.weight_decay
+        super().step(params, grad)
+
+
+class Nadam(Adam):
+    """Adam with Nesterov momentum (Dozat, 2016).
+
+    The first moment is looked ahead by one step:
+    ``m_hat = beta_1 m / (1 - beta_1^(t+1)) + (1 - beta_1) g / (1 - beta_1^t)``,
+    ``params <- params - lr m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)``.
+    """
+
+    def step(self, params, grad):
+        self.t += 1
+        t, beta_1, beta_2 = self.t, self.beta_1, self.beta_2
+        scratch = self._scratch
+        self.first_moment *= beta_1
+        self.first_moment += np.multiply(grad, 1 - beta_1, out=scratch)
+        self.second_moment *= beta_2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - beta_2
+        self.second_moment += scratch
+        # scratch <- sqrt(v_hat) + epsilon
+        np.divide(self.second_moment, 1 - beta_2**t, out=scratch)
+        np.sqrt(scratch, out=scratch)
+        scratch += self.epsilon
+        m_hat = self.first_moment * (beta_1 / (1 - beta_1 ** (t + 1)))
+        m_hat += grad * ((1 - beta_1) / (1 - beta_1**t))
+        m_hat /= scratch
+        m_hat *= self.learning_rate
+        params -= m_hat
+
+
+def make_optimizer(solver, params, estimator, n_weights):
+    """Build the optimizer named by ``solver`` from an estimator's hyperparameters.
+
+    ``n_weights`` is the length of the weight prefix of ``params`` (the part
+    AdamW decays).
+    """
     if solver == "sgd":
         return SGD(
             params,
@@ -122,10 +204,17 @@ def make_optimizer(solver, params, estimator):
             estimator.nesterovs_momentum,
             estimator.power_t,
         )
-    return Adam(
+    if solver == "rmsprop":
+        return RMSprop(params, estimator.learning_rate_init, estimator.rho, estimator.epsilon)
+    adam_arguments = (
         params,
         estimator.learning_rate_init,
         estimator.beta_1,
         estimator.beta_2,
         estimator.epsilon,
     )
+    if solver == "adamw":
+        return AdamW(*adam_arguments, estimator.weight_decay, n_weights)
+    if solver == "nadam":
+        return Nadam(*adam_arguments)
+    return Adam(*adam_arguments)

@@ -9,7 +9,9 @@ def layer_table(estimator):
     For each layer: its units ``n[l]``, activation, the shape of ``W[l]`` in
     the course's column notation ``(n[l], n[l-1])``, the shape of the matching
     ``coefs_[l-1]`` with samples in rows ``(n[l-1], n[l])``, the shape of
-    ``b[l]`` and the number of parameters, then the total.
+    ``b[l]``, batch normalization and dropout where used, and the number of
+    parameters (batch normalization's ``gamma`` and ``beta`` included; its
+    running statistics are state, not parameters), then the total.
 
     Parameters
     ----------
@@ -21,14 +23,22 @@ def layer_table(estimator):
     table : str
     """
     check_is_fitted(estimator)
-    sizes = estimator._network.layer_sizes
-    header = ("layer", "n[l]", "activation", "W[l] (n[l], n[l-1])", "coefs_[l-1]", "b[l]", "params")
-    rows = [("0 (input)", str(sizes[0]), "-", "-", "-", "-", "0")]
+    network = estimator._network
+    sizes = network.layer_sizes
+    header = ("layer", "n[l]", "activation", "W[l] (n[l], n[l-1])", "coefs_[l-1]", "b[l]",
+              "extras", "params")
+    rows = [("0 (input)", str(sizes[0]), "-", "-", "-", "-", "", "0")]
     total = 0
     for l in range(1, len(sizes)):
         n_in, n_out = sizes[l - 1], sizes[l]
         is_output = l == len(sizes) - 1
         count = n_in * n_out + n_out
+        extras = []
+        if network.batch_norm and not is_output:
+            extras.append("batch_norm")
+            count += 2 * n_out  # gamma and beta
+        if not is_output and network.dropout[l - 1] > 0:
+            extras.append(f"dropout {network.dropout[l - 1]:g}")
         total += count
         rows.append(
             (
@@ -38,10 +48,11 @@ def layer_table(estimator):
                 f"({n_out}, {n_in})",
                 f"({n_in}, {n_out})",
                 f"({n_out},)",
+                ", ".join(extras),
                 f"{count:,}",
             )
         )
-    rows.append(("total", "", "", "", "", "", f"{total:,}"))
+    rows.append(("total", "", "", "", "", "", "", f"{total:,}"))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells):

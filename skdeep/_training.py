@@ -10,6 +10,8 @@ validation score) has not improved by ``tol`` for ``n_iter_no_change``
 consecutive epochs.
 """
 
+import signal
+import threading
 import time
 import warnings
 
@@ -20,6 +22,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from ._optimizers import make_optimizer
+from ._progress import Progress
+from ._schedules import epoch_learning_rate, uses_epoch_schedule
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -77,6 +81,48 @@ def _take_rows(X, rows):
     return X.take(rows, axis=0)
 
 
+class _StopAfterBatch:
+    """While active, Ctrl-C (SIGINT) asks training to stop after the current batch.
+
+    Python delivers signals to the main thread only; elsewhere this does
+    nothing and Ctrl-C cannot reach the fit anyway. A KeyboardInterrupt that
+    is raised all the same (by a callback, or by a SIGINT handler installed
+    during the fit) ends training with a warning and keeps the model trained
+    so far, as in MLPClassifier.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _request(self, signum, frame):
+        self.requested = True
+
+    def __enter__(self):
+        # getsignal is None when the handler was not set from Python (an
+        # embedding host owns it): leave it alone, it could not be restored.
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is not None
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            warnings.warn("Training interrupted by user.")
+            return True
+        return False
+
+
+def _clip_by_global_norm(grad, max_norm):
+    norm = float(np.sqrt(np.dot(grad, grad)))
+    if norm > max_norm:
+        grad *= max_norm / norm
+
+
 def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_score):
     """Run up to ``max_iter`` epochs (one for ``partial_fit``) of mini-batch training.
 
@@ -94,11 +140,12 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
     """
     params, grad = network.params, network.grad
     if not incremental or not hasattr(est, "_optimizer"):
-        est._optimizer = make_optimizer(est.solver, params, est)
+        est._optimizer = make_optimizer(est.solver, params, est, network.n_weights)
     optimizer = est._optimizer
 
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True.")
+    validation = None
     if est.early_stopping:
         (X, Y, sample_weight), validation = split_validation(
             X, Y, sample_weight, est.validation_fraction, est._validation_strata(Y),
@@ -107,17 +154,28 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
     n_samples = X.shape[0]
     batch_size = resolve_batch_size(est.batch_size, n_samples)
     full_batch = batch_size >= n_samples
-
     epochs = 1 if incremental else est.max_iter
-    try:
+    progress = Progress(est.verbose, epochs, validation is not None)
+    # Drawn only with dropout, so that without it the random stream is unchanged.
+    dropout_base_seed = est._random_state.randint(2**31) if network.has_dropout else 0
+
+    est.n_iter_ = 0  # epochs of this call, as in MLPClassifier
+    with _StopAfterBatch() as stop:
         for _ in range(epochs):
             started = time.perf_counter()
-            epoch_start_params = params.copy()
+            # Epochs trained so far, across warm starts and partial_fit calls.
+            epoch = len(est.loss_curve_)
+            if uses_epoch_schedule(est.learning_rate, est.warmup):
+                optimizer.learning_rate = epoch_learning_rate(
+                    est.learning_rate, est.learning_rate_init, epoch,
+                    max_iter=est.max_iter, warmup=est.warmup,
+                    step_size=est.lr_step_size, gamma=est.lr_step_gamma,
+                )
+            learning_rate = optimizer.learning_rate
+            network.start_epoch(dropout_base_seed, epoch)
+            epoch_start = network.snapshot()
             # One batch over all samples needs no shuffling: the sum is the same.
-            if est.shuffle and not full_batch:
-                order = est._random_state.permutation(n_samples)
-            else:
-                order = None
+            order = est._random_state.permutation(n_samples) if est.shuffle and not full_batch else None
             accumulated_loss = 0.0
             for start in range(0, n_samples, batch_size):
                 rows = slice(start, min(start + batch_size, n_samples))
@@ -130,37 +188,45 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
                     _take_rows(X, rows), Y[rows], weights, est.alpha / weight_sum
                 )
                 if not np.isfinite(batch_loss):
-                    params[...] = epoch_start_params
-                    raise _diverged("loss", est.n_iter_ + 1)
+                    network.restore(epoch_start)
+                    raise _diverged("loss", epoch + 1)
+                if est.clip_grad_norm is not None:
+                    _clip_by_global_norm(grad, est.clip_grad_norm)
                 optimizer.step(params, grad)
                 accumulated_loss += batch_loss * len(weights)
-
+                if stop.requested:
+                    break
+            if stop.requested:
+                warnings.warn(
+                    f"Training interrupted by user during epoch {epoch + 1}; stopped "
+                    "after the current batch. That epoch is not counted in n_iter_."
+                )
+                break
             if not np.isfinite(params).all():
-                params[...] = epoch_start_params
-                raise _diverged("weights", est.n_iter_ + 1)
-            est.n_iter_ += 1
-            est.t_ += n_samples
-            est.loss_ = accumulated_loss / n_samples
-            est.loss_curve_.append(est.loss_)
+                network.restore(epoch_start)
+                raise _diverged("weights", epoch + 1)
 
-            message = f"Epoch {est.n_iter_}, loss = {est.loss_:.8f}"
-            if est.early_stopping:
-                score = validation_score(*validation)
-                message += f", validation score = {score:.6f}"
-                _track_validation_score(est, network, score)
-            else:
-                _track_training_loss(est)
-            if est.verbose:
-                print(f"{message}, {time.perf_counter() - started:.3f} s")
+            record = _end_epoch(
+                est, network, accumulated_loss / n_samples, n_samples, learning_rate,
+                validation, validation_score,
+            )
+            record["seconds"] = time.perf_counter() - started
+            est.history_.append(record)
+            progress.epoch_ended(record)
+            # A list, not a generator: every callback sees every epoch.
+            callback_says_stop = any([bool(callback(est, record)) for callback in est.callbacks or ()])
 
             optimizer.epoch_ended(est.t_)
+            if callback_says_stop:
+                progress.say(f"A callback stopped training after epoch {epoch + 1}.")
+                break
             if est._no_improvement_count > est.n_iter_no_change:
                 what = "Validation score" if est.early_stopping else "Training loss"
                 message = (
                     f"{what} did not improve more than tol={est.tol:f} for "
                     f"{est.n_iter_no_change} consecutive epochs."
                 )
-                if optimizer.should_stop(message, est.verbose):
+                if optimizer.should_stop(message, progress.say):
                     break
                 est._no_improvement_count = 0
         else:
@@ -170,11 +236,31 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
                 )
-    except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.")
-
+    progress.close()
     if est.early_stopping:
-        params[...] = est._best_params
+        network.restore(est._best_snapshot)
+
+
+def _end_epoch(est, network, loss, n_samples, learning_rate, validation, validation_score):
+    """Update the progress attributes after an epoch; return its history record."""
+    est.n_iter_ += 1
+    est.t_ += n_samples
+    est.loss_ = loss
+    est.loss_curve_.append(loss)
+    record = {"epoch": len(est.loss_curve_), "loss": loss, "learning_rate": learning_rate}
+    if validation is None:
+        _track_training_loss(est)
+        return record
+    X_val, Y_val, sample_weight_val = validation
+    weights = (
+        np.full(len(Y_val), 1.0 / len(Y_val), dtype=X_val.dtype)
+        if sample_weight_val is None
+        else sample_weight_val / sample_weight_val.sum()
+    )
+    record["validation_loss"] = network.loss(X_val, Y_val, weights, 0.0)
+    record["validation_score"] = validation_score(X_val, Y_val, sample_weight_val)
+    _track_validation_score(est, network, record["validation_score"])
+    return record
 
 
 def _track_validation_score(est, network, score):
@@ -185,7 +271,7 @@ def _track_validation_score(est, network, score):
         est._no_improvement_count = 0
     if score > est.best_validation_score_:
         est.best_validation_score_ = score
-        est._best_params = network.params.copy()
+        est._best_snapshot = network.snapshot()
 
 
 def _track_training_loss(est):
@@ -210,6 +296,7 @@ def fit_lbfgs(est, network, X, Y, sample_weight):
         weights, weight_sum = _normalized_weights(sample_weight, slice(0, X.shape[0]), X.dtype)
     l2 = est.alpha / weight_sum
     est.loss_curve_ = []
+    est.history_ = []
 
     def loss_and_gradient(theta):
         network.params[...] = theta
@@ -217,13 +304,19 @@ def fit_lbfgs(est, network, X, Y, sample_weight):
         return loss, network.grad.astype(np.float64)
 
     def record_iteration(intermediate_result):
-        est.loss_curve_.append(float(intermediate_result.fun))
+        loss = float(intermediate_result.fun)
+        est.loss_curve_.append(loss)
+        record = {"epoch": len(est.loss_curve_), "loss": loss}
+        est.history_.append(record)
         if est.verbose:
-            print(f"Iteration {len(est.loss_curve_)}, loss = {intermediate_result.fun:.8f}")
+            print(f"Iteration {record['epoch']}, loss = {loss:.8f}")
+        if any([bool(callback(est, record)) for callback in est.callbacks or ()]):
+            raise StopIteration  # SciPy ends the minimization cleanly
 
+    start = network.params.astype(np.float64)
     result = scipy.optimize.minimize(
         loss_and_gradient,
-        network.params.astype(np.float64),
+        start,
         method="L-BFGS-B",
         jac=True,
         callback=record_iteration,
@@ -234,6 +327,12 @@ def fit_lbfgs(est, network, X, Y, sample_weight):
             f"lbfgs failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or max_fun, or scale the data.",
             ConvergenceWarning,
+        )
+    if not np.isfinite(result.fun):
+        network.params[...] = start
+        raise ValueError(
+            "L-BFGS could not evaluate a finite loss (it is NaN or infinite at the "
+            "starting weights, which were kept). Scale the inputs (e.g. StandardScaler)."
         )
     network.params[...] = result.x
     est.n_iter_ = int(result.nit)

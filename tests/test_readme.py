@@ -1,7 +1,11 @@
 """The README's quick start stays true: CI runs its test command, the demo runs."""
 
 import re
+import warnings
 from pathlib import Path
+
+import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from skdeep.__main__ import main
 
@@ -29,8 +33,21 @@ def test_ci_runs_the_readme_test_command_verbatim():
 def test_demo_prints_both_cross_validated_scores_and_the_layer_table(capsys):
     main(["--max-iter", "3"])
     out = capsys.readouterr().out
-    assert "Epoch 1, loss =" in out  # verbose per-epoch progress
+    assert re.search(r"^ +epoch +loss +lr +seconds$", out, re.M)  # verbose table header
+    assert re.search(r"^ +1 +\d+\.\d{6} ", out, re.M)  # the first epoch's line
     assert re.search(r"DeepNetClassifier\s+0\.\d{4} \+/- ", out)
     assert re.search(r"MLPClassifier\s+0\.\d{4} \+/- ", out)
     assert "(100, 64)" in out and "(64, 100)" in out  # W[1] in both notations
     assert "7,510" in out  # 64*100 + 100 + 100*10 + 10 parameters
+
+
+@pytest.mark.slow
+def test_readme_python_examples_run(capsys):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for block in blocks:
+            exec(compile(block, "README.md", "exec"), {})
+    assert "deepnetclassifier__" in capsys.readouterr().out  # the search printed its best params

@@ -1,0 +1,32 @@
+"""Docstrings document every parameter, in signature order, and every fitted attribute."""
+
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+from skdeep import DeepNetClassifier, DeepNetRegressor
+
+
+def _section(doc, title):
+    body = doc.split(f"\n{title}\n{'-' * len(title)}\n", 1)[1]
+    body = re.split(r"\n\w[\w ]*\n-{3,}\n", body, maxsplit=1)[0]
+    return re.findall(r"^(\w+) :", body, re.M)
+
+
+@pytest.mark.parametrize("Estimator", [DeepNetClassifier, DeepNetRegressor])
+def test_every_constructor_parameter_is_documented_in_order(Estimator):
+    assert _section(Estimator.__doc__, "Parameters") == list(inspect.signature(Estimator).parameters)
+
+
+@pytest.mark.parametrize("Estimator", [DeepNetClassifier, DeepNetRegressor])
+def test_every_fitted_attribute_is_documented(Estimator):
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    y = np.arange(30) % 2
+    estimator = Estimator(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+    fitted = {name for name in dir(estimator) if name.endswith("_") and not name.startswith("_")}
+    fitted.discard("feature_names_in_")  # present only for input with column names
+    documented = set(_section(Estimator.__doc__, "Attributes"))
+    assert fitted <= documented
+    assert "feature_names_in_" in documented

@@ -1,0 +1,37 @@
+import re
+
+from skdeep._progress import Progress
+
+
+def test_verbose_prints_an_aligned_header_and_one_line_per_epoch(capsys):
+    progress = Progress(verbose=True, total_epochs=2, with_validation=True)
+    for epoch in (1, 2):
+        progress.epoch_ended(
+            {"epoch": epoch, "loss": 0.5 / epoch, "validation_score": 0.9, "validation_loss": 0.3,
+             "learning_rate": 0.001, "seconds": 0.01}
+        )
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r" +epoch +loss +val_score +val_loss +lr +seconds", lines[0])
+    assert len(lines) == 3
+    assert len({len(line) for line in lines}) == 1  # every column lines up
+    assert lines[2].split() == ["2", "0.250000", "0.9000", "0.300000", "0.001", "0.010"]
+
+
+def test_without_validation_the_validation_columns_are_left_out(capsys):
+    progress = Progress(verbose=True, total_epochs=1, with_validation=False)
+    progress.epoch_ended({"epoch": 1, "loss": 1.0, "learning_rate": 0.1, "seconds": 0.5})
+    assert "val" not in capsys.readouterr().out
+
+
+def test_silent_unless_verbose(capsys):
+    progress = Progress(verbose=False, total_epochs=1, with_validation=False)
+    progress.epoch_ended({"epoch": 1, "loss": 1.0, "learning_rate": 0.1, "seconds": 0.5})
+    progress.say("stopping")
+    progress.close()
+    assert capsys.readouterr().out == ""
+
+
+def test_no_progress_bar_when_output_is_not_a_terminal(capsys):
+    # pytest captures stdout, which is not a terminal: plain lines, whether or not tqdm exists.
+    progress = Progress(verbose=True, total_epochs=3, with_validation=False)
+    assert progress._bar is None
