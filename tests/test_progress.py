@@ -35,3 +35,36 @@ def test_no_progress_bar_when_output_is_not_a_terminal(capsys):
     # pytest captures stdout, which is not a terminal: plain lines, whether or not tqdm exists.
     progress = Progress(verbose=True, total_epochs=3, with_validation=False)
     assert progress._bar is None
+
+
+def test_progress_bar_on_a_terminal_when_tqdm_is_installed(monkeypatch):
+    # A stand-in for tqdm.auto.tqdm, so the test runs whether or not tqdm is installed.
+    class FakeBar:
+        instances = []
+
+        def __init__(self, total, unit, leave):
+            self.total, self.updates, self.postfixes, self.written, self.closed = total, 0, [], [], False
+            FakeBar.instances.append(self)
+
+        def update(self, n):
+            self.updates += n
+
+        def set_postfix(self, values):
+            self.postfixes.append(values)
+
+        def write(self, message):
+            self.written.append(message)
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr("skdeep._progress._tqdm_or_none", lambda: FakeBar)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    progress = Progress(verbose=True, total_epochs=5, with_validation=False)
+    progress.epoch_ended({"epoch": 1, "loss": 0.25, "learning_rate": 0.01, "seconds": 0.5})
+    progress.say("stopping")
+    progress.close()
+    (bar,) = FakeBar.instances
+    assert bar.total == 5 and bar.updates == 1 and bar.closed
+    assert bar.postfixes == [{"loss": "0.25", "lr": "0.01", "seconds": "0.5"}]
+    assert bar.written == ["stopping"]
