@@ -58,11 +58,20 @@ class Dense:
         self._Z = None  # reused output buffer
         self._dA_prev = None  # reused gradient buffer
 
+    def infer(self, A_prev, out=None):
+        """Prediction: ``A_prev @ W + b``, into ``out`` if given; nothing cached."""
+        if out is None:
+            out = A_prev @ self.W
+        elif sp.issparse(A_prev):
+            out[...] = A_prev @ self.W
+        else:
+            np.matmul(A_prev, self.W, out=out)
+        out += self.b
+        return out
+
     def forward(self, A_prev, training, batch=None):
         if not training:
-            Z = A_prev @ self.W
-            Z += self.b
-            return Z
+            return self.infer(A_prev)
         self._A_prev = A_prev
         self._Z = _reuse_or_allocate(self._Z, (A_prev.shape[0], self.W.shape[1]), self.W.dtype)
         if sp.issparse(A_prev):
@@ -71,6 +80,10 @@ class Dense:
             np.matmul(A_prev, self.W, out=self._Z)
         self._Z += self.b
         return self._Z
+
+    def release(self):
+        """Drop the cache and buffers (after training) so they hold no memory."""
+        self._A_prev = self._Z = self._dA_prev = None
 
     def backward(self, dZ, need_input_gradient=True):
         """Fill ``dW = A_prev.T @ dZ`` and ``db = sum(dZ)``; return ``dA_prev = dZ @ W.T``.
@@ -99,13 +112,22 @@ class ActivationLayer:
         self._A = None  # cache: the output
         self._Z = None  # cache: the input, only if g' needs it
 
+    def infer(self, Z):
+        """Prediction: ``g(Z)`` in place on ``Z``; nothing cached."""
+        self._activation.forward(Z)
+        return Z
+
     def forward(self, Z, training, batch=None):
-        if training and self._activation.needs_preactivation:
+        if not training:
+            return self.infer(Z)
+        if self._activation.needs_preactivation:
             self._Z = Z.copy()
         self._activation.forward(Z)
-        if training:
-            self._A = Z
+        self._A = Z
         return Z
+
+    def release(self):
+        self._A = self._Z = None
 
     def backward(self, dA, need_input_gradient=True):
         """Turn ``dA`` into ``dZ = dA * g'(Z)`` in place and return it."""
@@ -146,10 +168,16 @@ class BatchNorm:
         self._weights = None  # cache: the batch's sample weights, summing to one
         self._out = None  # reused output buffer
 
+    def infer(self, Z):
+        """Prediction: normalize with the running statistics, in place on ``Z``."""
+        Z -= self.running_mean
+        Z *= self.gamma / np.sqrt(self.running_var + self.epsilon)
+        Z += self.beta
+        return Z
+
     def forward(self, Z, training, batch=None):
         if not training:
-            scale = self.gamma / np.sqrt(self.running_var + self.epsilon)
-            return (Z - self.running_mean) * scale + self.beta
+            return self.infer(Z)
         weights = batch.weights
         mean = weights @ Z
         centered = Z - mean
@@ -165,6 +193,9 @@ class BatchNorm:
         np.multiply(self._Z_hat, self.gamma, out=self._out)
         self._out += self.beta
         return self._out
+
+    def release(self):
+        self._Z_hat = self._inv_std = self._weights = self._out = None
 
     def backward(self, dout, need_input_gradient=True):
         """``dZ_i = s (dZ_hat_i - w_i sum_j dZ_hat_j - w_i Z_hat_i sum_j dZ_hat_j Z_hat_j)``.
@@ -197,6 +228,10 @@ class Dropout:
         self.layer_index = layer_index
         self._mask = None  # cache: the scaled mask of the last batch
 
+    def infer(self, A):
+        """Prediction: the identity."""
+        return A
+
     def forward(self, A, training, batch=None):
         if not training:
             return A
@@ -207,3 +242,6 @@ class Dropout:
     def backward(self, dA, need_input_gradient=True):
         dA *= self._mask
         return dA
+
+    def release(self):
+        self._mask = None

@@ -23,9 +23,14 @@ output layer is ``Dense`` alone, its activation being part of the loss.
 import numpy as np
 
 from ._initializers import initialize_weights
+from ._inplace import add_scaled
 from ._dropout_masks import mix, row_keys
 from ._layers import ActivationLayer, Batch, BatchNorm, Dense, Dropout
 from ._losses import OUTPUTS
+
+# Rows per chunk of a prediction: large enough for efficient matrix products,
+# small enough that a chunk's activations stay in cache.
+INFERENCE_ROWS = 1024
 
 
 def _split(flat, shapes):
@@ -79,6 +84,8 @@ class Network:
         self.batch_norm_momentum = float(batch_norm_momentum)
         n_hidden = len(self.layer_sizes) - 2
         self.dropout = tuple(float(rate) for rate in (dropout or [0.0] * n_hidden))
+        # Number of entries of all W: the L2-penalized prefix of params.
+        self.n_weights = sum(n_in * n_out for n_in, n_out in self.weight_shapes)
         if len(self.dropout) != n_hidden:
             raise ValueError(f"Expected {n_hidden} dropout rates, one per hidden layer.")
         self.params = np.zeros(self.n_params, dtype=self.dtype)
@@ -93,10 +100,6 @@ class Network:
         """Shapes ``(n[l-1], n[l])`` of ``W[1], ..., W[L]``."""
         return list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
 
-    @property
-    def n_weights(self):
-        """Number of entries of all ``W`` (the L2-penalized prefix of ``params``)."""
-        return sum(n_in * n_out for n_in, n_out in self.weight_shapes)
 
     @property
     def _hidden_sizes(self):
@@ -174,6 +177,11 @@ class Network:
         seeds = mix(np.array([base_seed, epoch], dtype=np.uint64))
         self.dropout_seed = int(mix(seeds[:1] ^ seeds[1:])[0])
 
+    def release_buffers(self):
+        """Free every layer's training cache and buffers; training reallocates them."""
+        for layer in self.layers:
+            layer.release()
+
     def snapshot(self):
         """Copies of the parameters and running statistics, for :meth:`restore`."""
         return self.params.copy(), self.state.copy()
@@ -191,16 +199,45 @@ class Network:
         are safe. In training, ``weights`` (summing to one; uniform if None)
         weight the batch-norm statistics.
         """
-        batch = None
-        if training:
-            if weights is None:
-                weights = np.full(X.shape[0], 1.0 / X.shape[0], dtype=self.dtype)
-            keys = row_keys(X) if self.has_dropout else None
-            batch = Batch(weights, keys, self.dropout_seed)
+        if not training:
+            return self._infer(X)
+        if weights is None:
+            weights = np.full(X.shape[0], 1.0 / X.shape[0], dtype=self.dtype)
+        keys = row_keys(X) if self.has_dropout else None
+        batch = Batch(weights, keys, self.dropout_seed)
         A = X
         for layer in self.layers:
-            A = layer.forward(A, training, batch)
+            A = layer.forward(A, True, batch)
         return A
+
+    def _infer(self, X):
+        """Prediction-mode pass over ``INFERENCE_ROWS`` rows at a time.
+
+        Each Dense layer writes into a buffer reused from chunk to chunk (the
+        other layers work in place on it), and the last one straight into the
+        result: memory stays bounded however many rows come in, the
+        activations of a chunk stay in cache, and no page of a huge
+        temporary has to be faulted in. The buffers belong to this call only.
+        """
+        dtype = np.result_type(X.dtype, self.dtype)
+        n_rows = X.shape[0]
+        logits = np.empty((n_rows, self.layer_sizes[-1]), dtype=dtype)
+        buffers = {}
+        for start in range(0, n_rows, INFERENCE_ROWS):
+            stop = min(start + INFERENCE_ROWS, n_rows)
+            A = X[start:stop]
+            for index, layer in enumerate(self.layers[:-1]):
+                if isinstance(layer, Dense):
+                    buffer = buffers.get(index)
+                    if buffer is None:
+                        buffer = buffers[index] = np.empty(
+                            (min(INFERENCE_ROWS, n_rows), layer.W.shape[1]), dtype=dtype
+                        )
+                    A = layer.infer(A, out=buffer[: stop - start])
+                else:
+                    A = layer.infer(A)
+            self.layers[-1].infer(A, out=logits[start:stop])
+        return logits
 
     def predict(self, X):
         """Output-layer activations: probabilities or regression values."""
@@ -240,7 +277,7 @@ class Network:
             # The input X needs no gradient: skip that last matrix product.
             dA = self.layers[index].backward(dA, need_input_gradient=index > 0)
         if l2:
-            self.grad[: self.n_weights] += l2 * self.params[: self.n_weights]
+            add_scaled(self.params[: self.n_weights], self.grad[: self.n_weights], l2)
         return loss + self._penalty(l2)
 
     # ------------------------------------------------------------ pickling

@@ -2,7 +2,8 @@
 
 An optimizer never knows about layers: ``step(params, grad)`` updates the one
 flat vector in place with a handful of vectorized NumPy calls, however deep the
-network. The rules and schedules follow scikit-learn's
+network. ``step`` may use ``grad`` as its workspace (it is recomputed for the
+next batch anyway), which saves a parameter-sized buffer. The rules and schedules follow scikit-learn's
 ``neural_network/_stochastic_optimizers.py`` so that the same hyperparameters
 mean the same thing.
 """
@@ -10,6 +11,8 @@ mean the same thing.
 import math
 
 import numpy as np
+
+from ._inplace import add_scaled
 
 
 class SGD:
@@ -32,14 +35,13 @@ class SGD:
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros_like(params)
-        self._scratch = np.empty_like(params)
 
     def step(self, params, grad):
-        scaled_grad = np.multiply(grad, self.learning_rate, out=self._scratch)
+        scaled_grad = np.multiply(grad, self.learning_rate, out=grad)
         self.velocity *= self.momentum
         self.velocity -= scaled_grad
         if self.nesterov:
-            params += self.momentum * self.velocity
+            add_scaled(self.velocity, params, self.momentum)
             params -= scaled_grad
         else:
             params += self.velocity
@@ -79,16 +81,18 @@ class Adam:
         self.t = 0
         self.first_moment = np.zeros_like(params)
         self.second_moment = np.zeros_like(params)
-        self._scratch = np.empty_like(params)
 
     def step(self, params, grad):
         self.t += 1
-        scratch = self._scratch
-        self.first_moment *= self.beta_1
-        self.first_moment += np.multiply(grad, 1 - self.beta_1, out=scratch)
-        self.second_moment *= self.beta_2
-        np.multiply(grad, grad, out=scratch)
-        scratch *= 1 - self.beta_2
+        beta_1, beta_2 = self.beta_1, self.beta_2
+        # grad is the workspace: (1 - b1) g for m, then (1 - b1)^2 g^2 rescaled for v.
+        scratch = grad
+        scratch *= 1 - beta_1
+        self.first_moment *= beta_1
+        self.first_moment += scratch
+        scratch *= scratch
+        scratch *= (1 - beta_2) / (1 - beta_1) ** 2
+        self.second_moment *= beta_2
         self.second_moment += scratch
         rate = (
             self.learning_rate
@@ -167,6 +171,10 @@ class Nadam(Adam):
     ``m_hat = beta_1 m / (1 - beta_1^(t+1)) + (1 - beta_1) g / (1 - beta_1^t)``,
     ``params <- params - lr m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)``.
     """
+
+    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon):
+        super().__init__(params, learning_rate_init, beta_1, beta_2, epsilon)
+        self._scratch = np.empty_like(params)
 
     def step(self, params, grad):
         self.t += 1

@@ -237,6 +237,7 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
                     ConvergenceWarning,
                 )
     progress.close()
+    network.release_buffers()
     if est.early_stopping:
         network.restore(est._best_snapshot)
 
@@ -322,6 +323,7 @@ def fit_lbfgs(est, network, X, Y, sample_weight):
         callback=record_iteration,
         options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
     )
+    network.release_buffers()
     if result.status == 1:  # a limit on iterations or evaluations was reached
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iterations "

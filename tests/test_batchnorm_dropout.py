@@ -81,7 +81,7 @@ def test_batch_norm_prediction_uses_running_statistics_and_changes_nothing():
     norm = BatchNorm(np.full(n, 2.0), np.full(n, 1.0), np.zeros(n), np.zeros(n),
                      np.full(n, 3.0), np.full(n, 4.0), momentum=0.9)
     Z = np.arange(8.0).reshape(2, n)
-    out = norm.forward(Z, training=False)
+    out = norm.forward(Z.copy(), training=False)  # works in place on its input
     np.testing.assert_allclose(out, 2 * (Z - 3) / np.sqrt(4 + BatchNorm.epsilon) + 1)
     np.testing.assert_array_equal(norm.running_mean, 3.0)
     np.testing.assert_array_equal(norm.running_var, 4.0)

@@ -34,10 +34,13 @@ def _problem(seed=0):
 
 
 def _run_both(ours, theirs, params, grads):
-    """Step our optimizer on the flat vector and scikit-learn's on the split copies."""
+    """Step our optimizer on the flat vector and scikit-learn's on the split copies.
+
+    ``step`` may use the gradient as its workspace, so ours gets a copy.
+    """
     their_params = _split(params)
     for grad in grads:
-        ours.step(params, grad)
+        ours.step(params, grad.copy())
         theirs.update_params(their_params, _split(grad))
         np.testing.assert_allclose(params, _join(their_params), rtol=1e-12, atol=1e-15)
 
@@ -57,8 +60,8 @@ def test_nesterov_and_plain_momentum_take_different_steps():
     plain, nesterov = params.copy(), params.copy()
     plain_sgd = SGD(plain, 0.1, "constant", 0.9, False, 0.5)
     nesterov_sgd = SGD(nesterov, 0.1, "constant", 0.9, True, 0.5)
-    plain_sgd.step(plain, grads[0])
-    nesterov_sgd.step(nesterov, grads[0])
+    plain_sgd.step(plain, grads[0].copy())
+    nesterov_sgd.step(nesterov, grads[0].copy())
     # From rest, momentum moves by -lr g and Nesterov looks ahead to -(1 + momentum) lr g.
     np.testing.assert_allclose(plain, params - 0.1 * grads[0], rtol=1e-15)
     np.testing.assert_allclose(nesterov, params - 1.9 * 0.1 * grads[0], rtol=1e-14)
@@ -67,7 +70,7 @@ def test_nesterov_and_plain_momentum_take_different_steps():
 def test_sgd_without_momentum_is_params_minus_rate_times_gradient():
     params, grads = _problem()
     expected = params - 0.1 * grads[0]
-    SGD(params, 0.1, "constant", 0.0, False, 0.5).step(params, grads[0])
+    SGD(params, 0.1, "constant", 0.0, False, 0.5).step(params, grads[0].copy())
     np.testing.assert_allclose(params, expected, rtol=1e-15)
 
 
@@ -154,7 +157,7 @@ def test_rmsprop_steps_follow_the_running_rms_formula():
     for grad in grads:
         v = 0.9 * v + 0.1 * grad**2
         expected = expected - 0.01 * grad / (np.sqrt(v) + 1e-8)
-        optimizer.step(params, grad)
+        optimizer.step(params, grad.copy())
         np.testing.assert_allclose(params, expected, rtol=1e-12)
     assert optimizer.should_stop("No improvement.", lambda message: None) is True
 
@@ -170,7 +173,7 @@ def test_adamw_decays_only_the_weight_prefix_then_takes_the_adam_step():
         reference_arrays = _split(reference)
         reference_adam.update_params(reference_arrays, _split(grad))
         reference = _join(reference_arrays)
-        optimizer.step(params, grad)
+        optimizer.step(params, grad.copy())
         np.testing.assert_allclose(params, reference, rtol=1e-12)
 
 
@@ -180,8 +183,8 @@ def test_adamw_without_weight_decay_is_adam():
     adamw = AdamW(params, 0.01, 0.9, 0.999, 1e-8, weight_decay=0.0, n_decayed=20)
     adam = Adam(adam_params, 0.01, 0.9, 0.999, 1e-8)
     for grad in grads:
-        adamw.step(params, grad)
-        adam.step(adam_params, grad)
+        adamw.step(params, grad.copy())
+        adam.step(adam_params, grad.copy())
     np.testing.assert_array_equal(params, adam_params)
 
 
@@ -196,7 +199,7 @@ def test_nadam_steps_follow_dozats_lookahead_formula():
         m_hat = beta_1 * m / (1 - beta_1 ** (t + 1)) + (1 - beta_1) * grad / (1 - beta_1**t)
         v_hat = v / (1 - beta_2**t)
         expected = expected - lr * m_hat / (np.sqrt(v_hat) + epsilon)
-        optimizer.step(params, grad)
+        optimizer.step(params, grad.copy())
         np.testing.assert_allclose(params, expected, rtol=1e-12)
 
 

@@ -1,0 +1,276 @@
+"""Side-by-side training and prediction speed: skdeep vs MLPClassifier (and PyTorch).
+
+Usage::
+
+    python benchmarks/run.py            # the full suite (several minutes)
+    python benchmarks/run.py --quick    # smaller data, fewer repeats: under two minutes
+
+Every case trains the same architecture for the same number of epochs, with
+the same batch size and Adam settings, on the same data, for each peer in
+turn; the peers are interleaved within each repeat and the median of the
+repeats is reported. For each case and peer the table gives seconds, useful
+GFLOP/s (``6 * samples * weights`` per epoch: the three matrix products of
+forward and backward), that rate as a fraction of this machine's GEMM peak
+measured in the same run, the peak memory the fit added, and the final
+training accuracy, so that speed is never bought with a wrong result.
+Figures depend on the machine; the ratios between peers are what matter.
+"""
+
+import argparse
+import gc
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from skdeep import DeepNetClassifier
+
+try:
+    import torch
+except ImportError:  # PyTorch is an optional peer
+    torch = None
+
+ADAM = {"learning_rate_init": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8, "alpha": 1e-4}
+
+
+@dataclass
+class Case:
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    hidden: tuple
+    batch_size: int
+    epochs: int
+
+    @property
+    def n_weights(self):
+        sizes = (self.X.shape[1], *self.hidden, len(np.unique(self.y)))
+        return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def make_cases(quick):
+    scale = 4 if quick else 1
+    digits_X, digits_y = load_digits(return_X_y=True)
+    synthetic_X, synthetic_y = make_classification(
+        n_samples=20_000 // scale, n_features=100, n_informative=40, n_classes=10,
+        n_clusters_per_class=1, random_state=0,
+    )
+    synthetic_X = synthetic_X / synthetic_X.std(axis=0)
+    cases = []
+    for dtype in (np.float64, np.float32):
+        suffix = "f64" if dtype == np.float64 else "f32"
+        X, Xd = synthetic_X.astype(dtype), (digits_X / 16).astype(dtype)
+        cases += [
+            Case(f"digits (100,) b200 {suffix}", Xd, digits_y, (100,), 200, 5 if quick else 20),
+            Case(f"20k x100 (256,128,64) b256 {suffix}", X, synthetic_y, (256, 128, 64), 256,
+                 5 if not quick else 2),
+            Case(f"deep (64,)x6 b64 {suffix}", X, synthetic_y, (64,) * 6, 64, 5 if not quick else 2),
+            Case(f"wide (1024,1024) b1024 {suffix}", X, synthetic_y, (1024, 1024), 1024,
+                 3 if not quick else 1),
+        ]
+    return cases
+
+
+# ------------------------------------------------------------------ peers
+def fit_skdeep(case):
+    model = DeepNetClassifier(hidden_layer_sizes=case.hidden, batch_size=case.batch_size,
+                              max_iter=case.epochs, tol=0, n_iter_no_change=10**9,
+                              random_state=0, **ADAM)
+    model.fit(case.X, case.y)
+    return model.score(case.X, case.y)
+
+
+def fit_mlp(case):
+    model = MLPClassifier(hidden_layer_sizes=case.hidden, batch_size=case.batch_size,
+                          max_iter=case.epochs, tol=0, n_iter_no_change=10**9,
+                          random_state=0, **ADAM)
+    model.fit(case.X, case.y)
+    return model.score(case.X, case.y)
+
+
+def fit_torch(case):
+    torch.manual_seed(0)
+    dtype = torch.float64 if case.X.dtype == np.float64 else torch.float32
+    sizes = (case.X.shape[1], *case.hidden, len(np.unique(case.y)))
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers).to(dtype)
+    # MLPClassifier's penalty alpha/(2m)||W||^2 has gradient (alpha/m) W: weight decay alpha/m.
+    optimizer = torch.optim.Adam(model.parameters(), lr=ADAM["learning_rate_init"],
+                                 eps=ADAM["epsilon"], weight_decay=ADAM["alpha"] / case.batch_size)
+    X, y = torch.from_numpy(case.X), torch.from_numpy(case.y.astype(np.int64))
+    loss_function = torch.nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(case.epochs):
+        order = torch.randperm(len(X), generator=generator)
+        for start in range(0, len(X), case.batch_size):
+            rows = order[start : start + case.batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss_function(model(X[rows]), y[rows]).backward()
+            optimizer.step()
+    with torch.no_grad():
+        return float((model(X).argmax(dim=1) == y).double().mean())
+
+
+# ------------------------------------------------------------------ measuring
+def _status(field):
+    """A size from /proc/self/status, in bytes (VmRSS: resident now, VmHWM: peak)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise OSError(f"{field} not in /proc/self/status")
+
+
+def measure(fit, case):
+    """Seconds and training accuracy of one fit."""
+    gc.collect()
+    started = time.perf_counter()
+    accuracy = fit(case)
+    return time.perf_counter() - started, accuracy
+
+
+def peak_memory(case_index, peer, quick):
+    """Bytes the fit adds to the peak resident size, measured in a fresh process.
+
+    A fresh process, because freed memory that the allocator keeps would hide
+    a fit's peak in a process that has run other fits. Linux only (None elsewhere).
+    """
+    command = [sys.executable, __file__, "--memory-of", str(case_index), peer]
+    if quick:
+        command.append("--quick")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return int(result.stdout) if result.returncode == 0 and result.stdout.strip() else None
+
+
+def _report_memory_of(case_index, peer, quick):
+    case = make_cases(quick)[case_index]
+    fit = _peers()[peer]
+    gc.collect()
+    baseline = _status("VmRSS")
+    fit(case)
+    print(_status("VmHWM") - baseline)
+
+
+def gemm_peak(dtype, size=1024, repeats=10):
+    """GFLOP/s of NumPy's matrix product on square matrices: the machine's ceiling."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((size, size)).astype(dtype), rng.random((size, size)).astype(dtype)
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)
+    best = min(_timed(lambda: np.matmul(a, b, out=out)) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def _timed(function):
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def predict_throughput(peers, n_rows, repeats):
+    """Rows per second of predict_proba on n_rows, for fitted models of each peer."""
+    X, y = make_classification(n_samples=2_000, n_features=100, n_classes=10,
+                               n_informative=40, random_state=0)
+    big = np.random.default_rng(0).normal(size=(n_rows, 100))
+    models = {
+        "skdeep": DeepNetClassifier(hidden_layer_sizes=(256, 128), max_iter=2).fit(X, y),
+        "MLPClassifier": MLPClassifier(hidden_layer_sizes=(256, 128), max_iter=2).fit(X, y),
+    }
+    predictors = {name: model.predict_proba for name, model in models.items()}
+    if "torch" in peers:
+        net = torch.nn.Sequential(torch.nn.Linear(100, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                  torch.nn.ReLU(), torch.nn.Linear(128, 10)).double()
+
+        def torch_proba(data):
+            with torch.no_grad():
+                return torch.softmax(net(torch.from_numpy(data)), dim=1).numpy()
+
+        predictors["torch"] = torch_proba
+    times = {name: [] for name in predictors}
+    for _ in range(repeats):
+        for name, predict in predictors.items():
+            times[name].append(_timed(lambda: predict(big)))
+    return {name: n_rows / statistics.median(values) for name, values in times.items()}
+
+
+# ------------------------------------------------------------------ report
+def _peers():
+    peers = {"skdeep": fit_skdeep, "MLPClassifier": fit_mlp}
+    if torch is not None:
+        torch.set_num_threads(2)
+        peers["torch"] = fit_torch
+    return peers
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--quick", action="store_true", help="small data, few repeats (< 2 min)")
+    parser.add_argument("--repeats", type=int, default=None, help="repeats per case (median)")
+    parser.add_argument("--memory-of", nargs=2, metavar=("CASE", "PEER"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    if args.memory_of:
+        return _report_memory_of(int(args.memory_of[0]), args.memory_of[1], args.quick)
+    repeats = args.repeats or (1 if args.quick else 3)
+
+    peers = _peers()
+    peaks = {np.float64: gemm_peak(np.float64), np.float32: gemm_peak(np.float32)}
+    print(f"GEMM peak: float64 {peaks[np.float64]:.0f} GFLOP/s, float32 {peaks[np.float32]:.0f} GFLOP/s")
+    print(f"peers: {', '.join(peers)}; repeats: {repeats} (median)\n")
+
+    print("| case | peer | seconds | vs skdeep | GFLOP/s | % of GEMM peak | peak MiB | train acc |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    speedups = {name: [] for name in peers if name != "skdeep"}
+    memory_ratios = {name: [] for name in peers if name != "skdeep"}
+    warm_up = make_cases(quick=True)[0]
+    for fit in peers.values():  # first calls pay for imports and thread start-up
+        measure(fit, warm_up)
+    for index, case in enumerate(make_cases(args.quick)):
+        runs = {name: [] for name in peers}
+        for _ in range(repeats):
+            for name, fit in peers.items():  # interleaved: drift hits every peer alike
+                runs[name].append(measure(fit, case))
+        memory = {name: peak_memory(index, name, args.quick) for name in peers}
+        ours = statistics.median(seconds for seconds, _ in runs["skdeep"])
+        flop = 6 * case.X.shape[0] * case.n_weights * case.epochs
+        for name, results in runs.items():
+            seconds = statistics.median(seconds for seconds, _ in results)
+            gflops = flop / seconds / 1e9
+            peak = peaks[case.X.dtype.type]
+            ratio = seconds / ours
+            if name != "skdeep":
+                speedups[name].append(ratio)
+                if memory[name] and memory["skdeep"]:
+                    memory_ratios[name].append(memory["skdeep"] / memory[name])
+            mib = f"{memory[name] / 2**20:.1f}" if memory[name] is not None else "n/a"
+            print(f"| {case.name} | {name} | {seconds:.3f} | {ratio:.2f}x | {gflops:.1f} | "
+                  f"{100 * gflops / peak:.0f}% | {mib} | {results[-1][1]:.3f} |")
+
+    print()
+    for name, ratios in speedups.items():
+        geometric_mean = float(np.exp(np.mean(np.log(ratios))))
+        print(f"skdeep vs {name}: {geometric_mean:.2f}x faster (geometric mean), "
+              f"slowest case {min(ratios):.2f}x; peak memory at most "
+              f"{max(memory_ratios[name], default=float('nan')):.2f}x {name}'s")
+
+    n_rows = 25_000 if args.quick else 100_000
+    throughput = predict_throughput(peers, n_rows, max(repeats, 3))
+    print(f"\npredict_proba on {n_rows:,} rows (256,128) float64:")
+    for name, rows_per_second in throughput.items():
+        print(f"  {name:<14} {rows_per_second / 1e6:.2f} M rows/s "
+              f"({throughput['skdeep'] / rows_per_second:.2f}x skdeep vs it)")
+
+
+if __name__ == "__main__":
+    main()
