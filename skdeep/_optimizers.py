@@ -66,7 +66,19 @@ class SGD:
         return False
 
 
-class Adam:
+class _ConstantRate:
+    """For the adaptive-rate optimizers: no per-epoch schedule of their own, and
+    training stops as soon as it stops improving (as MLPClassifier's Adam does)."""
+
+    def epoch_ended(self, samples_seen):
+        pass
+
+    def should_stop(self, message, report):
+        report(message + " Stopping.")
+        return True
+
+
+class Adam(_ConstantRate):
     """Adam (Kingma & Ba, 2014) with bias correction folded into the rate.
 
     ``m <- beta_1 m + (1 - beta_1) g``; ``v <- beta_2 v + (1 - beta_2) g^2``;
@@ -105,15 +117,9 @@ class Adam:
         scratch *= rate
         params -= scratch
 
-    def epoch_ended(self, samples_seen):
-        pass
-
-    def should_stop(self, message, report):
-        report(message + " Stopping.")
-        return True
 
 
-class RMSprop:
+class RMSprop(_ConstantRate):
     """RMSprop (Tieleman & Hinton, 2012): scale each step by a running RMS of the gradient.
 
     ``v <- rho v + (1 - rho) g^2``; ``params <- params - lr g / (sqrt(v) + epsilon)``.
@@ -137,12 +143,6 @@ class RMSprop:
         scratch *= self.learning_rate
         params -= scratch
 
-    def epoch_ended(self, samples_seen):
-        pass
-
-    def should_stop(self, message, report):
-        report(message + " Stopping.")
-        return True
 
 
 class AdamW(Adam):
