@@ -1,7 +1,8 @@
 """skdeep: deep neural networks in plain NumPy with the scikit-learn API."""
 
 from ._estimators import DeepNetClassifier, DeepNetRegressor
+from ._persistence import InvalidModelFile, load, save
 
 __version__ = "0.1.0"
 
-__all__ = ["DeepNetClassifier", "DeepNetRegressor", "__version__"]
+__all__ = ["DeepNetClassifier", "DeepNetRegressor", "InvalidModelFile", "load", "save", "__version__"]

@@ -42,7 +42,8 @@ def test_demo_prints_both_cross_validated_scores_and_the_layer_table(capsys):
 
 
 @pytest.mark.slow
-def test_readme_python_examples_run(capsys):
+def test_readme_python_examples_run(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write files
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
     assert blocks
