@@ -10,6 +10,7 @@ validation score) has not improved by ``tol`` for ``n_iter_no_change``
 consecutive epochs.
 """
 
+import os
 import signal
 import threading
 import time
@@ -36,6 +37,37 @@ def resolve_batch_size(batch_size, n_samples):
             "samples; it is clipped to the number of samples."
         )
     return int(np.clip(batch_size, 1, n_samples))
+
+
+def available_memory():
+    """Bytes of physical memory free now, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def training_memory(network, batch_size):
+    """Bytes a training step needs: the per-batch buffers plus the optimizer's vectors.
+
+    Per batch row, each hidden layer keeps Z/A and dA (batch norm adds its
+    normalized copy and output, dropout its mask); per parameter, the vector,
+    its gradient and up to three optimizer vectors.
+    """
+    per_row = network.layer_sizes[0] + 2 * network.layer_sizes[-1]
+    per_row += sum(network.layer_sizes[1:-1]) * (2 + 2 * network.batch_norm + network.has_dropout)
+    return network.dtype.itemsize * (batch_size * per_row + 5 * network.n_params)
+
+
+def check_batch_fits_in_memory(network, batch_size):
+    """Refuse, with a clear error, a batch that could only be trained by thrashing."""
+    needed, free = training_memory(network, batch_size), available_memory()
+    if free is not None and needed > free:
+        raise MemoryError(
+            f"Training needs about {needed / 2**30:.1f} GiB for batch_size={batch_size} with "
+            f"layer sizes {network.layer_sizes}, but only {free / 2**30:.1f} GiB of memory is "
+            "free. Lower batch_size or the layer sizes."
+        )
 
 
 def split_validation(X, Y, sample_weight, fraction, strata, random_state):
@@ -153,6 +185,7 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
         )
     n_samples = X.shape[0]
     batch_size = resolve_batch_size(est.batch_size, n_samples)
+    check_batch_fits_in_memory(network, batch_size)
     full_batch = batch_size >= n_samples
     epochs = 1 if incremental else est.max_iter
     progress = Progress(est.verbose, epochs, validation is not None)
