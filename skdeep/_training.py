@@ -8,6 +8,12 @@ scikit-learn's attribute names (``n_iter_``, ``t_``, ``loss_``,
 ``MLPClassifier``: stop when the training loss (or, with early stopping, the
 validation score) has not improved by ``tol`` for ``n_iter_no_change``
 consecutive epochs.
+
+Around that core the stochastic loop applies the epoch-wise learning-rate
+schedules, clips gradients, appends a record per epoch to ``history_``, calls
+the callbacks (any of which may stop training), stops cleanly after the
+current batch on Ctrl-C, restores the epoch's starting weights and raises on
+a non-finite loss, and refuses up front a batch too large for free memory.
 """
 
 import os
