@@ -30,3 +30,19 @@ def test_every_fitted_attribute_is_documented(Estimator):
     documented = set(_section(Estimator.__doc__, "Attributes"))
     assert fitted <= documented
     assert "feature_names_in_" in documented
+
+
+@pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck"])
+def test_docstring_examples_run(module_name):
+    import doctest
+    import importlib
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    module = importlib.import_module(module_name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
