@@ -180,7 +180,7 @@ intercepts_ : list of ndarray
 n_features_in_ : int
     Number of features seen during fit, ``n[0]``.
 
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (n_features,)
     Names of the features seen during fit, when ``X`` has string column
     names.
 

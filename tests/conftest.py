@@ -6,3 +6,6 @@ import os
 # support is switched on, and SciPy reads this variable once, at import. Set it
 # before anything imports SciPy so that check is run instead of skipped.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+# The examples draw figures: render them off-screen, in tests and CI alike.
+os.environ.setdefault("MPLBACKEND", "Agg")

@@ -17,3 +17,8 @@ def test_there_are_examples():
 def test_example_runs(script, capsys):
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out  # every example reports what it found
+    if script.name.startswith("plot_"):
+        import matplotlib.pyplot as plt
+
+        assert plt.get_fignums(), "a plot_ example must draw a figure"
+        plt.close("all")

@@ -25,9 +25,20 @@ def test_quick_start_is_exactly_two_commands_demo_then_tests():
     assert "[test]" in install_and_test and "pytest" in install_and_test
 
 
+def _ci_commands():
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    return [line.strip().removeprefix("( ").removesuffix(" )") for line in lines]
+
+
 def test_ci_runs_the_readme_test_command_verbatim():
-    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert quick_start_commands()[1] in ci_lines
+    assert quick_start_commands()[1] in _ci_commands()
+
+
+def test_ci_builds_the_docs_with_the_readme_command():
+    section = (ROOT / "README.md").read_text().split("## Documentation", 1)[1]
+    command = re.search(r"```bash\n(.*?)\n```", section, re.S).group(1).strip()
+    assert "sphinx -W" in command
+    assert command in _ci_commands()
 
 
 def test_demo_prints_both_cross_validated_scores_and_the_layer_table(capsys):
