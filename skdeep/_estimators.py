@@ -43,13 +43,18 @@ def _store_constructor_arguments(estimator, arguments):
             setattr(estimator, name, value)
 
 
+def _class_indices(Y):
+    """Index into ``classes_`` of each row of single-label encoded targets ``Y``."""
+    return Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+
+
 class _BaseDeepNet(BaseEstimator):
     """Shared fit logic of the two estimators; use one of the subclasses."""
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam", "rmsprop", "adamw", "nadam"})],
+        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", *EPOCH_SCHEDULES})],
@@ -141,8 +146,8 @@ class _BaseDeepNet(BaseEstimator):
             raise ValueError(f"dropout rates must be floats in [0, 1), got {self.dropout!r}.")
         if self.solver == "lbfgs" and any(rates):
             raise ValueError(
-                "dropout needs a stochastic solver ('adam', 'sgd', 'rmsprop', 'adamw', "
-                "'nadam'): L-BFGS needs the same loss at every evaluation."
+                f"dropout needs a stochastic solver {_STOCHASTIC_SOLVERS}: L-BFGS needs the "
+                "same loss at every evaluation."
             )
         return [float(rate) for rate in rates]
 
@@ -391,8 +396,7 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
                 "class_weight='balanced' is not supported for partial_fit: one batch "
                 "cannot tell the class frequencies. Pass a dict of weights instead."
             )
-        indices = Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
-        labels = self.classes_[indices]
+        labels = self.classes_[_class_indices(Y)]
         if isinstance(self.class_weight, dict):
             unknown = set(self.class_weight) - set(self.classes_.tolist())
             if unknown:
@@ -405,8 +409,8 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         """Labels to stratify the early-stopping split on (None for multilabel)."""
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return None
-        strata = Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
-        counts = np.bincount(strata.astype(np.intp))
+        strata = _class_indices(Y)
+        counts = np.bincount(strata)
         n_validation = int(np.ceil(self.validation_fraction * len(strata)))
         n_present = np.count_nonzero(counts)
         # Stratifying needs two members of each class and room for every class

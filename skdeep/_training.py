@@ -155,6 +155,12 @@ class _StopAfterBatch:
         return False
 
 
+def _callbacks_ask_to_stop(est, record):
+    """Call every callback with the epoch's record; True if any asks to stop."""
+    # A list, not a generator: every callback sees every epoch.
+    return any([bool(callback(est, record)) for callback in est.callbacks or ()])
+
+
 def _clip_by_global_norm(grad, max_norm):
     norm = float(np.sqrt(np.dot(grad, grad)))
     if norm > max_norm:
@@ -252,8 +258,7 @@ def fit_stochastic(est, network, X, Y, sample_weight, incremental, validation_sc
             record["seconds"] = time.perf_counter() - started
             est.history_.append(record)
             progress.epoch_ended(record)
-            # A list, not a generator: every callback sees every epoch.
-            callback_says_stop = any([bool(callback(est, record)) for callback in est.callbacks or ()])
+            callback_says_stop = _callbacks_ask_to_stop(est, record)
 
             optimizer.epoch_ended(est.t_)
             if callback_says_stop:
@@ -329,11 +334,7 @@ def fit_lbfgs(est, network, X, Y, sample_weight):
     is the projected-gradient tolerance. SciPy works in float64, so a float32
     network is evaluated in float32 and its gradient handed back as float64.
     """
-    if sample_weight is None:
-        weight_sum = float(X.shape[0])
-        weights = np.full(X.shape[0], 1.0 / weight_sum, dtype=X.dtype)
-    else:
-        weights, weight_sum = _normalized_weights(sample_weight, slice(0, X.shape[0]), X.dtype)
+    weights, weight_sum = _normalized_weights(sample_weight, slice(0, X.shape[0]), X.dtype)
     l2 = est.alpha / weight_sum
     est.loss_curve_ = []
     est.history_ = []
@@ -350,7 +351,7 @@ def fit_lbfgs(est, network, X, Y, sample_weight):
         est.history_.append(record)
         if est.verbose:
             print(f"Iteration {record['epoch']}, loss = {loss:.8f}")
-        if any([bool(callback(est, record)) for callback in est.callbacks or ()]):
+        if _callbacks_ask_to_stop(est, record):
             raise StopIteration  # SciPy ends the minimization cleanly
 
     start = network.params.astype(np.float64)
