@@ -239,6 +239,30 @@ class Network:
             self.layers[-1].infer(A, out=logits[start:stop])
         return logits
 
+    def inference_layers(self):
+        """The prediction-mode network as ``(W, b, activation)`` steps, in float64.
+
+        Each step computes ``g(A @ W + b)``; ``activation`` is the hidden
+        activation's name, or None for the output layer (its activation
+        belongs to the loss). Batch normalization is folded into the Dense
+        layer before it: with ``s = gamma / sqrt(running_var + eps)``,
+        ``(A @ W + b - mean) * s + beta = A @ (W * s) + ((b - mean) * s + beta)``.
+        Dropout is the identity at prediction and disappears. Exporters (ONNX)
+        build their graph from these steps.
+        """
+        steps = []
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                W, b = layer.W.astype(np.float64), layer.b.astype(np.float64)
+                steps.append([W, b, None])
+            elif isinstance(layer, BatchNorm):
+                W, b, _ = steps[-1]
+                scale = layer.gamma / np.sqrt(layer.running_var.astype(np.float64) + layer.epsilon)
+                steps[-1][:2] = W * scale, (b - layer.running_mean) * scale + layer.beta
+            elif isinstance(layer, ActivationLayer):
+                steps[-1][2] = layer.name
+        return [tuple(step) for step in steps]
+
     def predict(self, X):
         """Output-layer activations: probabilities or regression values."""
         return self._output_function(self.forward(X, training=False))

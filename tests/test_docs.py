@@ -32,13 +32,16 @@ def test_every_fitted_attribute_is_documented(Estimator):
     assert "feature_names_in_" in documented
 
 
-@pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck"])
+@pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck", "skdeep._onnx"])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
+
+    if module_name == "skdeep._onnx":
+        pytest.importorskip("onnxruntime", reason='the ONNX example needs the onnx extra: pip install ".[onnx]"')
 
     module = importlib.import_module(module_name)
     with warnings.catch_warnings():

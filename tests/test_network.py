@@ -259,3 +259,24 @@ def test_float32_network_computes_in_float32(output):
     loss64 = network64.loss_and_gradient(X, Y, np.full(M, 1 / M), 0.1)
     assert loss32 == pytest.approx(loss64, rel=1e-5)
     np.testing.assert_allclose(network32.grad, network64.grad, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_inference_layers_fold_batch_norm_and_drop_dropout(activation):
+    network = Network(LAYER_SIZES, activation, "softmax", np.float64, batch_norm=True, dropout=[0.5, 0.3])
+    network.initialize(DEFAULT_INITIALIZER[activation], np.random.RandomState(0))
+    # Trained-looking normalization: scales, shifts and running statistics away from 1 and 0.
+    rng = np.random.RandomState(1)
+    network.params[network.n_weights :] = rng.normal(size=network.n_params - network.n_weights)
+    network.state[...] = np.abs(rng.normal(size=network.state.size)) + 0.1
+    X = _data("softmax")[0]
+
+    steps = network.inference_layers()
+    A = X
+    for W, b, activation_name in steps:
+        A = A @ W + b
+        if activation_name is not None:
+            ACTIVATIONS[activation_name].forward(A)
+    assert [step[2] for step in steps] == [activation, activation, None]
+    assert [step[0].shape for step in steps] == network.weight_shapes
+    np.testing.assert_allclose(A, network.forward(X), rtol=1e-12, atol=1e-12)

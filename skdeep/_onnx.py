@@ -1,0 +1,337 @@
+"""Export fitted estimators to ONNX, alone or inside scikit-learn pipelines.
+
+skdeep registers a converter for each estimator with skl2onnx, which already
+converts scikit-learn's transformers and pipelines; :func:`to_onnx` is a thin
+front door that registers them and picks input types. The graph is built from
+:meth:`Network.inference_layers`: one ``MatMul`` + ``Add`` per layer with batch
+normalization folded into it, then the activation, then the output function.
+
+Every graph computes in the input's precision, float32 or float64. ONNX
+Runtime has float32-only kernels for several activations (``Elu``, ``Selu``,
+``LeakyRelu``, ``Softplus``, ``Erf``), so those activations are written with
+elementary operators that it runs in both precisions. GELU needs ``erf``: the
+float32 graph uses the ``Erf`` operator, the float64 graph the everywhere
+convergent series ``erf(u) = 2/sqrt(pi) e^(-u^2) sum_n (2u^2)^n / (2n+1)!!``
+on ``u`` clipped to ``[-6, 6]`` (``erf(6)`` is 1 in float64), which is within
+2e-15 of SciPy's ``erf`` there.
+
+skl2onnx and onnx are optional (``pip install "skdeep[onnx]"``) and imported
+only here, when an export is asked for.
+"""
+
+import math
+
+import numpy as np
+
+from ._activations import ELU_ALPHA, LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
+from ._estimators import DeepNetClassifier, DeepNetRegressor
+
+_ERF_CLIP = 6.0
+_ERF_SERIES_TERMS = 100
+_INSTALL_HINT = 'ONNX export needs the optional packages onnx and skl2onnx: pip install "skdeep[onnx]"'
+
+
+def _skl2onnx():
+    try:
+        import skl2onnx
+    except ImportError as error:
+        raise ImportError(_INSTALL_HINT) from error
+    return skl2onnx
+
+
+class _Graph:
+    """Adds nodes and constants of one precision to skl2onnx's container."""
+
+    def __init__(self, scope, container, proto_dtype):
+        from skl2onnx.proto import onnx_proto
+
+        self.scope, self.container, self.proto_dtype = scope, container, proto_dtype
+        self.dtype = np.float64 if proto_dtype == onnx_proto.TensorProto.DOUBLE else np.float32
+
+    def constant(self, value, proto_dtype=None, name="constant"):
+        """An initializer holding ``value``, in the graph's precision by default."""
+        if proto_dtype is None:
+            proto_dtype, value = self.proto_dtype, np.asarray(value, dtype=self.dtype)
+        value = np.asarray(value)
+        variable = self.scope.get_unique_variable_name(name)
+        self.container.add_initializer(variable, proto_dtype, list(value.shape), value.ravel().tolist())
+        return variable
+
+    def node(self, op_type, *inputs, output=None, **attributes):
+        """Add one operator; return the name of its output."""
+        output = output or self.scope.get_unique_variable_name(op_type.lower())
+        name = self.scope.get_unique_operator_name(op_type)
+        self.container.add_node(op_type, list(inputs), output, name=name, **attributes)
+        return output
+
+    def scaled(self, x, factor):
+        return self.node("Mul", x, self.constant(factor))
+
+
+# ----------------------------------------------------------- activations
+def _exp_minus_one_of_negative_part(graph, x):
+    """``e^min(x, 0) - 1``: the negative branch of ELU and SELU."""
+    negative_part = graph.node("Min", x, graph.constant(0.0))
+    return graph.node("Sub", graph.node("Exp", negative_part), graph.constant(1.0))
+
+
+def _elu_with(graph, x, alpha):
+    negative = graph.scaled(_exp_minus_one_of_negative_part(graph, x), alpha)
+    return graph.node("Add", graph.node("Relu", x), negative)
+
+
+def _softplus(graph, x):
+    # max(x, 0) + log(1 + e^-|x|): never overflows, unlike log(1 + e^x).
+    decay = graph.node("Exp", graph.node("Neg", graph.node("Abs", x)))
+    log_term = graph.node("Log", graph.node("Add", decay, graph.constant(1.0)))
+    return graph.node("Add", graph.node("Relu", x), log_term)
+
+
+def _erf(graph, u):
+    if graph.dtype == np.float32:
+        return graph.node("Erf", u)
+    u = graph.node("Clip", u, graph.constant(-_ERF_CLIP), graph.constant(_ERF_CLIP))
+    # The sum over n of (2u^2)^n / (1 * 3 * ... * (2n + 1)), by Horner's scheme in
+    # s = 2u^2 / (2 * clip^2), which lies in [0, 1]. The coefficients, scaled by
+    # (2 * clip^2)^n, stay far above float32's range: ONNX Runtime's optimizer
+    # drops an Add of a constant that is zero once rounded to float32.
+    s = graph.scaled(graph.node("Mul", u, u), 1 / _ERF_CLIP**2)
+    coefficients = np.cumprod(2 * _ERF_CLIP**2 / np.arange(1, 2 * _ERF_SERIES_TERMS + 2, 2))
+    coefficients /= 2 * _ERF_CLIP**2  # the n = 0 term is 1
+    series = graph.constant(coefficients[-1])
+    for coefficient in coefficients[-2::-1]:
+        series = graph.node("Add", graph.node("Mul", series, s), graph.constant(coefficient))
+    gaussian = graph.node("Exp", graph.node("Neg", graph.node("Mul", u, u)))
+    return graph.scaled(graph.node("Mul", graph.node("Mul", u, gaussian), series), 2 / math.sqrt(math.pi))
+
+
+def _gelu(graph, x):
+    # x * Phi(x) = x * (1 + erf(x / sqrt(2))) / 2
+    one_plus_erf = graph.node("Add", _erf(graph, graph.scaled(x, math.sqrt(0.5))), graph.constant(1.0))
+    return graph.scaled(graph.node("Mul", x, one_plus_erf), 0.5)
+
+
+_ACTIVATIONS = {
+    "identity": lambda graph, x: x,
+    "logistic": lambda graph, x: graph.node("Sigmoid", x),
+    "tanh": lambda graph, x: graph.node("Tanh", x),
+    "relu": lambda graph, x: graph.node("Relu", x),
+    "leaky_relu": lambda graph, x: graph.node("Max", x, graph.scaled(x, LEAKY_RELU_SLOPE)),
+    "elu": lambda graph, x: _elu_with(graph, x, ELU_ALPHA),
+    "selu": lambda graph, x: graph.scaled(_elu_with(graph, x, SELU_ALPHA), SELU_SCALE),
+    "softplus": _softplus,
+    "gelu": _gelu,
+}
+
+
+# ------------------------------------------------------------ converters
+def _graph_and_logits(scope, operator, container):
+    """Cast the input to the graph's precision and run every layer to the logits."""
+    from skl2onnx.common.data_types import guess_proto_type
+    from skl2onnx.proto import onnx_proto
+
+    proto_dtype = guess_proto_type(operator.inputs[0].type)
+    if proto_dtype != onnx_proto.TensorProto.DOUBLE:
+        proto_dtype = onnx_proto.TensorProto.FLOAT
+    graph = _Graph(scope, container, proto_dtype)
+    A = graph.node("Cast", operator.inputs[0].full_name, to=proto_dtype)
+    for W, b, activation in operator.raw_operator._network.inference_layers():
+        product = graph.node("MatMul", A, graph.constant(W, name="W"))
+        Z = graph.node("Add", product, graph.constant(b, name="b"))
+        A = Z if activation is None else _ACTIVATIONS[activation](graph, Z)
+    return graph, A
+
+
+def _onnx_class_labels(classes):
+    """``classes_`` as an ONNX tensor type and content: UTF-8 strings or int64."""
+    from skl2onnx.proto import onnx_proto
+
+    if all(isinstance(label, str) for label in classes):
+        return onnx_proto.TensorProto.STRING, np.array([label.encode("utf-8") for label in classes])
+    try:
+        as_integers = classes.astype(np.int64)
+        integral = bool(np.all(as_integers == classes))
+    except (TypeError, ValueError):
+        integral = False
+    if not integral:
+        raise ValueError(
+            f"ONNX labels must be integers or strings; classes_ holds {classes[:5]!r}. "
+            "Refit on integer or string labels."
+        )
+    return onnx_proto.TensorProto.INT64, as_integers
+
+
+def _is_multilabel(model):
+    return model._label_binarizer.y_type_ == "multilabel-indicator"
+
+
+def _convert_classifier(scope, operator, container):
+    from skl2onnx.proto import onnx_proto
+
+    model = operator.raw_operator
+    label_output, proba_output = operator.outputs[0].full_name, operator.outputs[1].full_name
+    graph, Z = _graph_and_logits(scope, operator, container)
+    if model.out_activation_ == "softmax":
+        graph.node("Softmax", Z, output=proba_output, axis=1)
+    elif model.n_outputs_ == 1:
+        # Both columns from the logit, as predict_proba computes them.
+        graph.node("Concat", graph.node("Sigmoid", graph.node("Neg", Z)), graph.node("Sigmoid", Z),
+                   output=proba_output, axis=1)
+    else:
+        graph.node("Sigmoid", Z, output=proba_output)
+
+    if _is_multilabel(model):
+        above_half = graph.node("Greater", proba_output, graph.constant(0.5))
+        graph.node("Cast", above_half, output=label_output, to=onnx_proto.TensorProto.INT64)
+        return
+    label_type, labels = _onnx_class_labels(model.classes_)
+    classes = graph.constant(labels, proto_dtype=label_type, name="classes")
+    best = graph.node("ArgMax", proba_output, axis=1, keepdims=0)
+    graph.node("Gather", classes, best, output=label_output)
+
+
+def _convert_regressor(scope, operator, container):
+    model = operator.raw_operator
+    graph, Z = _graph_and_logits(scope, operator, container)
+    output_function = "Exp" if model.out_activation_ == "exp" else "Identity"
+    graph.node(output_function, Z, output=operator.outputs[0].full_name)
+
+
+def _check_input(operator):
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
+    from skl2onnx.common.utils import check_input_and_output_numbers, check_input_and_output_types
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=[1, 2])
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType]
+    )
+
+
+def _classifier_shapes(operator):
+    from skl2onnx.common.data_types import Int64TensorType, StringTensorType
+    from skl2onnx.proto import onnx_proto
+
+    _check_input(operator)
+    model, n_rows = operator.raw_operator, operator.inputs[0].get_first_dimension()
+    if _is_multilabel(model):
+        label_type = Int64TensorType([n_rows, model.n_outputs_])
+    elif _onnx_class_labels(model.classes_)[0] == onnx_proto.TensorProto.STRING:
+        label_type = StringTensorType([n_rows])
+    else:
+        label_type = Int64TensorType([n_rows])
+    operator.outputs[0].set_type(label_type)
+    operator.outputs[1].type.shape = [n_rows, len(model.classes_)]
+
+
+def _regressor_shapes(operator):
+    _check_input(operator)
+    n_rows = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type.shape = [n_rows, operator.raw_operator.n_outputs_]
+
+
+def register_onnx_converters():
+    """Register skdeep's estimators with skl2onnx.
+
+    After this call, ``skl2onnx.to_onnx`` and ``skl2onnx.convert_sklearn``
+    convert :class:`DeepNetClassifier` and :class:`DeepNetRegressor`, also as
+    steps of a :class:`~sklearn.pipeline.Pipeline`. :func:`to_onnx` calls it
+    for you. Calling it again is harmless.
+
+    The classifier accepts skl2onnx's usual classifier options ``zipmap``
+    (``True``, ``False`` or ``'columns'``), ``nocl`` and ``output_class_labels``.
+
+    Raises
+    ------
+    ImportError
+        If skl2onnx is not installed.
+    """
+    skl2onnx = _skl2onnx()
+    skl2onnx.update_registered_converter(
+        DeepNetClassifier, "SkdeepDeepNetClassifier", _classifier_shapes, _convert_classifier,
+        options={
+            "zipmap": [True, False, "columns"],
+            "nocl": [True, False],
+            "output_class_labels": [False, True],
+        },
+    )
+    skl2onnx.update_registered_converter(
+        DeepNetRegressor, "SkdeepDeepNetRegressor", _regressor_shapes, _convert_regressor
+    )
+
+
+def to_onnx(estimator, X=None, *, dtype=np.float32, target_opset=None, options=None):
+    """Convert a fitted estimator or pipeline containing skdeep models to ONNX.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted :class:`DeepNetClassifier`, :class:`DeepNetRegressor`, or
+        any model skl2onnx converts that contains them (a ``Pipeline`` of a
+        ``StandardScaler`` and a ``DeepNetClassifier``, for instance).
+    X : array-like of shape (n_samples, n_features), default=None
+        Sample input: only its number of columns and its dtype (float32 or
+        float64) are used, and they override ``dtype``. Without it the input
+        has ``estimator.n_features_in_`` columns of ``dtype``.
+    dtype : {numpy.float32, numpy.float64}, default=numpy.float32
+        Precision of the graph's input and of every computation in it.
+    target_opset : int, default=None
+        ONNX opset to target; skl2onnx's latest tested opset by default.
+    options : dict, default=None
+        skl2onnx converter options, keyed by model class or ``id(model)``.
+        Classifiers get ``{"zipmap": False}`` unless these options say
+        otherwise, so that probabilities come out as a plain tensor.
+
+    Returns
+    -------
+    onnx.ModelProto
+        A graph with one input ``"X"`` of shape ``(None, n_features)``.
+        Classifiers output ``"label"`` (int64 or strings; an int64 indicator
+        matrix for multilabel targets) and ``"probabilities"``
+        (``n_samples, n_classes``); regressors output ``"variable"``
+        (``n_samples, n_outputs``).
+
+    Raises
+    ------
+    ImportError
+        If onnx or skl2onnx is not installed.
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+    TypeError
+        If ``X`` or ``dtype`` is not float32 or float64.
+
+    Examples
+    --------
+    >>> import numpy as np, onnxruntime
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep import DeepNetClassifier, to_onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = X.astype(np.float32)
+    >>> clf = DeepNetClassifier(max_iter=30, random_state=0).fit(X, y)
+    >>> session = onnxruntime.InferenceSession(to_onnx(clf).SerializeToString())
+    >>> label, proba = session.run(None, {"X": X[:3]})
+    >>> bool(np.allclose(proba, clf.predict_proba(X[:3]), atol=1e-5))
+    True
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    skl2onnx = _skl2onnx()
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    check_is_fitted(estimator)
+    if X is not None:
+        dtype, n_features = np.asarray(X).dtype, np.shape(X)[1]
+    else:
+        n_features = estimator.n_features_in_
+    tensor_types = {np.dtype(np.float32): FloatTensorType, np.dtype(np.float64): DoubleTensorType}
+    if np.dtype(dtype) not in tensor_types:
+        raise TypeError(f"ONNX export takes float32 or float64 input, got dtype {np.dtype(dtype)}.")
+    register_onnx_converters()
+    merged_options = {DeepNetClassifier: {"zipmap": False}}
+    for key, value in (options or {}).items():
+        merged_options[key] = {**merged_options.get(key, {}), **value}
+    return skl2onnx.convert_sklearn(
+        estimator,
+        initial_types=[("X", tensor_types[np.dtype(dtype)]([None, n_features]))],
+        target_opset=target_opset,
+        options=merged_options,
+    )
