@@ -268,14 +268,15 @@ def to_onnx(estimator, X=None, *, dtype=np.float32, target_opset=None, options=N
         A fitted :class:`DeepNetClassifier`, :class:`DeepNetRegressor`, or
         any model skl2onnx converts that contains them (a ``Pipeline`` of a
         ``StandardScaler`` and a ``DeepNetClassifier``, for instance).
-    X : array-like of shape (n_samples, n_features), default=None
+    X : {array-like, sparse matrix} of shape (n_samples, n_features), default=None
         Sample input: only its number of columns and its dtype (float32 or
         float64) are used, and they override ``dtype``. Without it the input
         has ``estimator.n_features_in_`` columns of ``dtype``.
     dtype : {numpy.float32, numpy.float64}, default=numpy.float32
         Precision of the graph's input and of every computation in it.
     target_opset : int, default=None
-        ONNX opset to target; skl2onnx's latest tested opset by default.
+        ONNX opset to target, 13 or newer; skl2onnx's latest tested opset by
+        default.
     options : dict, default=None
         skl2onnx converter options, keyed by model class or ``id(model)``.
         Classifiers get ``{"zipmap": False}`` unless these options say
@@ -298,6 +299,8 @@ def to_onnx(estimator, X=None, *, dtype=np.float32, target_opset=None, options=N
         If the estimator is not fitted.
     TypeError
         If ``X`` or ``dtype`` is not float32 or float64.
+    ValueError
+        If ``X`` is not 2-D with ``n_features_in_`` columns.
 
     Examples
     --------
@@ -318,10 +321,18 @@ def to_onnx(estimator, X=None, *, dtype=np.float32, target_opset=None, options=N
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
     check_is_fitted(estimator)
+    n_features = getattr(estimator, "n_features_in_", None)
     if X is not None:
-        dtype, n_features = np.asarray(X).dtype, np.shape(X)[1]
-    else:
-        n_features = estimator.n_features_in_
+        # Arrays and sparse matrices have a dtype; a DataFrame becomes its common dtype.
+        sample = X if hasattr(X, "dtype") and hasattr(X, "shape") else np.asarray(X)
+        if sample.ndim != 2 or (n_features is not None and sample.shape[1] != n_features):
+            raise ValueError(
+                f"X must be 2-D with the {n_features} features the estimator was fitted on; "
+                f"got shape {sample.shape}."
+            )
+        dtype, n_features = sample.dtype, sample.shape[1]
+    elif n_features is None:
+        raise ValueError("Pass X: this estimator does not record n_features_in_.")
     tensor_types = {np.dtype(np.float32): FloatTensorType, np.dtype(np.float64): DoubleTensorType}
     if np.dtype(dtype) not in tensor_types:
         raise TypeError(f"ONNX export takes float32 or float64 input, got dtype {np.dtype(dtype)}.")

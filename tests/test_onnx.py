@@ -103,10 +103,38 @@ def test_registered_converter_serves_skl2onnx_directly(three_classes):
     np.testing.assert_allclose(outputs["probabilities"], pipeline.predict_proba(X_test), rtol=0, atol=1e-5)
 
 
+def test_sample_input_may_be_a_dataframe_or_sparse(three_classes):
+    pandas = pytest.importorskip("pandas")
+    import scipy.sparse
+    from onnx import TensorProto
+
+    X, y = three_classes
+    clf = DeepNetClassifier(max_iter=5, random_state=0).fit(X, y)
+    samples = [
+        (pandas.DataFrame(X.astype(np.float32)), TensorProto.FLOAT),
+        (scipy.sparse.csr_matrix(X), TensorProto.DOUBLE),
+    ]
+    for sample, element_type in samples:
+        assert to_onnx(clf, sample).graph.input[0].type.tensor_type.elem_type == element_type
+
+
+@pytest.mark.parametrize("activation", ["gelu", "selu", "softplus"])
+def test_oldest_supported_opset_13(three_classes, activation):
+    X_train, X_test, y_train, _ = split(*three_classes, np.float64)
+    clf = DeepNetClassifier(hidden_layer_sizes=(8,), activation=activation, max_iter=10, random_state=0)
+    clf.fit(X_train, y_train)
+    model_proto = to_onnx(clf, X_test, target_opset=13)
+    assert max(opset.version for opset in model_proto.opset_import if opset.domain == "") <= 13
+    outputs = run(model_proto, X_test)
+    np.testing.assert_allclose(outputs["probabilities"], clf.predict_proba(X_test), rtol=0, atol=1e-12)
+
+
 def test_zipmap_option_is_passed_through(three_classes):
     X_train, X_test, y_train, _ = split(*three_classes, np.float32)
     clf = DeepNetClassifier(max_iter=20, random_state=0).fit(X_train, y_train)
-    outputs = run(to_onnx(clf, options={DeepNetClassifier: {"zipmap": True}}), X_test)
+    options = {DeepNetClassifier: {"zipmap": True}}
+    outputs = run(to_onnx(clf, options=options), X_test)
+    assert options == {DeepNetClassifier: {"zipmap": True}}  # the caller's dict is left alone
     as_dicts = outputs["output_probability"]
     proba = clf.predict_proba(X_test)
     assert [sorted(row) for row in as_dicts[:2]] == [clf.classes_.tolist()] * 2
@@ -172,6 +200,12 @@ def test_errors_name_the_problem(three_classes):
     clf = DeepNetClassifier(max_iter=5, random_state=0).fit(X, y)
     with pytest.raises(TypeError, match="float32 or float64.*int64"):
         to_onnx(clf, X.astype(np.int64))
+    with pytest.raises(TypeError, match="float32 or float64.*float16"):
+        to_onnx(clf, dtype=np.float16)
+    with pytest.raises(ValueError, match="8 features.*shape \\(500, 3\\)"):
+        to_onnx(clf, X[:, :3])
+    with pytest.raises(ValueError, match="2-D"):
+        to_onnx(clf, X[0])
     clf.classes_ = np.array([0.5, (1, 2), None], dtype=object)  # no ONNX tensor type holds these
     with pytest.raises(ValueError, match="integers or strings"):
         to_onnx(clf)
