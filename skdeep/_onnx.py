@@ -50,11 +50,15 @@ class _Graph:
 
     def constant(self, value, proto_dtype=None, name="constant"):
         """An initializer holding ``value``, in the graph's precision by default."""
+        from onnx import numpy_helper
+
         if proto_dtype is None:
             proto_dtype, value = self.proto_dtype, np.asarray(value, dtype=self.dtype)
         value = np.asarray(value)
         variable = self.scope.get_unique_variable_name(name)
-        self.container.add_initializer(variable, proto_dtype, list(value.shape), value.ravel().tolist())
+        # Numbers go in as raw bytes (a list of a million Python floats takes a second).
+        content = numpy_helper.from_array(value) if value.dtype.kind in "fi" else value.ravel().tolist()
+        self.container.add_initializer(variable, proto_dtype, list(value.shape), content)
         return variable
 
     def node(self, op_type, *inputs, output=None, **attributes):
