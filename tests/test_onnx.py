@@ -88,19 +88,20 @@ def test_pipeline_with_standard_scaler_float32(three_classes):
     assert pipeline.score(X_test, outputs["label"]) == 1.0
 
 
-def test_registered_converter_serves_skl2onnx_directly(three_classes):
-    from skl2onnx.common.data_types import FloatTensorType
-
-    X_train, X_test, y_train, _ = split(*three_classes, np.float32)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_registered_converters_serve_skl2onnx_to_onnx_directly(three_classes, dtype):
+    X_train, X_test, y_train, _ = split(*three_classes, dtype)
     pipeline = make_pipeline(StandardScaler(), DeepNetClassifier(max_iter=20, random_state=0))
     pipeline.fit(X_train, y_train)
     register_onnx_converters()
     register_onnx_converters()  # twice is harmless
-    model_proto = skl2onnx.convert_sklearn(
-        pipeline, initial_types=[("X", FloatTensorType([None, 8]))], options={"zipmap": False}
+    model_proto = skl2onnx.to_onnx(pipeline, X_train[:1], options={"zipmap": False})
+    session = onnxruntime.InferenceSession(
+        model_proto.SerializeToString(), providers=["CPUExecutionProvider"]
     )
-    outputs = run(model_proto, X_test)
-    np.testing.assert_allclose(outputs["probabilities"], pipeline.predict_proba(X_test), rtol=0, atol=1e-5)
+    label, probabilities = session.run(None, {session.get_inputs()[0].name: X_test})
+    np.testing.assert_allclose(probabilities, pipeline.predict_proba(X_test), rtol=0, atol=TOLERANCE[dtype])
+    np.testing.assert_array_equal(label, pipeline.predict(X_test))
 
 
 def test_sample_input_may_be_a_dataframe_or_sparse(three_classes):
