@@ -113,6 +113,29 @@ def test_incremental_out_of_core_training_reaches_in_memory_accuracy(client):
     assert accuracy >= in_memory_accuracy - 0.01, (accuracy, in_memory_accuracy)
 
 
+def test_incremental_on_the_cluster_equals_a_local_partial_fit_loop(client):
+    # The model travels between worker processes from block to block: Adam's
+    # moments, the step count and the batch-norm statistics must travel with it.
+    X, y = make_classification(
+        n_samples=2000, n_features=10, n_informative=6, n_classes=3, random_state=0
+    )
+    settings = dict(hidden_layer_sizes=(16,), batch_norm=True, dropout=0.1, random_state=0)
+    model = dask_ml_wrappers.Incremental(DeepNetClassifier(**settings), shuffle_blocks=False)
+    local = DeepNetClassifier(**settings)
+    X_chunks, y_chunks = da.from_array(X, chunks=(250, 10)), da.from_array(y, chunks=250)
+    with distributed.get_task_stream(client) as tasks:
+        for _ in range(3):
+            model.partial_fit(X_chunks, y_chunks, classes=[0, 1, 2])
+    for _ in range(3):
+        for start in range(0, len(X), 250):
+            local.partial_fit(X[start : start + 250], y[start : start + 250], classes=[0, 1, 2])
+
+    assert _workers_that_ran(tasks)
+    assert model.estimator_.t_ == local.t_ == 3 * len(X)
+    assert model.estimator_.loss_curve_ == local.loss_curve_
+    np.testing.assert_array_equal(model.estimator_.predict_proba(X), local.predict_proba(X))
+
+
 def test_incremental_fit_is_one_pass_and_predicts_lazily(client):
     X, y = make_classification(n_samples=2000, n_features=8, random_state=1)
     X_chunks, y_chunks = da.from_array(X, chunks=(250, 8)), da.from_array(y, chunks=250)
