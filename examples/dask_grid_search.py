@@ -8,7 +8,7 @@ processes, and the results are the same as a local run with the same seeds.
 The cluster here is a ``LocalCluster`` of two worker processes on this
 machine: to use a real cluster, give ``Client`` the scheduler's address
 instead (``Client("tcp://scheduler:8786")``). Needs the dask extra,
-``pip install "skdeep[dask]"``.
+``pip install ".[dask]"`` from a checkout.
 """
 
 import collections
@@ -40,7 +40,8 @@ def main():
 
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         with Client(cluster) as client:
-            print(f"cluster: {len(client.scheduler_info()['workers'])} workers at {cluster.scheduler_address}")
+            n_workers = len(client.scheduler_info()["workers"])
+            print(f"cluster: {n_workers} workers at {cluster.scheduler_address}")
             with get_task_stream(client) as tasks, joblib.parallel_backend("dask"):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)

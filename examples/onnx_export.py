@@ -7,7 +7,7 @@ Export a pipeline to ONNX and serve it with ONNX Runtime
 predicts without scikit-learn, NumPy code or Python at all on the serving
 side. Batch normalization is folded into the weights and dropout vanishes, as
 at prediction time in skdeep. Needs the onnx extra,
-``pip install "skdeep[onnx]"``.
+``pip install ".[onnx]"`` from a checkout.
 """
 
 import tempfile

@@ -30,7 +30,10 @@ from ._estimators import DeepNetClassifier, DeepNetRegressor
 _ERF_CLIP = 6.0
 _ERF_GRID_STEPS = 256
 _ERF_TAYLOR_DEGREE = 5
-_INSTALL_HINT = 'ONNX export needs the optional packages onnx and skl2onnx: pip install "skdeep[onnx]"'
+_INSTALL_HINT = (
+    'ONNX export needs the optional packages onnx and skl2onnx: pip install "skdeep[onnx]" '
+    '(".[onnx]" from a checkout)'
+)
 
 
 def _skl2onnx():
