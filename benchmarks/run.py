@@ -14,6 +14,8 @@ forward and backward), that rate as a fraction of this machine's GEMM peak
 measured in the same run, the peak memory the fit added, and the final
 training accuracy, so that speed is never bought with a wrong result.
 Figures depend on the machine; the ratios between peers are what matter.
+With the onnx extra installed, the prediction speed of skdeep's ONNX exports
+in ONNX Runtime is measured against skdeep's own.
 """
 
 import argparse
@@ -36,6 +38,11 @@ try:
     import torch
 except ImportError:  # PyTorch is an optional peer
     torch = None
+
+try:
+    import onnxruntime
+except ImportError:  # ONNX Runtime serves skdeep's exports when the onnx extra is installed
+    onnxruntime = None
 
 ADAM = {"learning_rate_init": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8, "alpha": 1e-4}
 
@@ -209,6 +216,38 @@ def predict_throughput(peers, n_rows, repeats):
     return {name: n_rows / statistics.median(values) for name, values in times.items()}
 
 
+def onnx_throughput(n_rows, repeats):
+    """Rows per second of skdeep's predict_proba and of its ONNX export in ONNX Runtime.
+
+    One (256, 128) network with batch norm per dtype and activation; relu and
+    gelu, because ONNX Runtime has no float64 Erf and skdeep's export builds
+    float64 GELU from elementary operators.
+    """
+    from skdeep import to_onnx
+
+    X, y = make_classification(n_samples=2_000, n_features=100, n_classes=10,
+                               n_informative=40, random_state=0)
+    results = {}
+    for dtype in (np.float32, np.float64):
+        big = np.random.default_rng(0).normal(size=(n_rows, 100)).astype(dtype)
+        for activation in ("relu", "gelu"):
+            model = DeepNetClassifier(hidden_layer_sizes=(256, 128), activation=activation,
+                                      batch_norm=True, max_iter=2).fit(X.astype(dtype), y)
+            session = onnxruntime.InferenceSession(to_onnx(model, big).SerializeToString(),
+                                                   providers=["CPUExecutionProvider"])
+            predictors = {"skdeep": model.predict_proba,
+                          "ONNX Runtime": lambda data, s=session: s.run(None, {"X": data})}
+            rates = {}
+            # Each peer alone, not interleaved: both thread pools (OpenBLAS's and
+            # ORT's) busy-wait after a call and would slow whichever runs next.
+            for name, predict in predictors.items():
+                for _ in range(2):  # ORT's first runs size its memory arena
+                    predict(big)
+                rates[name] = n_rows / statistics.median(_timed(lambda: predict(big)) for _ in range(repeats))
+            results[dtype.__name__, activation] = rates
+    return results
+
+
 # ------------------------------------------------------------------ report
 def _peers():
     peers = {"skdeep": fit_skdeep, "MLPClassifier": fit_mlp}
@@ -275,6 +314,15 @@ def main(argv=None):
     for name, rows_per_second in throughput.items():
         print(f"  {name:<14} {rows_per_second / 1e6:.2f} M rows/s "
               f"({throughput['skdeep'] / rows_per_second:.2f}x skdeep vs it)")
+
+    if onnxruntime is not None:
+        print(f"\nONNX export on {n_rows:,} rows (256,128) with batch norm, rows/s:")
+        print("| dtype | activation | skdeep predict_proba | ONNX Runtime | ONNX Runtime vs skdeep |")
+        print("|---|---|---:|---:|---:|")
+        for (dtype, activation), rates in onnx_throughput(n_rows, max(repeats, 3)).items():
+            ours, theirs = rates["skdeep"], rates["ONNX Runtime"]
+            print(f"| {dtype} | {activation} | {ours / 1e6:.2f} M | {theirs / 1e6:.2f} M | "
+                  f"{theirs / ours:.2f}x |")
 
 
 if __name__ == "__main__":

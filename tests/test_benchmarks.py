@@ -19,3 +19,17 @@ def test_benchmark_measures_the_peak_memory_of_a_skdeep_fit_in_a_fresh_process()
         capture_output=True, text=True, timeout=300, check=True, env=environment,
     )
     assert int(result.stdout) >= 0
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2-epoch models on purpose
+def test_onnx_section_times_skdeep_and_onnx_runtime_for_each_dtype_and_activation():
+    import runpy
+
+    pytest.importorskip("onnxruntime", reason='the ONNX section needs the onnx extra: pip install ".[onnx]"')
+    benchmark = runpy.run_path(str(SCRIPT))  # defines the functions; main() is guarded
+    rates = benchmark["onnx_throughput"](n_rows=300, repeats=1)
+    expected = {(dtype, activation) for dtype in ("float32", "float64") for activation in ("relu", "gelu")}
+    assert set(rates) == expected
+    assert all(set(peers) == {"skdeep", "ONNX Runtime"} for peers in rates.values())
+    assert all(rate > 0 for peers in rates.values() for rate in peers.values())
