@@ -21,6 +21,7 @@ from skdeep._activations import ACTIVATIONS
 REASON = 'ONNX export tests need the onnx extra: pip install ".[onnx]"'
 onnxruntime = pytest.importorskip("onnxruntime", reason=REASON)
 skl2onnx = pytest.importorskip("skl2onnx", reason=REASON)
+onnx = pytest.importorskip("onnx", reason=REASON)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -57,7 +58,9 @@ def test_classifier_matches_onnxruntime(three_classes, activation, batch_norm, d
         hidden_layer_sizes=(16, 8), activation=activation, batch_norm=batch_norm,
         dropout=0.1, max_iter=20, random_state=0,
     ).fit(X_train, y_train)
-    outputs = run(to_onnx(clf, X_test), X_test)
+    model_proto = to_onnx(clf, X_test)
+    onnx.checker.check_model(model_proto, full_check=True)  # valid ONNX for any runtime, not just ORT
+    outputs = run(model_proto, X_test)
     assert outputs["probabilities"].dtype == dtype
     np.testing.assert_allclose(
         outputs["probabilities"], clf.predict_proba(X_test), rtol=0, atol=TOLERANCE[dtype]
@@ -107,13 +110,12 @@ def test_registered_converters_serve_skl2onnx_to_onnx_directly(three_classes, dt
 def test_sample_input_may_be_a_dataframe_or_sparse(three_classes):
     pandas = pytest.importorskip("pandas")
     import scipy.sparse
-    from onnx import TensorProto
 
     X, y = three_classes
     clf = DeepNetClassifier(max_iter=5, random_state=0).fit(X, y)
     samples = [
-        (pandas.DataFrame(X.astype(np.float32)), TensorProto.FLOAT),
-        (scipy.sparse.csr_matrix(X), TensorProto.DOUBLE),
+        (pandas.DataFrame(X.astype(np.float32)), onnx.TensorProto.FLOAT),
+        (scipy.sparse.csr_matrix(X), onnx.TensorProto.DOUBLE),
     ]
     for sample, element_type in samples:
         assert to_onnx(clf, sample).graph.input[0].type.tensor_type.elem_type == element_type
@@ -126,6 +128,7 @@ def test_oldest_supported_opset_13(three_classes, activation):
     clf.fit(X_train, y_train)
     model_proto = to_onnx(clf, X_test, target_opset=13)
     assert max(opset.version for opset in model_proto.opset_import if opset.domain == "") <= 13
+    onnx.checker.check_model(model_proto, full_check=True)
     outputs = run(model_proto, X_test)
     np.testing.assert_allclose(outputs["probabilities"], clf.predict_proba(X_test), rtol=0, atol=1e-12)
 
