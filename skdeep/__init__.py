@@ -1,10 +1,10 @@
 """skdeep: deep neural networks in plain NumPy with the scikit-learn API."""
 
 from ._estimators import DeepNetClassifier, DeepNetRegressor
-from ._onnx import register_onnx_converters, to_onnx
-from ._persistence import InvalidModelFile, load, save
+from .io.onnx import register_onnx_converters, to_onnx
+from .io.persistence import InvalidModelFile, load, save
+from ._version import __version__
 
-__version__ = "0.1.0"
 
 __all__ = [
     "DeepNetClassifier",

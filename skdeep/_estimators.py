@@ -2,7 +2,7 @@
 
 This module owns the scikit-learn contract (parameter validation, input
 checks, label encoding, fitted attributes); the maths lives in
-:mod:`skdeep._network` and the loops in :mod:`skdeep._training`.
+:mod:`skdeep.nn.network` and the loops in :mod:`skdeep.train.trainer`.
 """
 
 from numbers import Integral, Real
@@ -24,14 +24,14 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._activations import ACTIVATIONS
+from .nn.activations import ACTIVATIONS
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
-from ._initializers import INITIALIZERS, layer_initializers
-from ._network import Network
+from .nn.initializers import INITIALIZERS, layer_initializers
+from .nn.network import Network
 from ._parameter_list import ParameterList
-from ._schedules import EPOCH_SCHEDULES
+from .train.schedules import EPOCH_SCHEDULES
 from ._summary import layer_table
-from ._training import fit_lbfgs, fit_stochastic
+from .train.trainer import fit_lbfgs, fit_stochastic
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "adamw", "nadam")
 

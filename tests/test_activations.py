@@ -6,7 +6,7 @@ from scipy.special import ndtr
 from sklearn.neural_network._base import ACTIVATIONS as SKLEARN_ACTIVATIONS
 from sklearn.neural_network._base import DERIVATIVES as SKLEARN_DERIVATIVES
 
-from skdeep._activations import ACTIVATIONS
+from skdeep.nn.activations import ACTIVATIONS
 
 # Written out here rather than imported, so a wrong constant in the source shows.
 SELU_ALPHA = 1.6732632423543772

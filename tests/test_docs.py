@@ -32,7 +32,7 @@ def test_every_fitted_attribute_is_documented(Estimator):
     assert "feature_names_in_" in documented
 
 
-@pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck", "skdeep._onnx"])
+@pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck", "skdeep.io.onnx"])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib
@@ -40,7 +40,7 @@ def test_docstring_examples_run(module_name):
 
     from sklearn.exceptions import ConvergenceWarning
 
-    if module_name == "skdeep._onnx":
+    if module_name == "skdeep.io.onnx":
         pytest.importorskip("onnxruntime", reason='the ONNX example needs the onnx extra: pip install ".[onnx]"')
 
     module = importlib.import_module(module_name)

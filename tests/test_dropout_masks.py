@@ -1,7 +1,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from skdeep._dropout_masks import keep_mask, row_keys
+from skdeep.nn.dropout_masks import keep_mask, row_keys
 
 
 def test_equal_rows_get_equal_keys_wherever_they_are():

@@ -34,7 +34,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skdeep import DeepNetClassifier, DeepNetRegressor
-from skdeep import _training
+from skdeep.train import trainer as _training
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -5,9 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from skdeep._activations import ACTIVATIONS
-from skdeep._layers import ActivationLayer
-from skdeep._network import Network
+from skdeep.nn.activations import ACTIVATIONS
+from skdeep.nn.layers import ActivationLayer
+from skdeep.nn.network import Network
 from skdeep.utils import check_gradient, numerical_gradient
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from skdeep._activations import ACTIVATIONS
-from skdeep._initializers import (
+from skdeep.nn.activations import ACTIVATIONS
+from skdeep.nn.initializers import (
     DEFAULT_INITIALIZER,
     INITIALIZERS,
     initialize_weights,

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import ndtr
 
-from skdeep._layers import ActivationLayer, Dense
+from skdeep.nn.layers import ActivationLayer, Dense
 
 N_IN, N_OUT, M = 5, 3, 8
 

@@ -9,7 +9,7 @@ import sklearn
 from sklearn.neural_network import _base
 from sklearn.utils.fixes import parse_version
 
-from skdeep._losses import OUTPUTS, softmax
+from skdeep.nn.losses import OUTPUTS, softmax
 
 # The reference losses take sample weights, and include Poisson, from scikit-learn 1.7.
 requires_sklearn_1_7 = pytest.mark.skipif(

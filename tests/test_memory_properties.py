@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from skdeep import DeepNetClassifier
-from skdeep._network import Network
-from skdeep._optimizers import SGD, Adam
+from skdeep.nn.network import Network
+from skdeep.train.optimizers import SGD, Adam
 
 
 def _peak_allocation(function):

@@ -5,10 +5,10 @@ import pickle
 import numpy as np
 import pytest
 
-from skdeep._activations import ACTIVATIONS
-from skdeep._initializers import DEFAULT_INITIALIZER
-from skdeep._losses import OUTPUTS
-from skdeep._network import Network
+from skdeep.nn.activations import ACTIVATIONS
+from skdeep.nn.initializers import DEFAULT_INITIALIZER
+from skdeep.nn.losses import OUTPUTS
+from skdeep.nn.network import Network
 from skdeep.utils import check_gradient
 
 LAYER_SIZES = (4, 6, 5, 3)

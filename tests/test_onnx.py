@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdeep import DeepNetClassifier, DeepNetRegressor, register_onnx_converters, to_onnx
-from skdeep._activations import ACTIVATIONS
+from skdeep.nn.activations import ACTIVATIONS
 
 REASON = 'ONNX export tests need the onnx extra: pip install ".[onnx]"'
 onnxruntime = pytest.importorskip("onnxruntime", reason=REASON)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
-from skdeep._optimizers import SGD, Adam, AdamW, Nadam, RMSprop, make_optimizer
+from skdeep.train.optimizers import SGD, Adam, AdamW, Nadam, RMSprop, make_optimizer
 
 # Parameter shapes of a small network, as scikit-learn holds them: coefs then intercepts.
 SHAPES = [(3, 4), (4, 2), (4,), (2,)]

@@ -1,6 +1,6 @@
 import re
 
-from skdeep._progress import Progress
+from skdeep.train.progress import Progress
 
 
 def test_verbose_prints_an_aligned_header_and_one_line_per_epoch(capsys):
@@ -58,7 +58,7 @@ def test_progress_bar_on_a_terminal_when_tqdm_is_installed(monkeypatch):
         def close(self):
             self.closed = True
 
-    monkeypatch.setattr("skdeep._progress._tqdm_or_none", lambda: FakeBar)
+    monkeypatch.setattr("skdeep.train.progress._tqdm_or_none", lambda: FakeBar)
     monkeypatch.setattr("sys.stdout.isatty", lambda: True)
     progress = Progress(verbose=True, total_epochs=5, with_validation=False)
     progress.epoch_ended({"epoch": 1, "loss": 0.25, "learning_rate": 0.01, "seconds": 0.5})

@@ -5,7 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from skdeep import DeepNetClassifier, DeepNetRegressor, _training
+from skdeep import DeepNetClassifier, DeepNetRegressor
+from skdeep.train import trainer as _training
 
 
 def test_a_batch_that_cannot_fit_in_memory_is_refused_before_training(monkeypatch):
@@ -20,7 +21,7 @@ def test_a_batch_that_cannot_fit_in_memory_is_refused_before_training(monkeypatc
 
 
 def test_the_memory_estimate_grows_with_batch_and_width():
-    from skdeep._network import Network
+    from skdeep.nn.network import Network
 
     small = Network((10, 32, 2), "relu", "softmax", np.float64)
     wide = Network((10, 512, 2), "relu", "softmax", np.float64)

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from skdeep._schedules import epoch_learning_rate, uses_epoch_schedule
+from skdeep.train.schedules import epoch_learning_rate, uses_epoch_schedule
 
 
 def test_cosine_rates_follow_the_half_cosine_from_the_initial_rate_towards_zero():

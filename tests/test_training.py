@@ -1,4 +1,4 @@
-"""The training loops of skdeep._training: batches, validation split, stopping rules."""
+"""The training loops of skdeep.train.trainer: batches, validation split, stopping rules."""
 
 import os
 import signal
@@ -15,8 +15,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skdeep import DeepNetClassifier, DeepNetRegressor
-from skdeep._network import Network
-from skdeep._training import resolve_batch_size, split_validation
+from skdeep.nn.network import Network
+from skdeep.train.trainer import resolve_batch_size, split_validation
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -47,7 +47,7 @@ def check_gradient(network, X, Y, sample_weight=None, l2=0.0, eps=1e-6):
 
     Parameters
     ----------
-    network : skdeep._network.Network
+    network : skdeep.nn.network.Network
         A network in float64 (``estimator._network`` of a fitted estimator).
     X : ndarray of shape (m, n[0])
         Inputs.
@@ -68,7 +68,7 @@ def check_gradient(network, X, Y, sample_weight=None, l2=0.0, eps=1e-6):
     Examples
     --------
     >>> import numpy as np
-    >>> from skdeep._network import Network
+    >>> from skdeep.nn.network import Network
     >>> from skdeep.utils import check_gradient
     >>> rng = np.random.RandomState(0)
     >>> net = Network((3, 5, 2), "tanh", "softmax", np.float64)

@@ -22,8 +22,8 @@ from typing import NamedTuple, Optional
 import numpy as np
 import scipy.sparse as sp
 
-from ._activations import ACTIVATIONS
-from ._dropout_masks import keep_mask, mix
+from .activations import ACTIVATIONS
+from .dropout_masks import keep_mask, mix
 
 
 class Batch(NamedTuple):
@@ -220,7 +220,7 @@ class Dropout:
     Kept units are scaled by ``1 / (1 - rate)`` so that the expected output is
     the input, and prediction is the identity: deterministic. The mask of a
     sample is a hash of its row of ``X``, this layer and the epoch's ``seed``
-    (see :mod:`skdeep._dropout_masks`), so it is fixed within an epoch.
+    (see :mod:`skdeep.nn.dropout_masks`), so it is fixed within an epoch.
     """
 
     def __init__(self, rate, layer_index):

@@ -22,11 +22,11 @@ output layer is ``Dense`` alone, its activation being part of the loss.
 
 import numpy as np
 
-from ._initializers import initialize_weights
-from ._inplace import add_scaled
-from ._dropout_masks import mix, row_keys
-from ._layers import ActivationLayer, Batch, BatchNorm, Dense, Dropout
-from ._losses import OUTPUTS
+from .initializers import initialize_weights
+from .inplace import add_scaled
+from .dropout_masks import mix, row_keys
+from .layers import ActivationLayer, Batch, BatchNorm, Dense, Dropout
+from .losses import OUTPUTS
 
 # Rows per chunk of a prediction: large enough for efficient matrix products,
 # small enough that a chunk's activations stay in cache.
@@ -54,7 +54,7 @@ class Network:
         Activation of every hidden layer, a key of ``ACTIVATIONS``.
     output_activation : str
         ``"softmax"``, ``"logistic"``, ``"identity"`` or ``"exp"``; it fixes
-        the loss (see :mod:`skdeep._losses`).
+        the loss (see :mod:`skdeep.nn.losses`).
     dtype : numpy dtype
         float32 or float64, for parameters and every computation.
     batch_norm : bool, default=False

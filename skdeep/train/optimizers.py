@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._inplace import add_scaled
+from ..nn.inplace import add_scaled
 
 
 class SGD:

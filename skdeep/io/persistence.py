@@ -19,9 +19,10 @@ import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from ._estimators import DeepNetClassifier, DeepNetRegressor
-from ._losses import OUTPUTS
-from ._network import Network
+from .._version import __version__
+from .._estimators import DeepNetClassifier, DeepNetRegressor
+from ..nn.losses import OUTPUTS
+from ..nn.network import Network
 
 FORMAT = "skdeep"
 FORMAT_VERSION = 1
@@ -64,7 +65,7 @@ def save(estimator, path, *, include_optimizer=False):
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "skdeep_version": _version(),
+        "skdeep_version": __version__,
         "estimator": type(estimator).__name__,
         "params": _to_json(params),
         "fitted": {name: _to_json(getattr(estimator, name)) for name in _FITTED_FIELDS},
@@ -228,7 +229,7 @@ def _restore_labels(estimator, label_type, arrays):
 def _restore_optimizer(estimator, description, arrays, network):
     if description is None:
         return
-    from ._optimizers import make_optimizer
+    from ..train.optimizers import make_optimizer
 
     optimizer = make_optimizer(estimator.solver, network.params, estimator, network.n_weights)
     _expect(type(optimizer).__name__ == description["class"], "the optimizer does not match the solver")
@@ -288,7 +289,3 @@ def _to_json(value):
     return value
 
 
-def _version():
-    from . import __version__
-
-    return __version__

@@ -1,6 +1,6 @@
 """The training loops: mini-batch epochs for the stochastic solvers, and L-BFGS.
 
-Both loops drive a :class:`~skdeep._network.Network` through its flat
+Both loops drive a :class:`~skdeep.nn.network.Network` through its flat
 ``params``/``grad`` vectors and record progress on the estimator under
 scikit-learn's attribute names (``n_iter_``, ``t_``, ``loss_``,
 ``loss_curve_``, ``best_loss_``, ``validation_scores_``,
@@ -28,9 +28,9 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from ._optimizers import make_optimizer
-from ._progress import Progress
-from ._schedules import epoch_learning_rate, uses_epoch_schedule
+from .optimizers import make_optimizer
+from .progress import Progress
+from .schedules import epoch_learning_rate, uses_epoch_schedule
 
 
 def resolve_batch_size(batch_size, n_samples):

@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from ._activations import ELU_ALPHA, LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
-from ._estimators import DeepNetClassifier, DeepNetRegressor
+from ..nn.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
+from .._estimators import DeepNetClassifier, DeepNetRegressor
 
 # float64 erf: erf(6) is 1 in float64; degree-5 Taylor expansions around
 # points 1/256 apart are within 4e-16 of SciPy's erf.

@@ -1,0 +1,1 @@
+"""Getting models in and out: safe persistence (``save``/``load``) and ONNX export."""
