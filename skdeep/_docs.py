@@ -34,12 +34,18 @@ learning_rate : {'constant', 'invscaling', 'adaptive', 'step', 'cosine'}, \
 default='constant'
     Schedule of the step size. As in MLPClassifier, ``'invscaling'``
     (``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples seen)
-    and ``'adaptive'`` (divide the rate by 5 whenever training stops
-    improving) apply to ``solver='sgd'`` only. ``'step'`` (multiply by
-    ``lr_step_gamma`` every ``lr_step_size`` epochs) and ``'cosine'``
-    (``learning_rate_init * (1 + cos(pi * epoch / max_iter)) / 2``, counted
-    after any ``warmup``) apply to every stochastic solver. The rate of each
-    epoch is recorded in ``history_``.
+    and ``'adaptive'`` (divide by 5 when training stops improving) act under
+    ``solver='sgd'`` only. ``'step'`` (multiply by ``lr_step_gamma`` every
+    ``lr_step_size`` epochs) and ``'cosine'`` (``learning_rate_init * (1 +
+    cos(pi * e / T)) / 2`` over ``T = max_iter - warmup`` epochs) apply to
+    every stochastic solver. Epochs count from the start of each ``fit``
+    call; ``partial_fit`` continues the count, and past the cosine's end it
+    starts a new cycle instead of training at rate 0. A cosine fit runs all
+    its epochs: the plateau rule (``tol``, ``n_iter_no_change``) stops it
+    only with ``early_stopping=True`` (or use
+    :class:`skdeep.callbacks.StopOnPlateau`), and completing it raises no
+    ``ConvergenceWarning``. The rate of each epoch is recorded in
+    ``history_``.
 
 learning_rate_init : float, default=0.001
     Initial step size of ``'sgd'`` and ``'adam'``.
@@ -66,7 +72,12 @@ verbose : bool or int, default=False
 
 warm_start : bool, default=False
     Start ``fit`` from the previous fit's weights instead of initializing
-    anew (the optimizer's moments start afresh, as in MLPClassifier).
+    anew (the optimizer's moments and the schedule start afresh, as in
+    MLPClassifier). Parameters changed with ``set_params`` since the last
+    fit apply; changing the architecture (``hidden_layer_sizes``,
+    ``batch_norm``) raises a ``ValueError`` naming it. A fit that raises
+    (bad input, divergence, a failing callback) leaves the model exactly as
+    it was before the call.
 
 momentum : float, default=0.9
     Momentum of ``'sgd'``, in [0, 1].
@@ -129,8 +140,9 @@ weight_decay : float, default=0.01
     L2 penalty ``alpha``. Biases and batch-norm parameters are not decayed.
 
 warmup : int, default=0
-    Epochs of linear warmup, ``lr = learning_rate_init * (epoch + 1) /
-    warmup``, before the schedule starts; any stochastic solver.
+    Epochs of linear warmup in front of any schedule: the schedule's first
+    rate times ``(epoch + 1) / warmup``, then the schedule from its start;
+    any stochastic solver.
 
 lr_step_size : int, default=10
     With ``learning_rate='step'``: epochs between two decays.
@@ -142,10 +154,14 @@ clip_grad_norm : float, default=None
     Rescale each batch's gradient so that its global L2 norm (over all
     parameters at once) is at most this value.
 
-callbacks : list of callable, default=None
-    Each is called as ``callback(estimator, record)`` after every epoch, with
-    ``record`` the epoch's entry of ``history_``; returning True stops
-    training cleanly after that epoch.
+callbacks : list or tuple, default=None
+    Plain callables ``callback(estimator, record) -> bool``, called after
+    every epoch with the epoch's ``history_`` record (returning True stops
+    training cleanly after that epoch), or objects with any of the
+    lifecycle methods ``on_fit_begin(estimator, info)``,
+    ``on_epoch_end(estimator, record)`` and ``on_fit_end(estimator, info)``
+    (see :mod:`skdeep.callbacks`). Checked before any training. scikit-learn's
+    own callbacks (``set_callbacks``, scikit-learn >= 1.9) work as well.
 """
 
 _SHARED_ATTRIBUTES = """\
@@ -194,9 +210,11 @@ n_outputs_ : int
     Number of output units ``n[L]``.
 
 history_ : list of dict
-    One record per epoch (per iteration for L-BFGS): ``epoch``, ``loss``,
-    ``learning_rate`` and ``seconds``, plus ``validation_score`` and
-    ``validation_loss`` when early stopping holds out a validation set.
+    One record per epoch (per iteration for L-BFGS) with the same keys under
+    every solver: ``epoch``, ``loss``, ``validation_loss``,
+    ``validation_score``, ``learning_rate`` and ``seconds``. A value that
+    does not apply is None: the validation values without early stopping,
+    the learning rate under L-BFGS.
 """
 
 

@@ -1,10 +1,17 @@
 """The scikit-learn face: DeepNetClassifier and DeepNetRegressor.
 
 This module owns the scikit-learn contract (parameter validation, input
-checks, label encoding, fitted attributes); the maths lives in
-:mod:`skdeep.nn.network` and the loops in :mod:`skdeep.train.trainer`.
+checks, label encoding, fitted attributes). Per call it builds a
+:class:`~skdeep.nn.spec.NetworkSpec` and a
+:class:`~skdeep.train.config.TrainConfig` from the parameters and hands them,
+with the network and the :class:`~skdeep.train.state.TrainState`, to the
+training code. A fit is a transaction: everything is validated first, and a
+call that raises leaves the estimator exactly as it was.
 """
 
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,16 +31,24 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .nn.activations import ACTIVATIONS
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
-from .nn.initializers import INITIALIZERS, layer_initializers
-from .nn.network import Network
 from ._parameter_list import ParameterList
-from .train.schedules import EPOCH_SCHEDULES
 from ._summary import layer_table
-from .train.trainer import fit_lbfgs, fit_stochastic
+from .nn.activations import ACTIVATIONS
+from .nn.initializers import INITIALIZERS, layer_initializers
+from .nn.spec import NetworkSpec
+from .train.callbacks import bind, validate_callbacks
+from .train.config import TrainConfig
+from .train.lbfgs import train_lbfgs
+from .train.optimizers import OPTIMIZERS
+from .train.schedules import SCHEDULES
+from .train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
+from .train.state import TrainState
+from .train.trainer import train_stochastic
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "adamw", "nadam")
+_STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
+# What scikit-learn's callback machinery sets on an estimator during a fit.
+_CALLBACK_CONTEXT = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
 
 
 def _store_constructor_arguments(estimator, arguments):
@@ -48,7 +63,29 @@ def _class_indices(Y):
     return Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
 
 
-class _BaseDeepNet(BaseEstimator):
+def _state_attribute(name, doc):
+    """A fitted attribute read from the training state."""
+
+    def getter(self):
+        check_is_fitted(self)
+        return getattr(self._train_state, name)
+
+    return property(getter, doc=doc)
+
+
+def _transactional(method):
+    """Run a fitting method as a transaction: if it raises, nothing on the estimator changed."""
+
+    def transaction(self, *args, **kwargs):
+        with self._rollback_on_error():
+            return method(self, *args, **kwargs)
+
+    transaction.__name__, transaction.__doc__ = method.__name__, method.__doc__
+    transaction.__wrapped__ = method
+    return transaction
+
+
+class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
     """Shared fit logic of the two estimators; use one of the subclasses."""
 
     _parameter_constraints: dict = {
@@ -57,7 +94,7 @@ class _BaseDeepNet(BaseEstimator):
         "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", *EPOCH_SCHEDULES})],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -85,31 +122,82 @@ class _BaseDeepNet(BaseEstimator):
         "lr_step_size": [Interval(Integral, 1, None, closed="left")],
         "lr_step_gamma": [Interval(Real, 0, 1, closed="right")],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
-        "callbacks": [None, list],
+        "callbacks": [None, Sequence],
     }
 
     # ----------------------------------------------------------------- fitted views
+    n_iter_ = _state_attribute("n_iter_", "int: epochs (L-BFGS iterations) run by the last call.")
+    t_ = _state_attribute("t_", "int: training samples seen over the model's life.")
+    loss_ = _state_attribute("loss_", "float: training loss of the last epoch.")
+    loss_curve_ = _state_attribute("loss_curve_", "list of float: training loss of every epoch.")
+    best_loss_ = _state_attribute("best_loss_", "float or None: lowest training loss.")
+    validation_scores_ = _state_attribute(
+        "validation_scores_", "list of float or None: validation score of every epoch.")
+    best_validation_score_ = _state_attribute(
+        "best_validation_score_", "float or None: best validation score.")
+    history_ = _state_attribute("history_", "list of dict: one record per epoch.")
+
+    @property
+    def n_outputs_(self):
+        """int: units of the output layer, ``n[L]``."""
+        return self._fitted_network().layer_sizes[-1]
+
+    @property
+    def n_layers_(self):
+        """int: layers, input and output included (``L + 1``)."""
+        return len(self._fitted_network().layer_sizes)
+
+    @property
+    def out_activation_(self):
+        """str: the output activation (it fixes the loss)."""
+        return self._current_network().spec.output_activation
+
     @property
     def coefs_(self):
         """list of ndarray: ``coefs_[i]`` is ``W[i+1]``, of shape ``(n[i], n[i+1])``."""
-        check_is_fitted(self)
-        return ParameterList(self._network.coefs)
+        return ParameterList(self._fitted_network().coefs)
 
     @coefs_.setter
     def coefs_(self, values):
-        check_is_fitted(self)
-        ParameterList(self._network.coefs).assign(values)
+        ParameterList(self._fitted_network().coefs).assign(values)
 
     @property
     def intercepts_(self):
         """list of ndarray: ``intercepts_[i]`` is ``b[i+1]``, of shape ``(n[i+1],)``."""
-        check_is_fitted(self)
-        return ParameterList(self._network.intercepts)
+        return ParameterList(self._fitted_network().intercepts)
 
     @intercepts_.setter
     def intercepts_(self, values):
+        ParameterList(self._fitted_network().intercepts).assign(values)
+
+    def __sklearn_is_fitted__(self):
+        return "_network" in self.__dict__
+
+    def _fitted_network(self):
         check_is_fitted(self)
-        ParameterList(self._network.intercepts).assign(values)
+        return self._network
+
+    def _current_network(self):
+        """The fitted network under the current parameters.
+
+        Parameters that leave the parameter layout alone (``activation``,
+        ``loss``, ``batch_norm_momentum``, the dropout rates) take effect at
+        once, as in MLPClassifier, whose predict reads ``activation``; the
+        layout (layer sizes, batch norm, dtype) is the fitted one until the
+        next fit.
+        """
+        network = self._fitted_network()
+        spec = network.spec
+        asked = replace(
+            spec,
+            hidden_activation=self.activation,
+            output_activation=self._output_activation(),
+            batch_norm_momentum=self.batch_norm_momentum,
+            dropout=self._dropout_rates(len(spec.layer_sizes) - 2, strict=False) or spec.dropout,
+        )
+        if asked != spec:
+            self._network = network = network.with_spec(asked)
+        return network
 
     # ----------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self):
@@ -133,51 +221,93 @@ class _BaseDeepNet(BaseEstimator):
             raise ValueError("sample_weight sums to zero: at least one sample must weigh > 0.")
         return sample_weight
 
-    def _dropout_rates(self, n_hidden):
-        """One dropout rate per hidden layer, each in [0, 1)."""
+    def _dropout_rates(self, n_hidden, strict=True):
+        """One dropout rate per hidden layer, each in [0, 1).
+
+        With ``strict=False`` a ``dropout`` that does not fit ``n_hidden``
+        layers gives None instead of raising.
+        """
         rates = self.dropout
         rates = list(rates) if np.iterable(rates) else [rates] * n_hidden
-        if len(rates) != n_hidden:
+        valid_count = len(rates) == n_hidden
+        valid_rates = all(isinstance(rate, Real) and 0 <= rate < 1 for rate in rates)
+        if not strict:
+            return tuple(float(rate) for rate in rates) if valid_count and valid_rates else None
+        if not valid_count:
             raise ValueError(
                 f"dropout has {len(rates)} rates but the network has {n_hidden} hidden "
                 "layers: give one float, or one rate per hidden layer."
             )
-        if not all(isinstance(rate, Real) and 0 <= rate < 1 for rate in rates):
+        if not valid_rates:
             raise ValueError(f"dropout rates must be floats in [0, 1), got {self.dropout!r}.")
         if self.solver == "lbfgs" and any(rates):
             raise ValueError(
                 f"dropout needs a stochastic solver {_STOCHASTIC_SOLVERS}: L-BFGS needs the "
                 "same loss at every evaluation."
             )
-        return [float(rate) for rate in rates]
+        return tuple(float(rate) for rate in rates)
+
+    def _spec(self, n_features, n_outputs, dtype):
+        """The NetworkSpec the current parameters ask for."""
+        hidden = self._hidden_layer_sizes()
+        return NetworkSpec(
+            (n_features, *hidden, n_outputs), self.activation, self._output_activation(),
+            np.dtype(dtype).name, batch_norm=bool(self.batch_norm),
+            batch_norm_momentum=self.batch_norm_momentum, dropout=self._dropout_rates(len(hidden)),
+        )
+
+    @contextmanager
+    def _rollback_on_error(self):
+        """Put every attribute, the weights and the training state back if the body raises."""
+        attributes = dict(self.__dict__)
+        network = attributes.get("_network")
+        weights = network.snapshot() if network is not None else None
+        state = attributes.get("_train_state")
+        state_copy = state.copy() if state is not None else None
+        try:
+            yield
+        except BaseException:
+            # scikit-learn's callback context stays: with_callbacks tears it down after us.
+            kept = {name: self.__dict__[name] for name in _CALLBACK_CONTEXT if name in self.__dict__}
+            self.__dict__.clear()
+            self.__dict__.update(attributes, **kept)
+            if network is not None:
+                network.restore(weights)
+                self._train_state = state_copy
+            raise
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        hidden_layer_sizes = self._hidden_layer_sizes()
-        dropout = self._dropout_rates(len(hidden_layer_sizes))
-        first_pass = not hasattr(self, "_network") or (not self.warm_start and not incremental)
-        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        continuing = self.__sklearn_is_fitted__() and (self.warm_start or incremental)
+        callbacks = validate_callbacks(self.callbacks)
+        config = TrainConfig.from_params(self.get_params(deep=False))
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        X, Y = self._validate_input(X, y, incremental, reset=not continuing)
         sample_weight = self._validate_sample_weight(sample_weight, X)
         class_weights = self._class_sample_weight(Y, incremental)
         if class_weights is not None:
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
-        layer_sizes = (X.shape[1], *hidden_layer_sizes, Y.shape[1])
-        self._random_state = check_random_state(self.random_state)
-
-        if first_pass:
-            self._initialize(layer_sizes, X.dtype, dropout)
+        random_state = check_random_state(self.random_state)
+        if continuing:
+            network = self._continued_network(X.shape[1], Y.shape[1])
+            state = self._train_state
         else:
-            self._check_same_architecture(layer_sizes, dropout)
-        network = self._network
-        X = X.astype(network.dtype, copy=False)
-        Y = Y.astype(network.dtype, copy=False)
-        if sample_weight is not None:
-            sample_weight = sample_weight.astype(network.dtype, copy=False)
-
+            network = self._spec(X.shape[1], Y.shape[1], X.dtype).build()
+            initializers = layer_initializers(self.init, self.activation, len(network.layer_sizes) - 1)
+            network.initialize(initializers, random_state)
+            state = TrainState()
+        self._network, self._train_state = network, state  # live: callbacks see the fit in progress
+        data = tuple(None if a is None else a.astype(network.dtype, copy=False)
+                     for a in (X, Y, sample_weight))
+        hooks = bind((*callbacks, SklearnCallbackBridge()), self)
+        info = {"solver": self.solver, "incremental": incremental, "X": X, "y": y,
+                "sample_weight": sample_weight}
         if self.solver == "lbfgs":
-            fit_lbfgs(self, network, X, Y, sample_weight)
+            train_lbfgs(network, state, config, data, hooks=hooks, info=info)
         else:
-            self._prepare_early_stopping()
-            fit_stochastic(self, network, X, Y, sample_weight, incremental, self._validation_score)
+            train_stochastic(network, state, config, data, incremental=incremental,
+                             random_state=random_state, hooks=hooks, info=info,
+                             strata=self._validation_strata(Y), score=self._validation_score)
         if not np.isfinite(network.params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
@@ -185,54 +315,28 @@ class _BaseDeepNet(BaseEstimator):
             )
         return self
 
+    def _continued_network(self, n_features, n_outputs):
+        """The fitted network under the current parameters, or a ValueError naming what changed."""
+        network = self._network
+        asked = self._spec(n_features, n_outputs, network.dtype)
+        if asked.structure() != network.spec.structure():
+            now_sizes, asked_sizes = network.layer_sizes, asked.layer_sizes
+            if now_sizes[1:-1] != asked_sizes[1:-1]:
+                problem = (f"hidden_layer_sizes is {asked_sizes[1:-1]} but the fitted network has "
+                           f"hidden layers {now_sizes[1:-1]}")
+            elif now_sizes[-1] != asked_sizes[-1]:
+                problem = f"y has {asked_sizes[-1]} outputs but the network has {now_sizes[-1]}"
+            else:
+                problem = f"batch_norm is {asked.batch_norm} but the network was fitted with {network.batch_norm}"
+            raise ValueError(
+                f"Cannot continue training: {problem}. Set warm_start=False (or call fit "
+                "instead of partial_fit) to start anew."
+            )
+        return network if asked == network.spec else network.with_spec(asked)
+
     def _class_sample_weight(self, Y, incremental):
         """Per-sample weights from ``class_weight`` (classifier only)."""
         return None
-
-    def _check_same_architecture(self, layer_sizes, dropout):
-        network = self._network
-        now = (network.layer_sizes, network.batch_norm, list(network.dropout))
-        asked = (layer_sizes, bool(self.batch_norm), dropout)
-        if now != asked:
-            raise ValueError(
-                "Cannot continue training: the network has (layer sizes, batch_norm, "
-                f"dropout) = {now} but the data and parameters ask for {asked}. Set "
-                "warm_start=False to start anew."
-            )
-
-    def _initialize(self, layer_sizes, dtype, dropout):
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.n_outputs_ = layer_sizes[-1]
-        self.n_layers_ = len(layer_sizes)
-        self.out_activation_ = self._output_activation()
-        self._network = Network(
-            layer_sizes,
-            self.activation,
-            self.out_activation_,
-            dtype,
-            batch_norm=self.batch_norm,
-            batch_norm_momentum=self.batch_norm_momentum,
-            dropout=dropout,
-        )
-        initializers = layer_initializers(self.init, self.activation, len(layer_sizes) - 1)
-        self._network.initialize(initializers, self._random_state)
-        self.loss_curve_ = []
-        self.history_ = []
-        self._no_improvement_count = 0
-        self.best_loss_ = None if self.early_stopping else np.inf
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
-        if hasattr(self, "_optimizer"):
-            del self._optimizer
-
-    def _prepare_early_stopping(self):
-        if self.early_stopping and self.validation_scores_ is None:
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self._best_snapshot = self._network.snapshot()
-        if not self.early_stopping and self.best_loss_ is None:
-            self.best_loss_ = np.inf
 
     def summary(self, file=None):
         """Print the layer table: shapes in both notations, activations, parameter counts.
@@ -251,14 +355,16 @@ class _BaseDeepNet(BaseEstimator):
     def _decision_logits(self, X):
         """Validated forward pass up to the output logits ``Z[L]``, 2-D."""
         X = self._validated_input(X)
-        return self._network.forward(X)
+        return self._current_network().forward(X)
 
     def _predict_output(self, X):
         """Validated forward pass: probabilities or regression values, 2-D."""
         X = self._validated_input(X)
-        return self._network.predict(X)
+        return self._current_network().predict(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
+    @_transactional
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data ``X`` and targets ``y``.
 
@@ -419,8 +525,8 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
             return None
         return strata
 
-    def _validation_score(self, X, Y, sample_weight):
-        probabilities = self._network.predict(X)
+    def _validation_score(self, network, X, Y, sample_weight):
+        probabilities = network.predict(X)
         if not np.isfinite(probabilities).all():
             return np.nan
         decode = self._label_binarizer.inverse_transform
@@ -428,6 +534,8 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
 
     @available_if(lambda est: est._is_stochastic())
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
+    @_transactional
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch over ``X``, ``y``, keeping the optimizer state.
 
@@ -593,14 +701,16 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
     def _validation_strata(self, Y):
         return None
 
-    def _validation_score(self, X, Y, sample_weight):
-        prediction = self._network.predict(X)
+    def _validation_score(self, network, X, Y, sample_weight):
+        prediction = network.predict(X)
         if not np.isfinite(prediction).all():
             return np.nan
         return r2_score(Y, prediction, sample_weight=sample_weight)
 
     @available_if(lambda est: est._is_stochastic())
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
+    @_transactional
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch over ``X``, ``y``, keeping the optimizer state.
 

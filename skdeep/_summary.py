@@ -23,7 +23,7 @@ def layer_table(estimator):
     table : str
     """
     check_is_fitted(estimator)
-    network = estimator._network
+    network = estimator._current_network()
     sizes = network.layer_sizes
     header = ("layer", "n[l]", "activation", "W[l] (n[l], n[l-1])", "coefs_[l-1]", "b[l]",
               "extras", "params")
@@ -56,7 +56,7 @@ def layer_table(estimator):
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells):
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
     rule = "-" * len(line(header))
     return "\n".join([line(header), rule, *map(line, rows[:-1]), rule, line(rows[-1])])

@@ -24,10 +24,17 @@ def _peak_allocation(function):
         tracemalloc.stop()
 
 
+def _at_rate(optimizer, learning_rate):
+    """``optimizer`` whose ``step(params, grad)`` steps at ``learning_rate``."""
+    step = optimizer.step
+    optimizer.step = lambda params, grad: step(params, grad, learning_rate)
+    return optimizer
+
+
 @pytest.mark.parametrize("make_optimizer", [
-    lambda params: Adam(params, 1e-3, 0.9, 0.999, 1e-8),
-    lambda params: SGD(params, 0.1, "constant", 0.9, False, 0.5),
-    lambda params: SGD(params, 0.1, "constant", 0.9, True, 0.5),
+    lambda params: _at_rate(Adam(params, 0.9, 0.999, 1e-8), 1e-3),
+    lambda params: _at_rate(SGD(params, momentum=0.9, nesterovs_momentum=False), 0.1),
+    lambda params: _at_rate(SGD(params, momentum=0.9, nesterovs_momentum=True), 0.1),
 ], ids=["adam", "sgd", "nesterov"])
 def test_an_optimizer_step_allocates_nothing_the_size_of_the_parameters(make_optimizer):
     params = np.random.RandomState(0).normal(size=1_000_000)
@@ -87,7 +94,7 @@ def test_chunked_prediction_equals_the_textbook_forward_pass(n_rows, batch_norm)
         net.state[...] = rng.uniform(0.5, 2, size=net.state.shape)
     X = rng.normal(size=(n_rows, 6))  # float64 rows into a float32 network
     A = X
-    for index, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
+    for index, (W, b) in enumerate(zip(net.coefs, net.intercepts, strict=True)):
         A = A @ W + b
         if index < len(net.coefs) - 1:
             if batch_norm:

@@ -151,8 +151,14 @@ TAMPERING = {
     "object labels": (lambda a, m: a.update(classes=np.array([0, 1, 2], dtype=object)), "not a valid"),
     "labels of the wrong count": (lambda a, m: a.update(classes=np.array([0, 1])), "classes"),
     "invalid hyperparameter": (lambda a, m: m["params"].update(alpha=-1.0), "alpha"),
-    "hidden sizes contradicting the weights": (
-        lambda a, m: m["params"].update(hidden_layer_sizes=[7]), "layer sizes"),
+    "layer sizes contradicting the weights": (
+        lambda a, m: m["spec"].update(layer_sizes=[4, 7, 3]), "shape"),
+    "unknown activation in the spec": (
+        lambda a, m: m["spec"].update(hidden_activation="os.system"), "unknown hidden activation"),
+    "negative optimizer step count": (
+        lambda a, m: m["train_state"].update(optimizer={"solver": "adam", "t": -1}), "t"),
+    "junk loss curve": (lambda a, m: m["train_state"].update(loss_curve_=["evil", 1]), "loss_curve_"),
+    "junk history": (lambda a, m: m["train_state"].update(history_=[{"evil": 1}]), "history_"),
     "unknown estimator": (lambda a, m: m.update(estimator="os.system"), "unknown estimator"),
     "wrong dtype": (lambda a, m: a.update(params=a["params"].astype(np.float32)), "dtype"),
 }

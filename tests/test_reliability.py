@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 
 from skdeep import DeepNetClassifier, DeepNetRegressor
-from skdeep.train import trainer as _training
+from skdeep.train import memory as _memory
 
 
 def test_a_batch_that_cannot_fit_in_memory_is_refused_before_training(monkeypatch):
     X = np.random.RandomState(0).normal(size=(100, 5))
     y = np.arange(100) % 2
     clf = DeepNetClassifier(hidden_layer_sizes=(4096, 4096), batch_size=100, max_iter=1)
-    monkeypatch.setattr(_training, "available_memory", lambda: 10 * 2**20)  # 10 MiB free
+    monkeypatch.setattr(_memory, "available_memory", lambda: 10 * 2**20)  # 10 MiB free
     with pytest.raises(MemoryError, match=r"batch_size=100.*Lower batch_size"):
         clf.fit(X, y)
-    monkeypatch.setattr(_training, "available_memory", lambda: None)  # unknown: no refusal
+    monkeypatch.setattr(_memory, "available_memory", lambda: None)  # unknown: no refusal
     DeepNetClassifier(hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
 
 
@@ -25,10 +25,10 @@ def test_the_memory_estimate_grows_with_batch_and_width():
 
     small = Network((10, 32, 2), "relu", "softmax", np.float64)
     wide = Network((10, 512, 2), "relu", "softmax", np.float64)
-    assert _training.training_memory(small, 256) < _training.training_memory(small, 1024)
-    assert _training.training_memory(small, 256) < _training.training_memory(wide, 256)
+    assert _memory.training_memory(small, 256) < _memory.training_memory(small, 1024)
+    assert _memory.training_memory(small, 256) < _memory.training_memory(wide, 256)
     # At least the parameters, their gradient and Adam's two moments.
-    assert _training.training_memory(wide, 1) >= 4 * wide.params.nbytes
+    assert _memory.training_memory(wide, 1) >= 4 * wide.params.nbytes
 
 
 @pytest.mark.parametrize("Estimator, method", [
@@ -45,5 +45,5 @@ def test_predictions_from_many_threads_equal_the_serial_ones(Estimator, method):
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(3):
             parallel = list(pool.map(getattr(model, method), chunks))
-            for expected, got in zip(serial, parallel):
+            for expected, got in zip(serial, parallel, strict=False):
                 assert np.array_equal(expected, got)

@@ -184,7 +184,7 @@ def _graph_and_logits(scope, operator, container):
         proto_dtype = onnx_proto.TensorProto.FLOAT
     graph = _Graph(scope, container, proto_dtype)
     A = graph.node("Cast", operator.inputs[0].full_name, to=proto_dtype)
-    for W, b, activation in operator.raw_operator._network.inference_layers():
+    for W, b, activation in operator.raw_operator._current_network().inference_layers():
         product = graph.node("MatMul", A, graph.constant(W, name="W"))
         Z = graph.node("Add", product, graph.constant(b, name="b"))
         A = Z if activation is None else _ACTIVATIONS[activation](graph, Z)

@@ -13,24 +13,24 @@ import json
 import os
 import tempfile
 import warnings
-import zipfile
 
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from .._version import __version__
 from .._estimators import DeepNetClassifier, DeepNetRegressor
-from ..nn.losses import OUTPUTS
-from ..nn.network import Network
+from .._version import __version__
+from ..nn.spec import NetworkSpec
+from ..train.config import TrainConfig
+from ..train.optimizers import OPTIMIZERS, make_optimizer
+from ..train.schedules import make_schedule
+from ..train.state import TrainState
 
 FORMAT = "skdeep"
-FORMAT_VERSION = 1
-_FITTED_FIELDS = (
-    "n_features_in_", "n_outputs_", "n_layers_", "out_activation_", "n_iter_", "t_", "loss_",
-    "best_loss_", "loss_curve_", "validation_scores_", "best_validation_score_", "history_",
-)
-_OPTIMIZER_ARRAYS = ("velocity", "first_moment", "second_moment")
+FORMAT_VERSION = 2
+_ESTIMATORS = {"DeepNetClassifier": DeepNetClassifier, "DeepNetRegressor": DeepNetRegressor}
+_METADATA_FIELDS = {"format", "format_version", "skdeep_version", "estimator", "params", "spec",
+                    "train_state", "n_features_in_", "label_type"}
 
 
 class InvalidModelFile(ValueError):
@@ -39,6 +39,11 @@ class InvalidModelFile(ValueError):
 
 def save(estimator, path, *, include_optimizer=False):
     """Write a fitted estimator to ``path`` as arrays and JSON, atomically.
+
+    The file holds the hyperparameters, the network's spec (its architecture),
+    its parameters and running statistics, the training state (counters,
+    curves, history, the stopping rule's patience and best weights, the
+    schedule's position) and, on request, the optimizer's state.
 
     Parameters
     ----------
@@ -49,8 +54,9 @@ def save(estimator, path, *, include_optimizer=False):
         a temporary file beside it and renamed into place, so a crash never
         leaves a half-written model under ``path``.
     include_optimizer : bool, default=False
-        Also save the optimizer's moments, so that ``partial_fit`` or a warm
-        start after :func:`load` continues exactly where training stopped.
+        Also save the optimizer's moments, so that ``partial_fit`` after
+        :func:`load` continues exactly where training stopped (bit for bit).
+        Without them ``partial_fit`` starts a fresh optimizer.
 
     Notes
     -----
@@ -59,37 +65,27 @@ def save(estimator, path, *, include_optimizer=False):
     check_is_fitted(estimator)
     params = estimator.get_params()
     if params.get("callbacks"):
-        warnings.warn("callbacks are code and are not saved; the loaded model has callbacks=None.")
+        warnings.warn("callbacks are code and are not saved; the loaded model has callbacks=None.",
+                      stacklevel=2)
     params["callbacks"] = None
-    network = estimator._network
+    network = estimator._current_network()
+    state_values, state_arrays = estimator._train_state.to_dict(include_optimizer=include_optimizer)
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "skdeep_version": __version__,
         "estimator": type(estimator).__name__,
         "params": _to_json(params),
-        "fitted": {name: _to_json(getattr(estimator, name)) for name in _FITTED_FIELDS},
-        "network": {
-            "layer_sizes": list(network.layer_sizes),
-            "dtype": network.dtype.name,
-            "batch_norm": network.batch_norm,
-            "batch_norm_momentum": network.batch_norm_momentum,
-            "dropout": list(network.dropout),
-        },
+        "spec": network.spec.to_dict(),
+        "train_state": state_values,
+        "n_features_in_": int(estimator.n_features_in_),
     }
-    arrays = {"params": network.params, "state": network.state}
+    arrays = {"params": network.params, "state": network.state, **state_arrays}
     if hasattr(estimator, "feature_names_in_"):
         arrays["feature_names_in"] = np.asarray(estimator.feature_names_in_, dtype=str)
     if hasattr(estimator, "classes_"):
         metadata["label_type"] = estimator._label_binarizer.y_type_
         arrays["classes"] = _plain_array(estimator.classes_)
-    optimizer = getattr(estimator, "_optimizer", None)
-    if include_optimizer and optimizer is not None:
-        metadata["optimizer"] = {"class": type(optimizer).__name__, "t": getattr(optimizer, "t", 0),
-                                 "learning_rate": optimizer.learning_rate}
-        for name in _OPTIMIZER_ARRAYS:
-            if hasattr(optimizer, name):
-                arrays[f"optimizer_{name}"] = getattr(optimizer, name)
     arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
     _write_atomically(path, arrays)
 
@@ -100,12 +96,13 @@ def load(path):
     Parameters
     ----------
     path : str or os.PathLike
-        A file written by :func:`save`.
+        A file written by :func:`save` (this version's format, or version 1).
 
     Returns
     -------
     estimator : DeepNetClassifier or DeepNetRegressor
-        The fitted estimator; it predicts bit-identically to the saved one.
+        The fitted estimator; it predicts bit-identically to the saved one,
+        and training it further continues as the saved one would have.
 
     Raises
     ------
@@ -137,86 +134,79 @@ def _build(metadata, arrays):
     version = metadata.get("format_version")
     _expect(isinstance(version, int) and 1 <= version <= FORMAT_VERSION,
             f"format version {version!r}; this skdeep reads versions 1 to {FORMAT_VERSION}")
-    known = {"format", "format_version", "skdeep_version", "estimator", "params", "fitted",
-             "network", "label_type", "optimizer"}
-    _expect(set(metadata) <= known, f"unknown metadata fields {sorted(set(metadata) - known)}")
-    classes = {"DeepNetClassifier": DeepNetClassifier, "DeepNetRegressor": DeepNetRegressor}
-    Estimator = classes.get(metadata.get("estimator"))
+    if version == 1:
+        metadata, arrays = _upgrade_from_version_1(metadata, arrays)
+    _expect(set(metadata) <= _METADATA_FIELDS,
+            f"unknown metadata fields {sorted(set(metadata) - _METADATA_FIELDS)}")
+    Estimator = _ESTIMATORS.get(metadata.get("estimator"))
     _expect(Estimator is not None, f"unknown estimator {metadata.get('estimator')!r}")
 
+    estimator = _estimator_with_params(Estimator, metadata["params"])
+    spec = _checked(NetworkSpec.from_dict, metadata["spec"])
+    network = spec.build()
+    for name, target in (("params", network.params), ("state", network.state)):
+        _copy_checked(name, arrays.pop(name, None), target)
+    variances = [layer.running_var for layer in network.layers if hasattr(layer, "running_var")]
+    _expect(all((variance >= 0).all() for variance in variances),
+            "batch-norm running variances must be non-negative")
+    n_features = metadata["n_features_in_"]
+    _expect(n_features == spec.layer_sizes[0], "n_features_in_ contradicts the layer sizes")
+    estimator.n_features_in_ = n_features
+    if "feature_names_in" in arrays:
+        names = arrays.pop("feature_names_in")
+        _expect(names.dtype.kind == "U" and names.shape == (n_features,), "invalid feature names")
+        estimator.feature_names_in_ = names.astype(object)
+    if isinstance(estimator, DeepNetClassifier):
+        _restore_labels(estimator, metadata.get("label_type"), arrays.pop("classes", None), spec)
+    _expect(spec.output_activation == estimator._output_activation(),
+            "the output activation contradicts the estimator")
+    estimator._network = network
+    estimator._train_state = _train_state(metadata["train_state"], arrays, network, estimator)
+    _expect(not arrays, f"unknown arrays {sorted(arrays)}")
+    return estimator
+
+
+def _estimator_with_params(Estimator, params):
     estimator = Estimator()
-    params = dict(metadata["params"])
-    _expect(set(params) == set(estimator.get_params()), "the hyperparameters do not match the estimator's")
+    _expect(isinstance(params, dict) and set(params) == set(estimator.get_params()),
+            "the hyperparameters do not match the estimator's")
+    params = dict(params)
     if isinstance(params.get("hidden_layer_sizes"), list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
     if isinstance(params.get("class_weight"), list):
         params["class_weight"] = {key: value for key, value in params["class_weight"]}
     estimator.set_params(**params)
-    estimator._validate_params()  # scikit-learn's own checks: types and ranges
-
-    fitted = metadata["fitted"]
-    _expect(set(fitted) == set(_FITTED_FIELDS), "the fitted attributes are incomplete or unknown")
-    _expect(all(isinstance(fitted[name], int) and fitted[name] >= 0 for name in
-                ("n_features_in_", "n_outputs_", "n_layers_", "n_iter_", "t_")), "invalid counts")
-    _expect(isinstance(fitted["loss_curve_"], list) and isinstance(fitted["history_"], list)
-            and all(isinstance(record, dict) for record in fitted["history_"]), "invalid history")
-    _expect(fitted["out_activation_"] in OUTPUTS, "unknown output activation")
-    for name in _FITTED_FIELDS:
-        setattr(estimator, name, fitted[name])
-    network = _build_network(metadata["network"], arrays, estimator)
-    sizes = network.layer_sizes
-    _expect(estimator.n_features_in_ == sizes[0] and estimator.n_outputs_ == sizes[-1]
-            and estimator.n_layers_ == len(sizes), "the layer sizes contradict the fitted attributes")
-    estimator._network = network
-    expected_arrays = {"params", "state"}
-    if "feature_names_in" in arrays:
-        names = arrays.pop("feature_names_in")
-        _expect(names.dtype.kind == "U" and names.shape == (sizes[0],), "invalid feature names")
-        estimator.feature_names_in_ = names.astype(object)
-    if isinstance(estimator, DeepNetClassifier):
-        _restore_labels(estimator, metadata.get("label_type"), arrays)
-        expected_arrays.add("classes")
-    _expect(estimator.out_activation_ == estimator._output_activation(), "wrong output activation")
-    _restore_optimizer(estimator, metadata.get("optimizer"), arrays, network)
-    unknown = set(arrays) - expected_arrays - {f"optimizer_{name}" for name in _OPTIMIZER_ARRAYS}
-    _expect(not unknown, f"unknown arrays {sorted(unknown)}")
+    _checked(estimator._validate_params)  # scikit-learn's own checks: types and ranges
     return estimator
 
 
-def _build_network(description, arrays, estimator):
-    sizes = description["layer_sizes"]
-    _expect(isinstance(sizes, list) and len(sizes) >= 2
-            and all(isinstance(n, int) and n > 0 for n in sizes), "invalid layer sizes")
-    _expect(list(sizes[1:-1]) == list(estimator._hidden_layer_sizes()),
-            "the layer sizes contradict hidden_layer_sizes")
-    _expect(description["dtype"] in ("float32", "float64"), "parameters must be float32 or float64")
-    network = Network(
-        sizes, estimator.activation, estimator.out_activation_,
-        description["dtype"], batch_norm=description["batch_norm"],
-        batch_norm_momentum=description["batch_norm_momentum"], dropout=description["dropout"],
-    )
-    for name, target in (("params", network.params), ("state", network.state)):
-        array = arrays[name]
-        _expect(array.dtype == target.dtype and array.shape == target.shape,
-                f"{name} has dtype {array.dtype} and shape {array.shape}; the layers need "
-                f"{target.dtype} and {target.shape}")
-        _expect(np.isfinite(array).all(), f"{name} contains NaN or infinity")
-        target[...] = array
-    if network.batch_norm:
-        variances = np.concatenate([layer.running_var for layer in network.layers
-                                    if hasattr(layer, "running_var")])
-        _expect((variances >= 0).all(), "batch-norm running variances must be non-negative")
-    return network
+def _train_state(values, arrays, network, estimator):
+    """The TrainState, every field and array checked against the network and solver."""
+    state_arrays = {name: arrays.pop(name) for name in list(arrays)
+                    if name in ("best_params", "best_state") or name.startswith("optimizer_")}
+    state = _checked(TrainState.from_dict, values, state_arrays)
+    if state.best_params is not None:
+        _copy_checked("best_params", state.best_params, network.params.copy())
+        _copy_checked("best_state", state.best_state, network.state.copy())
+    config = TrainConfig.from_params(estimator.get_params())
+    if state.optimizer is not None:
+        solver = state.optimizer["solver"]
+        _expect(solver in OPTIMIZERS, f"unknown optimizer {solver!r}")
+        optimizer = make_optimizer(solver, network.params, {**config.__dict__}, network.n_weights)
+        _checked(optimizer.load_state_dict, state.optimizer["state"])
+        state.optimizer["state"] = optimizer.state_dict()
+    if state.schedule_state:
+        _checked(make_schedule(config).load_state_dict, state.schedule_state)
+    return state
 
 
-def _restore_labels(estimator, label_type, arrays):
-    classes = arrays["classes"]
+def _restore_labels(estimator, label_type, classes, spec):
+    _expect(classes is not None, "a classifier needs its classes")
     _expect(classes.ndim == 1 and classes.dtype.kind in "biufU", "classes must be a 1-D array of "
             "numbers, booleans or strings")
     _expect(label_type in ("binary", "multiclass", "multilabel-indicator"), "invalid label type")
-    n_outputs = estimator.n_outputs_
     expected_outputs = 1 if label_type == "binary" else len(classes)
-    _expect(len(classes) >= 2 and n_outputs == expected_outputs
+    _expect(len(classes) >= 2 and spec.layer_sizes[-1] == expected_outputs
             and len(np.unique(classes)) == len(classes), "classes contradict the output layer")
     binarizer = LabelBinarizer()
     binarizer.classes_ = classes
@@ -226,24 +216,50 @@ def _restore_labels(estimator, label_type, arrays):
     estimator.classes_ = classes
 
 
-def _restore_optimizer(estimator, description, arrays, network):
-    if description is None:
-        return
-    from ..train.optimizers import make_optimizer
+def _upgrade_from_version_1(metadata, arrays):
+    """Version-1 metadata and arrays in version 2's layout (the content is the same)."""
+    fitted, network, params = metadata["fitted"], metadata["network"], metadata["params"]
+    upgraded = {key: metadata[key] for key in ("format", "skdeep_version", "estimator", "params",
+                                               "label_type") if key in metadata}
+    upgraded["format_version"] = 2
+    upgraded["spec"] = {**network, "hidden_activation": params.get("activation"),
+                        "output_activation": fitted["out_activation_"]}
+    upgraded["n_features_in_"] = fitted["n_features_in_"]
+    history = [{key: record.get(key) for key in
+                ("epoch", "loss", "validation_loss", "validation_score", "learning_rate", "seconds")}
+               for record in fitted["history_"]]
+    upgraded["train_state"] = {
+        "n_iter_": fitted["n_iter_"], "t_": fitted["t_"], "loss_": fitted["loss_"],
+        "loss_curve_": fitted["loss_curve_"], "best_loss_": fitted["best_loss_"],
+        "validation_scores_": fitted["validation_scores_"],
+        "best_validation_score_": fitted["best_validation_score_"], "history_": history,
+        "no_improvement_count": 0, "schedule_epoch": len(fitted["loss_curve_"]), "schedule_state": {},
+    }
+    optimizer = metadata.get("optimizer")
+    if optimizer is not None:
+        solver = {cls.__name__: name for name, cls in OPTIMIZERS.items()}.get(optimizer["class"])
+        upgraded["train_state"]["optimizer"] = {"solver": solver, "t": optimizer["t"]}
+        for name in ("velocity", "first_moment", "second_moment"):
+            if f"optimizer_{name}" in arrays:
+                arrays[f"optimizer_{name}"] = arrays.pop(f"optimizer_{name}")
+    return upgraded, arrays
 
-    optimizer = make_optimizer(estimator.solver, network.params, estimator, network.n_weights)
-    _expect(type(optimizer).__name__ == description["class"], "the optimizer does not match the solver")
-    optimizer.learning_rate = float(description["learning_rate"])
-    if hasattr(optimizer, "t"):
-        optimizer.t = int(description["t"])
-    for name in _OPTIMIZER_ARRAYS:
-        if hasattr(optimizer, name):
-            array = arrays[f"optimizer_{name}"]
-            target = getattr(optimizer, name)
-            _expect(array.dtype == target.dtype and array.shape == target.shape
-                    and np.isfinite(array).all(), f"invalid optimizer array {name}")
-            target[...] = array
-    estimator._optimizer = optimizer
+
+def _copy_checked(name, array, target):
+    _expect(array is not None, f"the array {name!r} is missing")
+    _expect(array.dtype == target.dtype and array.shape == target.shape,
+            f"{name} has dtype {array.dtype} and shape {array.shape}; the layers need "
+            f"{target.dtype} and {target.shape}")
+    _expect(np.isfinite(array).all(), f"{name} contains NaN or infinity")
+    target[...] = array
+
+
+def _checked(function, *args):
+    """``function(*args)``, its ValueError or TypeError turned into InvalidModelFile."""
+    try:
+        return function(*args)
+    except (ValueError, TypeError) as error:
+        raise InvalidModelFile(f"invalid skdeep model file: {error}") from error
 
 
 def _expect(condition, problem):

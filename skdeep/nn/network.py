@@ -27,6 +27,7 @@ from .inplace import add_scaled
 from .dropout_masks import mix, row_keys
 from .layers import ActivationLayer, Batch, BatchNorm, Dense, Dropout
 from .losses import OUTPUTS
+from .spec import NetworkSpec
 
 # Rows per chunk of a prediction: large enough for efficient matrix products,
 # small enough that a chunk's activations stay in cache.
@@ -92,13 +93,48 @@ class Network:
         self.grad = np.zeros_like(self.params)
         self.state = np.zeros(2 * self._n_normalized, dtype=self.dtype)  # means, variances
         self.dropout_seed = 0  # set each epoch by the training loop
+        self.spec = NetworkSpec(
+            self.layer_sizes, hidden_activation, output_activation, self.dtype.name,
+            batch_norm=self.batch_norm, batch_norm_momentum=self.batch_norm_momentum,
+            dropout=self.dropout,
+        )
         self._build_layers()
+
+    @classmethod
+    def from_spec(cls, spec):
+        """A network of ``spec`` (a :class:`~skdeep.nn.spec.NetworkSpec`), parameters zero."""
+        return cls(
+            spec.layer_sizes, spec.hidden_activation, spec.output_activation, spec.dtype,
+            batch_norm=spec.batch_norm, batch_norm_momentum=spec.batch_norm_momentum,
+            dropout=spec.dropout,
+        )
+
+    def with_spec(self, spec):
+        """A copy of this network under ``spec``, with these parameters and statistics.
+
+        ``spec`` must have this network's structure (layer sizes, batch norm,
+        dtype): only what leaves the parameter layout alone may differ, such
+        as the activations, batch norm's momentum or the dropout rates.
+        """
+        if spec.structure() != self.spec.structure():
+            raise ValueError(
+                f"Cannot carry parameters from {self.spec.structure()} to {spec.structure()}: "
+                "(layer sizes, batch_norm, dtype) differ."
+            )
+        network = Network.from_spec(spec)
+        network.params[...] = self.params
+        network.state[...] = self.state
+        return network
+
+    def copy(self):
+        """An independent network with the same spec, parameters and statistics."""
+        return self.with_spec(self.spec)
 
     # ------------------------------------------------------------------ sizes
     @property
     def weight_shapes(self):
         """Shapes ``(n[l-1], n[l])`` of ``W[1], ..., W[L]``."""
-        return list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        return list(zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True))
 
 
     @property

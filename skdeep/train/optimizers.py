@@ -1,11 +1,19 @@
-"""Update rules on the flat parameter vector, and learning-rate schedules.
+"""Update rules on the flat parameter vector, in one registry.
 
-An optimizer never knows about layers: ``step(params, grad)`` updates the one
-flat vector in place with a handful of vectorized NumPy calls, however deep the
-network. ``step`` may use ``grad`` as its workspace (it is recomputed for the
-next batch anyway), which saves a parameter-sized buffer. The rules and schedules follow scikit-learn's
-``neural_network/_stochastic_optimizers.py`` so that the same hyperparameters
-mean the same thing.
+An optimizer never knows about layers, nor about the learning rate's schedule:
+``step(params, grad, learning_rate)`` updates the one flat vector in place with
+a handful of vectorized NumPy calls, at the rate the schedule
+(:mod:`skdeep.train.schedules`) chose for the epoch. ``step`` may use ``grad``
+as its workspace (it is recomputed for the next batch anyway), which saves a
+parameter-sized buffer. The rules follow scikit-learn's
+``neural_network/_stochastic_optimizers.py`` so that the same
+hyperparameters mean the same thing.
+
+``OPTIMIZERS`` maps each solver name to its class; parameter validation, the
+factory :func:`make_optimizer` and persistence all read it. Each class lists
+the estimator hyperparameters it takes (``HYPERPARAMETERS``) and its state
+arrays (``STATE_ARRAYS``), and can give and take its state with
+:meth:`state_dict` and :meth:`load_state_dict`.
 """
 
 import math
@@ -15,29 +23,64 @@ import numpy as np
 from ..nn.inplace import add_scaled
 
 
-class SGD:
+class _Optimizer:
+    """Shared state handling: a step counter ``t`` and named state arrays."""
+
+    HYPERPARAMETERS = ()
+    STATE_ARRAYS = ()
+
+    def __init__(self, params):
+        self.t = 0
+        for name in self.STATE_ARRAYS:
+            setattr(self, name, np.zeros_like(params))
+
+    def state_dict(self):
+        """The state as ``{"t": int, <array name>: ndarray}`` (arrays are copies)."""
+        state = {"t": self.t}
+        state.update({name: getattr(self, name).copy() for name in self.STATE_ARRAYS})
+        return state
+
+    def load_state_dict(self, state):
+        """Take a :meth:`state_dict`; raises ValueError if it does not fit this optimizer."""
+        expected = {"t", *self.STATE_ARRAYS}
+        if set(state) != expected:
+            raise ValueError(f"{type(self).__name__} state needs exactly {sorted(expected)}, "
+                             f"got {sorted(state)}.")
+        t = state["t"]
+        if not isinstance(t, (int, np.integer)) or isinstance(t, bool) or t < 0:
+            raise ValueError(f"the optimizer step count must be a non-negative integer, got {t!r}.")
+        arrays = {}
+        for name in self.STATE_ARRAYS:
+            target, value = getattr(self, name), np.asarray(state[name])
+            if value.shape != target.shape or value.dtype != target.dtype:
+                raise ValueError(f"optimizer array {name!r} has shape {value.shape} and dtype "
+                                 f"{value.dtype}; expected {target.shape} and {target.dtype}.")
+            if not np.isfinite(value).all():
+                raise ValueError(f"optimizer array {name!r} contains NaN or infinity.")
+            arrays[name] = value
+        self.t = int(t)
+        for name, value in arrays.items():
+            getattr(self, name)[...] = value
+
+
+class SGD(_Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
     ``v <- momentum * v - lr * grad``; ``params <- params + v``, or with
     Nesterov's momentum ``params <- params + momentum * v - lr * grad``.
-
-    Learning-rate schedules: ``"constant"``; ``"invscaling"``,
-    ``lr = learning_rate_init / (t + 1) ** power_t`` with ``t`` the number of
-    samples seen; ``"adaptive"``, divide by 5 each time training stops
-    improving, and stop once the rate falls below 1e-6.
     """
 
-    def __init__(self, params, learning_rate_init, schedule, momentum, nesterov, power_t):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
-        self.schedule = schedule
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.power_t = power_t
-        self.velocity = np.zeros_like(params)
+    HYPERPARAMETERS = ("momentum", "nesterovs_momentum")
+    STATE_ARRAYS = ("velocity",)
 
-    def step(self, params, grad):
-        scaled_grad = np.multiply(grad, self.learning_rate, out=grad)
+    def __init__(self, params, momentum=0.9, nesterovs_momentum=True):
+        super().__init__(params)
+        self.momentum = momentum
+        self.nesterov = nesterovs_momentum
+
+    def step(self, params, grad, learning_rate):
+        self.t += 1
+        scaled_grad = np.multiply(grad, learning_rate, out=grad)
         self.velocity *= self.momentum
         self.velocity -= scaled_grad
         if self.nesterov:
@@ -46,39 +89,8 @@ class SGD:
         else:
             params += self.velocity
 
-    def epoch_ended(self, samples_seen):
-        if self.schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (samples_seen + 1) ** self.power_t
 
-    def should_stop(self, message, report):
-        """Called when training stopped improving: stop, or lower the rate.
-
-        ``report`` is called with a message saying which.
-        """
-        if self.schedule != "adaptive":
-            report(message + " Stopping.")
-            return True
-        if self.learning_rate <= 1e-6:
-            report(message + " Learning rate too small. Stopping.")
-            return True
-        self.learning_rate /= 5.0
-        report(message + f" Setting learning rate to {self.learning_rate:f}")
-        return False
-
-
-class _ConstantRate:
-    """For the adaptive-rate optimizers: no per-epoch schedule of their own, and
-    training stops as soon as it stops improving (as MLPClassifier's Adam does)."""
-
-    def epoch_ended(self, samples_seen):
-        pass
-
-    def should_stop(self, message, report):
-        report(message + " Stopping.")
-        return True
-
-
-class Adam(_ConstantRate):
+class Adam(_Optimizer):
     """Adam (Kingma & Ba, 2014) with bias correction folded into the rate.
 
     ``m <- beta_1 m + (1 - beta_1) g``; ``v <- beta_2 v + (1 - beta_2) g^2``;
@@ -86,15 +98,14 @@ class Adam(_ConstantRate):
     ``lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)``.
     """
 
-    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-        self.t = 0
-        self.first_moment = np.zeros_like(params)
-        self.second_moment = np.zeros_like(params)
+    HYPERPARAMETERS = ("beta_1", "beta_2", "epsilon")
+    STATE_ARRAYS = ("first_moment", "second_moment")
 
-    def step(self, params, grad):
+    def __init__(self, params, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(params)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def step(self, params, grad, learning_rate):
         self.t += 1
         beta_1, beta_2 = self.beta_1, self.beta_2
         # grad is the workspace: (1 - b1) g for m, then (1 - b1)^2 g^2 rescaled for v.
@@ -106,11 +117,7 @@ class Adam(_ConstantRate):
         scratch *= (1 - beta_2) / (1 - beta_1) ** 2
         self.second_moment *= beta_2
         self.second_moment += scratch
-        rate = (
-            self.learning_rate
-            * math.sqrt(1 - self.beta_2**self.t)
-            / (1 - self.beta_1**self.t)
-        )
+        rate = learning_rate * math.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
         np.sqrt(self.second_moment, out=scratch)
         scratch += self.epsilon
         np.divide(self.first_moment, scratch, out=scratch)
@@ -118,20 +125,22 @@ class Adam(_ConstantRate):
         params -= scratch
 
 
-
-class RMSprop(_ConstantRate):
+class RMSprop(_Optimizer):
     """RMSprop (Tieleman & Hinton, 2012): scale each step by a running RMS of the gradient.
 
     ``v <- rho v + (1 - rho) g^2``; ``params <- params - lr g / (sqrt(v) + epsilon)``.
     """
 
-    def __init__(self, params, learning_rate_init, rho, epsilon):
-        self.learning_rate = float(learning_rate_init)
+    HYPERPARAMETERS = ("rho", "epsilon")
+    STATE_ARRAYS = ("second_moment",)
+
+    def __init__(self, params, rho=0.9, epsilon=1e-8):
+        super().__init__(params)
         self.rho, self.epsilon = rho, epsilon
-        self.second_moment = np.zeros_like(params)
         self._scratch = np.empty_like(params)
 
-    def step(self, params, grad):
+    def step(self, params, grad, learning_rate):
+        self.t += 1
         scratch = self._scratch
         self.second_moment *= self.rho
         np.multiply(grad, grad, out=scratch)
@@ -140,9 +149,8 @@ class RMSprop(_ConstantRate):
         np.sqrt(self.second_moment, out=scratch)
         scratch += self.epsilon
         np.divide(grad, scratch, out=scratch)
-        scratch *= self.learning_rate
+        scratch *= learning_rate
         params -= scratch
-
 
 
 class AdamW(Adam):
@@ -154,14 +162,17 @@ class AdamW(Adam):
     ``alpha``, the decay does not pass through Adam's per-parameter scaling.
     """
 
-    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon, weight_decay, n_decayed):
-        super().__init__(params, learning_rate_init, beta_1, beta_2, epsilon)
-        self.weight_decay = weight_decay
-        self.n_decayed = n_decayed
+    HYPERPARAMETERS = Adam.HYPERPARAMETERS + ("weight_decay",)
 
-    def step(self, params, grad):
-        params[: self.n_decayed] *= 1 - self.learning_rate * self.weight_decay
-        super().step(params, grad)
+    def __init__(self, params, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01,
+                 n_decayed=None):
+        super().__init__(params, beta_1, beta_2, epsilon)
+        self.weight_decay = weight_decay
+        self.n_decayed = len(params) if n_decayed is None else n_decayed
+
+    def step(self, params, grad, learning_rate):
+        params[: self.n_decayed] *= 1 - learning_rate * self.weight_decay
+        super().step(params, grad, learning_rate)
 
 
 class Nadam(Adam):
@@ -172,11 +183,11 @@ class Nadam(Adam):
     ``params <- params - lr m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)``.
     """
 
-    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon):
-        super().__init__(params, learning_rate_init, beta_1, beta_2, epsilon)
+    def __init__(self, params, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(params, beta_1, beta_2, epsilon)
         self._scratch = np.empty_like(params)
 
-    def step(self, params, grad):
+    def step(self, params, grad, learning_rate):
         self.t += 1
         t, beta_1, beta_2 = self.t, self.beta_1, self.beta_2
         scratch = self._scratch
@@ -193,36 +204,31 @@ class Nadam(Adam):
         m_hat = self.first_moment * (beta_1 / (1 - beta_1 ** (t + 1)))
         m_hat += grad * ((1 - beta_1) / (1 - beta_1**t))
         m_hat /= scratch
-        m_hat *= self.learning_rate
+        m_hat *= learning_rate
         params -= m_hat
 
 
-def make_optimizer(solver, params, estimator, n_weights):
-    """Build the optimizer named by ``solver`` from an estimator's hyperparameters.
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "nadam": Nadam}
 
-    ``n_weights`` is the length of the weight prefix of ``params`` (the part
-    AdamW decays).
+
+def make_optimizer(solver, params, hyperparameters, n_weights):
+    """Build the optimizer registered as ``solver`` for the flat vector ``params``.
+
+    Parameters
+    ----------
+    solver : str
+        A key of ``OPTIMIZERS``; any other name raises ValueError.
+    params : ndarray
+        The flat parameter vector (its shape and dtype size the state arrays).
+    hyperparameters : mapping
+        Values of at least the class's ``HYPERPARAMETERS`` (extra keys are ignored).
+    n_weights : int
+        Length of the weight prefix of ``params`` (the part AdamW decays).
     """
-    if solver == "sgd":
-        return SGD(
-            params,
-            estimator.learning_rate_init,
-            estimator.learning_rate,
-            estimator.momentum,
-            estimator.nesterovs_momentum,
-            estimator.power_t,
-        )
-    if solver == "rmsprop":
-        return RMSprop(params, estimator.learning_rate_init, estimator.rho, estimator.epsilon)
-    adam_arguments = (
-        params,
-        estimator.learning_rate_init,
-        estimator.beta_1,
-        estimator.beta_2,
-        estimator.epsilon,
-    )
-    if solver == "adamw":
-        return AdamW(*adam_arguments, estimator.weight_decay, n_weights)
-    if solver == "nadam":
-        return Nadam(*adam_arguments)
-    return Adam(*adam_arguments)
+    if solver not in OPTIMIZERS:
+        raise ValueError(f"Unknown solver {solver!r}; the stochastic solvers are {sorted(OPTIMIZERS)}.")
+    optimizer_class = OPTIMIZERS[solver]
+    arguments = {name: hyperparameters[name] for name in optimizer_class.HYPERPARAMETERS}
+    if optimizer_class is AdamW:
+        arguments["n_decayed"] = n_weights
+    return optimizer_class(params, **arguments)

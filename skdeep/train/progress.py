@@ -2,7 +2,8 @@
 
 With ``verbose`` on, each epoch prints one line of fixed-width columns
 (epoch, loss, validation score and loss when there is a validation set,
-learning rate, seconds). When tqdm is installed and standard output is a
+learning rate, seconds); a value a solver does not have (L-BFGS's learning
+rate) shows as ``-``. When tqdm is installed and standard output is a
 terminal, a progress bar over the epochs shows the same figures instead. tqdm
 is optional: nothing here requires it.
 """
@@ -49,13 +50,17 @@ class Progress:
         if self._bar is not None:
             self._bar.update(1)
             self._bar.set_postfix(
-                {_HEADERS.get(key, key): f"{record[key]:.4g}" for key, _, _ in self._columns[1:]}
+                {_HEADERS.get(key, key): "-" if record.get(key) is None else f"{record[key]:.4g}"
+                 for key, _, _ in self._columns[1:]}
             )
             return
         if not self._header_printed:
             print(" ".join(f"{_HEADERS.get(key, key):>{width}}" for key, _, width in self._columns))
             self._header_printed = True
-        print(" ".join(fmt.format(record[key]) for key, fmt, _ in self._columns))
+        print(" ".join(
+            "-".rjust(width) if record.get(key) is None else fmt.format(record[key])
+            for key, fmt, width in self._columns
+        ))
 
     def say(self, message):
         if not self.verbose:

@@ -1,39 +1,175 @@
-"""Epoch-wise learning-rate schedules: 'step', 'cosine' and a linear warmup.
+"""Learning-rate schedules: objects that own the rate.
 
-scikit-learn's own schedules ('constant', 'invscaling', 'adaptive') stay in
-the SGD optimizer, with MLPClassifier's meaning (they change nothing for
-Adam). The schedules here set the rate of every stochastic solver at the
-start of each epoch ``e`` (counted from 0):
+The trainer asks the schedule for each epoch's rate, ``rate(epoch, samples_seen)``,
+and hands it to the optimizer's step; nothing else sets a learning rate. The
+epoch counts from the start of each ``fit`` call (``partial_fit`` continues
+from where the previous call left off) and ``samples_seen`` is the model's
+``t_``. Schedules (``lr_0`` is ``learning_rate_init``):
 
-* warmup: for ``e < warmup``, ``lr = lr_0 * (e + 1) / warmup``;
-* 'step': ``lr = lr_0 * gamma ** floor(e' / step_size)``;
-* 'cosine': ``lr = lr_0 * (1 + cos(pi * e' / T)) / 2`` over ``T = max_iter - warmup``
-  epochs, reaching 0 at the end;
+* ``Constant``: ``lr_0``.
+* ``InvScaling``: ``lr_0 / (samples_seen + 1) ** power_t`` from the second
+  epoch on (MLPClassifier's 'invscaling', SGD only).
+* ``Adaptive``: ``lr_0 / 5 ** k``, ``k`` growing by one at each plateau;
+  training stops once the rate is at or below 1e-6 (MLPClassifier's
+  'adaptive', SGD only).
+* ``Step``: ``lr_0 * gamma ** (epoch // step_size)``.
+* ``Cosine``: ``lr_0 * (1 + cos(pi * e / T)) / 2`` over ``T`` epochs. It is a
+  *fixed-length* schedule: a fit runs its ``T`` epochs. Epoch ``T`` would have
+  rate 0, so ``partial_fit`` past the end starts a new cycle (a warm restart,
+  as in SGDR) instead of training at rate 0.
+* ``Warmup(base, n)``: ``base``'s rate times ``(e + 1) / n`` for the first
+  ``n`` epochs, then ``base`` from its own epoch 0. It composes with every
+  schedule.
 
-with ``e' = e - warmup`` the epochs since the warmup ended.
+A schedule's ``on_plateau()`` answers the stopping rule when training stops
+improving: ``(True, note)`` if it lowered the rate and training goes on,
+``(False, note)`` to stop.
 """
 
 import math
+from numbers import Integral
 
+# Epoch-wise schedules that apply to every stochastic solver.
 EPOCH_SCHEDULES = ("step", "cosine")
+SCHEDULES = ("constant", "invscaling", "adaptive", *EPOCH_SCHEDULES)
 
 
-def uses_epoch_schedule(schedule, warmup):
-    """Whether the training loop sets the rate each epoch."""
-    return schedule in EPOCH_SCHEDULES or warmup > 0
+class Constant:
+    """``lr_0`` at every epoch."""
+
+    planned_epochs = None  # not a fixed-length schedule
+
+    def __init__(self, learning_rate_init):
+        self.learning_rate_init = learning_rate_init
+
+    def rate(self, epoch, samples_seen):
+        return self.learning_rate_init
+
+    def on_plateau(self):
+        return False, "Stopping."
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        _expect_keys(self, state, ())
 
 
-def epoch_learning_rate(
-    schedule, learning_rate_init, epoch, *, max_iter, warmup=0, step_size=10, gamma=0.5
-):
-    """Learning rate of epoch ``epoch`` (0-based) under ``schedule`` and ``warmup``."""
-    if epoch < warmup:
-        return learning_rate_init * (epoch + 1) / warmup
-    since_warmup = epoch - warmup
-    if schedule == "step":
-        return learning_rate_init * gamma ** (since_warmup // step_size)
-    if schedule == "cosine":
-        length = max(max_iter - warmup, 1)
-        progress = min(since_warmup / length, 1.0)
-        return learning_rate_init * 0.5 * (1 + math.cos(math.pi * progress))
-    return learning_rate_init
+class InvScaling(Constant):
+    """``lr_0 / (samples_seen + 1) ** power_t``, the first epoch at ``lr_0``."""
+
+    def __init__(self, learning_rate_init, power_t):
+        super().__init__(learning_rate_init)
+        self.power_t = power_t
+
+    def rate(self, epoch, samples_seen):
+        if epoch == 0:
+            return self.learning_rate_init
+        return self.learning_rate_init / (samples_seen + 1) ** self.power_t
+
+
+class Adaptive(Constant):
+    """``lr_0 / 5 ** k``: divided by 5 at each plateau until at or below 1e-6."""
+
+    def __init__(self, learning_rate_init):
+        super().__init__(learning_rate_init)
+        self.divisions = 0
+
+    def rate(self, epoch, samples_seen):
+        # Divided step by step, as MLPClassifier does: 5.0 ** k would round
+        # differently and change when the rate reaches 1e-6.
+        rate = self.learning_rate_init
+        for _ in range(self.divisions):
+            rate /= 5.0
+        return rate
+
+    def on_plateau(self):
+        if self.rate(0, 0) <= 1e-6:
+            return False, "Learning rate too small. Stopping."
+        self.divisions += 1
+        return True, f"Setting learning rate to {self.rate(0, 0):f}"
+
+    def state_dict(self):
+        return {"divisions": self.divisions}
+
+    def load_state_dict(self, state):
+        _expect_keys(self, state, ("divisions",))
+        divisions = state["divisions"]
+        if not isinstance(divisions, Integral) or isinstance(divisions, bool) or divisions < 0:
+            raise ValueError(f"Adaptive schedule: divisions must be a non-negative integer, got {divisions!r}.")
+        self.divisions = int(divisions)
+
+
+class Step(Constant):
+    """``lr_0 * gamma ** (epoch // step_size)``."""
+
+    def __init__(self, learning_rate_init, step_size, gamma):
+        super().__init__(learning_rate_init)
+        self.step_size, self.gamma = step_size, gamma
+
+    def rate(self, epoch, samples_seen):
+        return self.learning_rate_init * self.gamma ** (epoch // self.step_size)
+
+
+class Cosine(Constant):
+    """Half a cosine from ``lr_0`` towards 0 over ``length`` epochs, restarting after."""
+
+    def __init__(self, learning_rate_init, length):
+        super().__init__(learning_rate_init)
+        self.planned_epochs = max(int(length), 1)
+
+    def rate(self, epoch, samples_seen):
+        progress = (epoch % self.planned_epochs) / self.planned_epochs
+        return self.learning_rate_init * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class Warmup:
+    """Linear warmup over ``epochs`` epochs in front of any ``base`` schedule."""
+
+    def __init__(self, base, epochs):
+        self.base, self.epochs = base, epochs
+        self.planned_epochs = None if base.planned_epochs is None else base.planned_epochs + epochs
+
+    def rate(self, epoch, samples_seen):
+        if epoch < self.epochs:
+            return self.base.rate(0, samples_seen) * (epoch + 1) / self.epochs
+        return self.base.rate(epoch - self.epochs, samples_seen)
+
+    def on_plateau(self):
+        return self.base.on_plateau()
+
+    def state_dict(self):
+        return self.base.state_dict()
+
+    def load_state_dict(self, state):
+        self.base.load_state_dict(state)
+
+
+def make_schedule(config):
+    """The schedule a :class:`~skdeep.train.config.TrainConfig` asks for.
+
+    'invscaling' and 'adaptive' keep MLPClassifier's meaning: they act under
+    ``solver='sgd'`` only, and the other solvers run at a constant rate.
+    """
+    name, rate = config.learning_rate, config.learning_rate_init
+    if name in ("invscaling", "adaptive") and config.solver != "sgd":
+        name = "constant"
+    if name == "constant":
+        schedule = Constant(rate)
+    elif name == "invscaling":
+        schedule = InvScaling(rate, config.power_t)
+    elif name == "adaptive":
+        schedule = Adaptive(rate)
+    elif name == "step":
+        schedule = Step(rate, config.lr_step_size, config.lr_step_gamma)
+    elif name == "cosine":
+        schedule = Cosine(rate, config.max_iter - config.warmup)
+    else:
+        raise ValueError(f"Unknown learning_rate schedule {name!r}; expected one of {SCHEDULES}.")
+    return Warmup(schedule, config.warmup) if config.warmup > 0 else schedule
+
+
+def _expect_keys(schedule, state, keys):
+    if not isinstance(state, dict) or set(state) != set(keys):
+        raise ValueError(f"{type(schedule).__name__} schedule state needs exactly the keys {list(keys)}, "
+                         f"got {state!r}.")

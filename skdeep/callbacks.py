@@ -1,0 +1,9 @@
+"""Callbacks that watch a fit and may stop it.
+
+See :mod:`skdeep.train.callbacks` for the lifecycle protocol and the record
+schema; this module is their public home.
+"""
+
+from .train.callbacks import RECORD_KEYS, Callback, StopOnPlateau
+
+__all__ = ["Callback", "RECORD_KEYS", "StopOnPlateau"]

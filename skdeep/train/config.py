@@ -1,0 +1,44 @@
+"""TrainConfig: the hyperparameters of one training call, read once from the estimator.
+
+The estimator builds a config at the start of ``fit`` or ``partial_fit``
+(:meth:`TrainConfig.from_params`) and the training code reads only the config,
+never the estimator: what the loop does is decided by this frozen record.
+"""
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of a training call, under the estimators' parameter names."""
+
+    solver: str = "adam"
+    alpha: float = 1e-4
+    batch_size: object = "auto"
+    learning_rate: str = "constant"
+    learning_rate_init: float = 1e-3
+    power_t: float = 0.5
+    max_iter: int = 200
+    shuffle: bool = True
+    tol: float = 1e-4
+    verbose: object = False
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    n_iter_no_change: float = 10
+    max_fun: int = 15000
+    rho: float = 0.9
+    weight_decay: float = 0.01
+    warmup: int = 0
+    lr_step_size: int = 10
+    lr_step_gamma: float = 0.5
+    clip_grad_norm: float = None
+
+    @classmethod
+    def from_params(cls, params):
+        """The config from an estimator's ``get_params()`` (other keys are ignored)."""
+        return cls(**{item.name: params[item.name] for item in fields(cls) if item.name in params})

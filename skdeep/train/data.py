@@ -1,0 +1,68 @@
+"""The training data of one call: validation split, batch size and mini-batches."""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """``"auto"`` is ``min(200, n_samples)``; larger sizes are clipped with a warning."""
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            f"Got batch_size={batch_size} larger than the {n_samples} training "
+            "samples; it is clipped to the number of samples.",
+            stacklevel=2,
+        )
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+def split_validation(X, Y, sample_weight, fraction, strata, random_state):
+    """Hold out ``fraction`` of the samples, stratified on ``strata`` unless None.
+
+    Returns ``(X, Y, sample_weight)`` for training and the same for validation
+    (``sample_weight`` None in both when it is None).
+    """
+    arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+    parts = train_test_split(*arrays, test_size=fraction, random_state=random_state, stratify=strata)
+    if parts[1].shape[0] < 2:
+        raise ValueError(
+            f"The validation set is too small ({parts[1].shape[0]} sample): increase "
+            "'validation_fraction' or the number of samples."
+        )
+    train, validation = parts[0::2], parts[1::2]
+    if sample_weight is None:
+        train, validation = train + [None], validation + [None]
+    return tuple(train), tuple(validation)
+
+
+def normalized_weights(sample_weight, rows, dtype):
+    """Per-sample weights of a batch, summing to one, and their raw sum.
+
+    ``(None, 0.0)`` when every sample of the batch weighs zero.
+    """
+    if sample_weight is None:
+        m = len(rows) if not isinstance(rows, slice) else rows.stop - rows.start
+        return np.full(m, 1.0 / m, dtype=dtype), float(m)
+    weights = sample_weight[rows]
+    total = float(weights.sum())
+    if total <= 0:
+        return None, 0.0
+    return (weights / total).astype(dtype, copy=False), total
+
+
+def batches(n_samples, batch_size, order):
+    """Row selections of each mini-batch: slices, or index arrays from ``order``."""
+    for start in range(0, n_samples, batch_size):
+        rows = slice(start, min(start + batch_size, n_samples))
+        yield rows if order is None else order[rows]
+
+
+def take_rows(X, rows):
+    """``X[rows]`` for dense or sparse X, without a copy for slices of dense X."""
+    if isinstance(rows, slice) or sp.issparse(X):
+        return X[rows]
+    return X.take(rows, axis=0)

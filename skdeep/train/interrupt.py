@@ -1,0 +1,43 @@
+"""Ctrl-C during a fit: stop cleanly after the current batch."""
+
+import signal
+import threading
+import warnings
+
+
+class StopAfterBatch:
+    """While active, Ctrl-C (SIGINT) asks training to stop after the current batch.
+
+    Python delivers signals to the main thread only; elsewhere this does
+    nothing and Ctrl-C cannot reach the fit anyway. A KeyboardInterrupt that
+    is raised all the same (by a callback, or by a SIGINT handler installed
+    during the fit) ends training with a warning and keeps the model trained
+    so far, as in MLPClassifier.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self.interrupted = False
+        self._previous = None
+
+    def _request(self, signum, frame):
+        self.requested = True
+
+    def __enter__(self):
+        # getsignal is None when the handler was not set from Python (an
+        # embedding host owns it): leave it alone, it could not be restored.
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is not None
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.interrupted = True
+            warnings.warn("Training interrupted by user.", stacklevel=2)
+            return True
+        return False

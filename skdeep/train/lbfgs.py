@@ -1,0 +1,104 @@
+"""Full-batch training with SciPy's L-BFGS-B on the flat parameter vector.
+
+The same state, hooks and record schema as the stochastic loop: each L-BFGS
+iteration is one record (``learning_rate`` and the validation values None),
+appended to ``loss_curve_`` and ``history_``, shown by the progress display and
+passed to the callbacks, any of which may stop the minimization.
+"""
+
+import time
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from .data import normalized_weights
+from .interrupt import StopAfterBatch
+from .progress import Progress
+from .state import RECORD_KEYS
+from .trainer import call_hooks
+
+
+def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
+    """Minimize the full-batch loss of ``network``, updating ``state``.
+
+    At most ``max_iter`` iterations and ``max_fun`` loss evaluations; ``tol``
+    is the projected-gradient tolerance. SciPy works in float64, so a float32
+    network is evaluated in float32 and its gradient handed back as float64.
+    Parameters are those of :func:`~skdeep.train.trainer.train_stochastic`.
+    """
+    X, Y, sample_weight = data
+    weights, weight_sum = normalized_weights(sample_weight, slice(0, X.shape[0]), X.dtype)
+    l2 = config.alpha / weight_sum
+    progress = Progress(config.verbose, config.max_iter, with_validation=False)
+    info = dict(info or {}, max_epochs=config.max_iter)
+    clock = [time.perf_counter()]
+    stop_requested = []
+
+    def loss_and_gradient(theta):
+        network.params[...] = theta
+        loss = network.loss_and_gradient(X, Y, weights, l2)
+        return loss, network.grad.astype(np.float64)
+
+    def end_iteration(intermediate_result):
+        record = _record_iteration(state, float(intermediate_result.fun), clock)
+        progress.epoch_ended(record)
+        if any([bool(hook.on_epoch_end(record)) for hook in hooks]):
+            progress.say(f"A callback stopped training after iteration {record['epoch']}.")
+            stop_requested.append(True)
+            raise StopIteration  # SciPy ends the minimization cleanly
+
+    call_hooks(hooks, "on_fit_begin", info)
+    start = network.params.astype(np.float64)
+    iterations_before = state.epochs
+    stopped_by = "error"
+    try:
+        with StopAfterBatch() as interrupt:
+            result = scipy.optimize.minimize(
+                loss_and_gradient, start, method="L-BFGS-B", jac=True, callback=end_iteration,
+                options={"maxfun": config.max_fun, "maxiter": config.max_iter, "gtol": config.tol},
+            )
+        stopped_by = _finish(network, state, result if not interrupt.interrupted else None,
+                             iterations_before)
+        if stop_requested:
+            stopped_by = "callback"
+    finally:
+        progress.close()
+        network.release_buffers()
+        call_hooks(hooks, "on_fit_end", dict(info, n_epochs=state.epochs - iterations_before,
+                                             stopped_by=stopped_by))
+
+
+def _record_iteration(state, loss, clock):
+    now = time.perf_counter()
+    state.loss_curve_.append(loss)
+    record = dict.fromkeys(RECORD_KEYS)
+    record.update(epoch=state.epochs, loss=loss, seconds=now - clock[0])
+    clock[0] = now
+    state.history_.append(record)
+    return record
+
+
+def _finish(network, state, result, iterations_before):
+    """Keep the minimizer's weights and set the state; how training stopped."""
+    if result is None:  # interrupted: keep the weights of the last evaluation
+        state.n_iter_ = state.epochs - iterations_before
+        state.loss_ = state.loss_curve_[-1] if state.n_iter_ else state.loss_
+        return "interrupt"
+    if not np.isfinite(result.fun):
+        raise ValueError(
+            "L-BFGS could not evaluate a finite loss (it is NaN or infinite at the "
+            "starting weights). Scale the inputs (e.g. StandardScaler)."
+        )
+    network.params[...] = result.x
+    state.n_iter_ = int(result.nit)
+    state.loss_ = float(result.fun)
+    state.best_loss_ = min(state.loss_curve_[iterations_before:], default=state.loss_)
+    if result.status == 1:  # a limit on iterations or evaluations was reached
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iterations ({result.message}). "
+            "Increase max_iter or max_fun, or scale the data.",
+            ConvergenceWarning, stacklevel=3,
+        )
+    return None
