@@ -59,7 +59,7 @@ class Case:
     @property
     def n_weights(self):
         sizes = (self.X.shape[1], *self.hidden, len(np.unique(self.y)))
-        return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        return sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
 
 
 def make_cases(quick):
@@ -107,7 +107,7 @@ def fit_torch(case):
     dtype = torch.float64 if case.X.dtype == np.float64 else torch.float32
     sizes = (case.X.shape[1], *case.hidden, len(np.unique(case.y)))
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         layers.append(torch.nn.Linear(n_in, n_out))
         if i < len(sizes) - 2:
             layers.append(torch.nn.ReLU())
@@ -212,7 +212,7 @@ def predict_throughput(peers, n_rows, repeats):
     times = {name: [] for name in predictors}
     for _ in range(repeats):
         for name, predict in predictors.items():
-            times[name].append(_timed(lambda: predict(big)))
+            times[name].append(_timed(lambda predict=predict: predict(big)))
     return {name: n_rows / statistics.median(values) for name, values in times.items()}
 
 
@@ -243,7 +243,8 @@ def onnx_throughput(n_rows, repeats):
             for name, predict in predictors.items():
                 for _ in range(2):  # ORT's first runs size its memory arena
                     predict(big)
-                rates[name] = n_rows / statistics.median(_timed(lambda: predict(big)) for _ in range(repeats))
+                rates[name] = n_rows / statistics.median(
+                    _timed(lambda predict=predict, big=big: predict(big)) for _ in range(repeats))
             results[dtype.__name__, activation] = rates
     return results
 

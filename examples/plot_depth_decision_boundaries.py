@@ -20,7 +20,7 @@ grid_x, grid_y = np.meshgrid(np.linspace(-2.5, 2.5, 200), np.linspace(-2.5, 2.5,
 grid = np.c_[grid_x.ravel(), grid_y.ravel()]
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 4), sharey=True)
-for ax, depth in zip(axes, (1, 2, 4)):
+for ax, depth in zip(axes, (1, 2, 4), strict=False):
     clf = DeepNetClassifier(hidden_layer_sizes=(16,) * depth, max_iter=400, random_state=0).fit(X, y)
     proba = clf.predict_proba(grid)[:, 1].reshape(grid_x.shape)
     ax.contourf(grid_x, grid_y, proba, levels=20, cmap="RdBu_r", alpha=0.8)

@@ -33,7 +33,7 @@ for data_name, loader in datasets.items():
 
 fig, (accuracy_ax, time_ax) = plt.subplots(1, 2, figsize=(11, 4))
 positions = np.arange(len(datasets))
-for offset, (name, by_data) in zip((-0.2, 0.2), results.items()):
+for offset, (name, by_data) in zip((-0.2, 0.2), results.items(), strict=False):
     accuracy_ax.bar(positions + offset, [by_data[d][0] for d in datasets], width=0.4, label=name)
     time_ax.bar(positions + offset, [by_data[d][1] for d in datasets], width=0.4, label=name)
 for ax, label in ((accuracy_ax, "5-fold accuracy"), (time_ax, "seconds for 5 fits")):

@@ -36,5 +36,5 @@ class ParameterList(list):
         if len(values) != len(self):
             raise ValueError(f"Expected {len(self)} arrays, one per layer; got {len(values)}.")
         checked = [self._checked(index, value) for index, value in enumerate(values)]
-        for view, value in zip(self, checked):
+        for view, value in zip(self, checked, strict=True):
             view[...] = value

@@ -43,7 +43,7 @@ def _reference_forward(network, X):
     """Logits from copies of the coefficients, by the textbook loop."""
     activation = ACTIVATIONS[network.hidden_activation].forward
     A = X
-    for l, (W, b) in enumerate(zip(network.coefs, network.intercepts)):
+    for l, (W, b) in enumerate(zip(network.coefs, network.intercepts, strict=False)):
         Z = A @ W.copy() + b.copy()
         if l < len(network.coefs) - 1:
             activation(Z)
@@ -54,9 +54,9 @@ def _reference_forward(network, X):
 # ------------------------------------------------------------ the flat vector
 def test_n_params_counts_every_weight_and_bias():
     network = Network(LAYER_SIZES, "relu", "softmax", np.float64)
-    expected = sum(n_in * n_out + n_out for n_in, n_out in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]))
+    expected = sum(n_in * n_out + n_out for n_in, n_out in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:], strict=False))
     assert network.n_params == expected == network.params.size == network.grad.size
-    assert network.n_weights == sum(n_in * n_out for n_in, n_out in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]))
+    assert network.n_weights == sum(n_in * n_out for n_in, n_out in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:], strict=False))
 
 
 @pytest.mark.parametrize("vector", ["params", "grad"])
@@ -67,7 +67,7 @@ def test_flat_vector_is_one_contiguous_array_and_every_layer_is_a_view_into_it(v
     dense_layers = network.layers[::2]
     if vector == "params":
         views = [layer.W for layer in dense_layers] + [layer.b for layer in dense_layers]
-        assert all(a is b for a, b in zip(views, network.coefs + network.intercepts))
+        assert all(a is b for a, b in zip(views, network.coefs + network.intercepts, strict=False))
     else:
         views = [layer.dW for layer in dense_layers] + [layer.db for layer in dense_layers]
     for view in views:
@@ -86,11 +86,11 @@ def test_flat_layout_is_all_weights_row_major_then_all_biases(vector):
     weights = [layer.W if vector == "params" else layer.dW for layer in dense_layers]
     biases = [layer.b if vector == "params" else layer.db for layer in dense_layers]
     start = 0
-    for (n_in, n_out), W in zip(zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]), weights):
+    for (n_in, n_out), W in zip(zip(LAYER_SIZES[:-1], LAYER_SIZES[1:], strict=False), weights, strict=False):
         np.testing.assert_array_equal(W, np.arange(start, start + n_in * n_out).reshape(n_in, n_out))
         start += n_in * n_out
     assert start == network.n_weights
-    for n_out, b in zip(LAYER_SIZES[1:], biases):
+    for n_out, b in zip(LAYER_SIZES[1:], biases, strict=False):
         np.testing.assert_array_equal(b, np.arange(start, start + n_out))
         start += n_out
     assert start == flat.size
@@ -212,7 +212,7 @@ def test_pickle_round_trip_keeps_views_into_the_flat_vectors_and_the_predictions
     np.testing.assert_array_equal(restored.params, network.params)
     np.testing.assert_array_equal(restored.predict(X), network.predict(X))
     assert not np.shares_memory(restored.params, network.params)
-    for W, b in zip(restored.coefs, restored.intercepts):
+    for W, b in zip(restored.coefs, restored.intercepts, strict=False):
         assert np.shares_memory(W, restored.params) and np.shares_memory(b, restored.params)
     for layer in restored.layers[::2]:
         assert layer.W.base is restored.params and layer.dW.base is restored.grad

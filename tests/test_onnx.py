@@ -34,7 +34,7 @@ def run(model_proto, X):
         model_proto.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     names = [output.name for output in session.get_outputs()]
-    return dict(zip(names, session.run(None, {"X": X})))
+    return dict(zip(names, session.run(None, {"X": X}), strict=False))
 
 
 def split(X, y, dtype):

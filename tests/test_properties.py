@@ -71,7 +71,7 @@ def test_classifier_gives_a_sane_model_or_a_clear_error(data):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     assert set(np.unique(model.predict(X))) <= set(model.classes_)
     assert np.array_equal(proba, again)  # same random_state, same model
-    for before, after in zip(originals, (X, y, sample_weight)):
+    for before, after in zip(originals, (X, y, sample_weight), strict=False):
         assert _same(before, after)  # the caller's data is untouched
 
 
@@ -94,5 +94,5 @@ def test_regressor_gives_finite_predictions_or_a_clear_error(data):
             assert str(error)
             return
     assert np.isfinite(model.predict(X)).all()
-    for before, after in zip(originals, (X, y, sample_weight)):
+    for before, after in zip(originals, (X, y, sample_weight), strict=False):
         assert _same(before, after)

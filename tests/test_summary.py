@@ -16,7 +16,7 @@ def test_layer_table_lists_every_layer_in_both_notations_with_parameter_counts()
     assert " 42" in hidden_1  # 5 * 7 weights + 7 biases
     output = next(row for row in rows if row.startswith("3 (output)"))
     assert "softmax" in output and "(3, 4)" in output and "(4, 3)" in output
-    expected_total = sum(W.size + b.size for W, b in zip(clf.coefs_, clf.intercepts_))
+    expected_total = sum(W.size + b.size for W, b in zip(clf.coefs_, clf.intercepts_, strict=False))
     assert rows[-1].split()[-1] == f"{expected_total:,}"
 
 

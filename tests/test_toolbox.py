@@ -108,7 +108,7 @@ def test_dropout_is_training_only_and_predictions_are_deterministic(digits):
     assert np.array_equal(clf.predict_proba(X[:20]), clf.predict_proba(X[:20]))
     # Prediction is the plain network: dropout layers pass activations through.
     A = X[:20]
-    for W, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+    for W, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1], strict=False):
         A = np.maximum(A @ W + b, 0)
     logits = A @ clf.coefs_[-1] + clf.intercepts_[-1]
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
