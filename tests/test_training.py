@@ -466,6 +466,45 @@ def test_ctrl_c_stops_training_after_the_current_batch(monkeypatch):
     assert np.isfinite(est.predict_proba(X)).all()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="os.kill(pid, SIGINT) is POSIX")
+def test_ctrl_c_stops_lbfgs_after_the_current_iteration_and_keeps_an_accepted_iterate(monkeypatch, tmp_path):
+    import skdeep
+
+    X, y = iris()
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    before = signal.getsignal(signal.SIGINT)
+
+    def press_ctrl_c():
+        if signal.getsignal(signal.SIGINT) is before:
+            pytest.fail("fit did not install a SIGINT handler")
+        os.kill(os.getpid(), signal.SIGINT)
+
+    interrupt_on_call(monkeypatch, 6, press_ctrl_c)
+    est = small_clf(solver="lbfgs", max_iter=200)
+    with pytest.warns(UserWarning, match="interrupted by user after iteration"):
+        est.fit(X, y)
+    assert 1 <= est.n_iter_ < 20 and est.n_iter_ == len(est.loss_curve_)
+    assert signal.getsignal(signal.SIGINT) is before
+    # The weights are the iterate whose loss was recorded last, not a line-search trial.
+    network = est._network
+    weights = np.full(len(y), 1 / len(y))
+    Y = est._label_binarizer.transform(y).astype(float)
+    assert network.loss(X, Y, weights, est.alpha / len(y)) == pytest.approx(est.loss_, rel=1e-9)
+    skdeep.save(est, tmp_path / "m.npz")
+    assert np.array_equal(skdeep.load(tmp_path / "m.npz").predict_proba(X), est.predict_proba(X))
+
+
+def test_keyboard_interrupt_inside_lbfgs_keeps_the_last_accepted_iterate(monkeypatch):
+    X, y = iris()
+    interrupt_on_call(monkeypatch, 6, raise_keyboard_interrupt)
+    est = small_clf(solver="lbfgs", max_iter=200)
+    with pytest.warns(UserWarning, match="[Ii]nterrupted"):
+        est.fit(X, y)
+    assert est.n_iter_ == len(est.loss_curve_) >= 1
+    assert np.isfinite(est.predict_proba(X)).all()
+
+
 def test_sigint_handler_is_restored_after_a_fit_that_raises():
     X, y = iris()
     before = signal.getsignal(signal.SIGINT)

@@ -34,7 +34,10 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
     progress = Progress(config.verbose, config.max_iter, with_validation=False)
     info = dict(info or {}, max_epochs=config.max_iter)
     clock = [time.perf_counter()]
-    stop_requested = []
+    start = network.params.astype(np.float64)
+    accepted = [start]  # the last iterate L-BFGS accepted (line-search trials are not)
+    stop_reason = []
+    interrupt = StopAfterBatch()
 
     def loss_and_gradient(theta):
         network.params[...] = theta
@@ -42,27 +45,36 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
         return loss, network.grad.astype(np.float64)
 
     def end_iteration(intermediate_result):
+        accepted[0] = intermediate_result.x.copy()
         record = _record_iteration(state, float(intermediate_result.fun), clock)
         progress.epoch_ended(record)
         if any([bool(hook.on_epoch_end(record)) for hook in hooks]):
             progress.say(f"A callback stopped training after iteration {record['epoch']}.")
-            stop_requested.append(True)
+            stop_reason.append("callback")
+        elif interrupt.requested:  # Ctrl-C: stop after this iteration
+            warnings.warn(f"Training interrupted by user after iteration {record['epoch']}.",
+                          stacklevel=2)
+            stop_reason.append("interrupt")
+        if stop_reason:
             raise StopIteration  # SciPy ends the minimization cleanly
 
     call_hooks(hooks, "on_fit_begin", info)
-    start = network.params.astype(np.float64)
     iterations_before = state.epochs
     stopped_by = "error"
     try:
-        with StopAfterBatch() as interrupt:
+        with interrupt:
             result = scipy.optimize.minimize(
                 loss_and_gradient, start, method="L-BFGS-B", jac=True, callback=end_iteration,
                 options={"maxfun": config.max_fun, "maxiter": config.max_iter, "gtol": config.tol},
             )
-        stopped_by = _finish(network, state, result if not interrupt.interrupted else None,
-                             iterations_before)
-        if stop_requested:
-            stopped_by = "callback"
+        state.n_iter_ = state.epochs - iterations_before
+        if interrupt.interrupted:  # a KeyboardInterrupt raised inside the minimization
+            network.params[...] = accepted[0]
+            state.loss_ = state.loss_curve_[-1] if state.n_iter_ else state.loss_
+            stopped_by = "interrupt"
+        else:
+            stopped_by = _finish(network, state, result, stop_reason)
+        state.best_loss_ = min(state.loss_curve_[iterations_before:], default=state.loss_)
     finally:
         progress.close()
         network.release_buffers()
@@ -80,21 +92,17 @@ def _record_iteration(state, loss, clock):
     return record
 
 
-def _finish(network, state, result, iterations_before):
-    """Keep the minimizer's weights and set the state; how training stopped."""
-    if result is None:  # interrupted: keep the weights of the last evaluation
-        state.n_iter_ = state.epochs - iterations_before
-        state.loss_ = state.loss_curve_[-1] if state.n_iter_ else state.loss_
-        return "interrupt"
+def _finish(network, state, result, stop_reason):
+    """Keep the minimizer's weights; how training stopped (None: it converged or hit a limit)."""
     if not np.isfinite(result.fun):
         raise ValueError(
             "L-BFGS could not evaluate a finite loss (it is NaN or infinite at the "
             "starting weights). Scale the inputs (e.g. StandardScaler)."
         )
     network.params[...] = result.x
-    state.n_iter_ = int(result.nit)
     state.loss_ = float(result.fun)
-    state.best_loss_ = min(state.loss_curve_[iterations_before:], default=state.loss_)
+    if stop_reason:
+        return stop_reason[0]
     if result.status == 1:  # a limit on iterations or evaluations was reached
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iterations ({result.message}). "

@@ -79,10 +79,9 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     info = dict(info or {}, max_epochs=epochs)
     call_hooks(hooks, "on_fit_begin", info)
     state.n_iter_ = 0  # epochs of this call, as in MLPClassifier
-    stopped_by = "error"
+    stopped_by = None
     try:
         with StopAfterBatch() as interrupt:
-            stopped_by = None
             for _ in range(epochs):
                 started = time.perf_counter()
                 learning_rate = schedule.rate(state.schedule_epoch, state.t_)
@@ -106,6 +105,9 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         if interrupt.interrupted:
             stopped_by = "interrupt"
         _warn_if_not_converged(stopped_by, incremental, schedule, config)
+    except BaseException:
+        stopped_by = "error"
+        raise
     finally:
         progress.close()
         network.release_buffers()
@@ -126,15 +128,16 @@ def _resume(network, state, config, incremental):
     optimizer = make_optimizer(config.solver, network.params, _hyperparameters(config),
                                network.n_weights)
     schedule = make_schedule(config)
-    saved = state.optimizer if incremental else None
-    if saved is not None and saved["solver"] == config.solver:
-        optimizer.load_state_dict(saved["state"])
-        try:
-            schedule.load_state_dict(state.schedule_state)
-        except ValueError:  # the schedule was changed with set_params: it starts afresh
-            pass
     if not incremental:
         state.schedule_epoch = 0
+        return optimizer, schedule
+    saved = state.optimizer
+    if saved is not None and saved["solver"] == config.solver:
+        optimizer.load_state_dict(saved["state"])
+    try:
+        schedule.load_state_dict(state.schedule_state)
+    except ValueError:  # another schedule than the saved one (set_params): it starts afresh
+        pass
     return optimizer, schedule
 
 
