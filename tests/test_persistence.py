@@ -216,6 +216,37 @@ def test_random_byte_mutations_give_a_correct_model_or_a_clear_error(iris, tmp_p
     assert outcomes["refused"] > 200, outcomes
 
 
+def _as_version_1(arrays, metadata):
+    """Rewrite a version-2 file's metadata in the layout format version 1 used."""
+    from skdeep.train.optimizers import OPTIMIZERS
+
+    spec, state = metadata.pop("spec"), metadata.pop("train_state")
+    metadata["format_version"] = 1
+    metadata["network"] = {key: spec[key] for key in
+                           ("layer_sizes", "dtype", "batch_norm", "batch_norm_momentum", "dropout")}
+    metadata["fitted"] = {
+        "n_features_in_": metadata.pop("n_features_in_"), "n_outputs_": spec["layer_sizes"][-1],
+        "n_layers_": len(spec["layer_sizes"]), "out_activation_": spec["output_activation"],
+        **{key: state[key] for key in ("n_iter_", "t_", "loss_", "best_loss_", "loss_curve_",
+                                       "validation_scores_", "best_validation_score_", "history_")},
+    }
+    optimizer = state["optimizer"]
+    metadata["optimizer"] = {"class": OPTIMIZERS[optimizer["solver"]].__name__, "t": optimizer["t"],
+                             "learning_rate": 0.001}
+
+
+def test_a_version_1_file_still_loads(iris, tmp_path):
+    X, y = iris
+    model = DeepNetClassifier(hidden_layer_sizes=(6,), batch_norm=True, max_iter=3, random_state=0).fit(X, y)
+    path = tmp_path / "model.npz"
+    save(model, path, include_optimizer=True)
+    path.write_bytes(_rewrite(path.read_bytes(), _as_version_1))
+    loaded = load(path)
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.loss_curve_ == model.loss_curve_
+    assert loaded._train_state.optimizer["state"]["t"] == model._train_state.optimizer["state"]["t"]
+
+
 def test_the_file_is_a_plain_zip_of_npy_arrays(iris, tmp_path):
     content = _saved_bytes(iris, tmp_path)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:

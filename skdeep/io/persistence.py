@@ -2,19 +2,41 @@
 
 Unpickling a file runs whatever code its author put in it, so a model passed
 around as a pickle is only as safe as its sender. ``save`` writes one ``.npz``
-file holding numeric arrays and a JSON document (stored as bytes), and
-``load`` reads it with ``allow_pickle=False`` and checks every field before
-building the estimator: a truncated, corrupted or tampered file is refused
-with :class:`InvalidModelFile`, never half-loaded.
+file (a zip of ``.npy`` arrays) holding numeric arrays and a JSON document
+stored as bytes. ``load`` treats every file as hostile. In order, it
+
+1. checks the file's size and the zip's directory: known member names, and an
+   uncompressed total within the limits (read from the directory, so nothing
+   is decompressed yet);
+2. reads the JSON metadata, capped at ``MAX_METADATA_BYTES``, and checks every
+   field's type and range. It derives from the network's spec the shape and
+   dtype of every array, after bounding the parameter count;
+3. reads each array's ``.npy`` header (a few hundred bytes) and checks it
+   against that expectation, and the member's uncompressed size against the
+   header;
+4. only then decompresses the arrays, never with pickle, and checks their
+   values (finite weights, non-negative variances and second moments, sorted
+   labels, ...).
+
+A truncated, corrupted, tampered or oversized file is refused with
+:class:`InvalidModelFile`, never half-loaded, within memory and time bounded
+by the limits below.
 """
 
+import errno
 import io
 import json
+import math
 import os
+import stat
 import tempfile
 import warnings
+import zipfile
+from dataclasses import dataclass, replace
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
@@ -23,14 +45,47 @@ from .._version import __version__
 from ..nn.spec import NetworkSpec
 from ..train.config import TrainConfig
 from ..train.optimizers import OPTIMIZERS, make_optimizer
-from ..train.schedules import make_schedule
+from ..train.schedules import SCHEDULES, make_schedule
 from ..train.state import TrainState
 
 FORMAT = "skdeep"
 FORMAT_VERSION = 2
+
+# ------------------------------------------------------------------ limits of load
+#: Default cap on the network's parameter count (weights, biases, batch-norm
+#: scales and shifts). A float64 parameter vector of this length takes 80 MB.
+MAX_PARAMETERS = 10_000_000
+#: Cap on the number of hidden layers, each of which becomes Python objects.
+MAX_HIDDEN_LAYERS = 1_000
+#: Cap on the JSON metadata, in bytes.
+MAX_METADATA_BYTES = 16 * 2**20
+#: Cap on the length of one class label or feature name, in characters.
+MAX_LABEL_CHARS = 4_096
+# skdeep's .npy headers take 128 bytes; reading at most this much of a member
+# bounds what a header can make us decompress and parse.
+_MAX_HEADER_BYTES = 4_096
+# The uncompressed arrays may take this many bytes per allowed parameter: room
+# for eight float64 vectors, where a model file holds at most four parameter
+# vectors (params, best_params, two optimizer moments) and two smaller state
+# vectors, plus the labels and feature names.
+_BYTES_PER_PARAMETER = 64
+# Counters are int64-sized in any real training run.
+_MAX_COUNT = 2**63 - 1
+# The 'adaptive' schedule divides the rate by 5 until it is at most 1e-6; even
+# from the largest float that takes fewer than 500 divisions. Its rate()
+# loops once per division, so a huge count would hang training.
+_MAX_SCHEDULE_COUNT = 1_000
+
 _ESTIMATORS = {"DeepNetClassifier": DeepNetClassifier, "DeepNetRegressor": DeepNetRegressor}
 _METADATA_FIELDS = {"format", "format_version", "skdeep_version", "estimator", "params", "spec",
-                    "train_state", "n_features_in_", "label_type"}
+                    "train_state", "n_features_in_"}
+_LABEL_TYPES = ("binary", "multiclass", "multilabel-indicator")
+_ARRAY_NAMES = {"metadata", "params", "state", "best_params", "best_state", "classes",
+                "feature_names_in", *(f"optimizer_{name}" for optimizer in OPTIMIZERS.values()
+                                      for name in optimizer.STATE_ARRAYS)}
+_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what np.savez(_compressed) writes
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}
 
 
 class InvalidModelFile(ValueError):
@@ -48,20 +103,35 @@ def save(estimator, path, *, include_optimizer=False):
     Parameters
     ----------
     estimator : DeepNetClassifier or DeepNetRegressor
-        A fitted estimator.
+        A fitted estimator. ``random_state`` must be an int or None.
     path : str or os.PathLike
         Destination file (conventionally ending in ``.npz``). It is written to
         a temporary file beside it and renamed into place, so a crash never
-        leaves a half-written model under ``path``.
+        leaves a half-written model under ``path``. If ``path`` is a symbolic
+        link, the file it points to is replaced and the link kept. A new file
+        gets the mode ``open()`` would give it, ``0o666`` less the umask.
     include_optimizer : bool, default=False
         Also save the optimizer's moments, so that ``partial_fit`` after
         :func:`load` continues exactly where training stopped (bit for bit).
         Without them ``partial_fit`` starts a fresh optimizer.
 
+    Raises
+    ------
+    TypeError
+        ``estimator`` is not a DeepNetClassifier or DeepNetRegressor (for
+        instance a Pipeline), or a hyperparameter is not plain data, such as
+        a ``RandomState`` as ``random_state``.
+    ValueError
+        A hyperparameter set after training is one :func:`load` would refuse
+        (such as a ``class_weight`` naming a class not in ``classes_``).
+    OSError
+        The file cannot be written; the error names ``path``.
+
     Notes
     -----
     ``callbacks`` are Python code and are not saved (a warning says so).
     """
+    _check_savable(estimator)
     check_is_fitted(estimator)
     params = estimator.get_params()
     if params.get("callbacks"):
@@ -75,7 +145,7 @@ def save(estimator, path, *, include_optimizer=False):
         "format_version": FORMAT_VERSION,
         "skdeep_version": __version__,
         "estimator": type(estimator).__name__,
-        "params": _to_json(params),
+        "params": _plain_params(params),
         "spec": network.spec.to_dict(),
         "train_state": state_values,
         "n_features_in_": int(estimator.n_features_in_),
@@ -86,17 +156,27 @@ def save(estimator, path, *, include_optimizer=False):
     if hasattr(estimator, "classes_"):
         metadata["label_type"] = estimator._label_binarizer.y_type_
         arrays["classes"] = _plain_array(estimator.classes_)
+    _check_loadable_params(estimator, metadata["params"])
     arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
     _write_atomically(path, arrays)
 
 
-def load(path):
-    """Read a model written by :func:`save`, checking everything it reads.
+def load(path, *, max_parameters=MAX_PARAMETERS):
+    """Read a model written by :func:`save`, treating the file as untrusted.
+
+    Loading never runs code from the file, and its memory and time are
+    bounded by the limits below whatever the file holds. Every field is
+    checked before the estimator is built.
 
     Parameters
     ----------
     path : str or os.PathLike
         A file written by :func:`save` (this version's format, or version 1).
+    max_parameters : int, default=MAX_PARAMETERS
+        Refuse a network with more parameters than this (10 million by
+        default), before allocating anything for it. The uncompressed arrays
+        may take at most 64 bytes per allowed parameter, and the file about as
+        much. Raise it to load a larger model you expect.
 
     Returns
     -------
@@ -108,116 +188,441 @@ def load(path):
     ------
     InvalidModelFile
         The file is not a complete, consistent skdeep model of a format this
-        version reads (truncated, corrupted, tampered, unknown fields, object
-        arrays, non-finite weights, a future format version, ...).
+        version reads, or it exceeds the limits: not a zip, truncated,
+        corrupted, tampered, unknown fields, object arrays, non-finite
+        weights, a future format version, too many parameters, a compression
+        bomb, ...
+
+    Notes
+    -----
+    Limits besides ``max_parameters``: ``MAX_HIDDEN_LAYERS`` hidden layers,
+    ``MAX_METADATA_BYTES`` (16 MiB) of JSON, ``MAX_LABEL_CHARS`` characters
+    per class label or feature name.
     """
-    with open(path, "rb") as file:
-        content = file.read()
+    _expect_argument(isinstance(max_parameters, Integral) and not isinstance(max_parameters, bool)
+                     and max_parameters > 0, f"max_parameters must be a positive int, got {max_parameters!r}")
+    with _open_for_reading(path) as file:
+        try:
+            return _read_model(file, int(max_parameters))
+        except MemoryError:  # within the limits: a machine too small for a model of legitimate size
+            raise
+        except Exception as error:  # any other failure means the file is not a valid model
+            raise InvalidModelFile(
+                f"{os.fspath(path)!r} is not a valid skdeep model file: {_short(error, 1000)}"
+            ) from error
+
+
+# ------------------------------------------------------------------ reading: the container
+def _read_model(file, max_parameters):
+    """The estimator in an open model file; everything is checked before it is decompressed."""
+    uncompressed_limit = _BYTES_PER_PARAMETER * max_parameters + MAX_METADATA_BYTES
+    _check_file_size(file, uncompressed_limit)
+    with _open_zip(file) as archive:
+        members = _members(archive, uncompressed_limit)
+        metadata = _read_metadata(archive, members.pop("metadata"))
+        plan = _plan(metadata, max_parameters)
+        _check_headers(archive, members, plan)
+        arrays = {name: _read_array(archive, info) for name, info in members.items()}
+    return _assemble(plan, arrays)
+
+
+def _open_for_reading(path):
+    """``open(path, "rb")``, except that a FIFO cannot make it wait for a writer forever."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    handle = os.open(path, flags)
     try:
-        arrays = _read_arrays(content)
-        metadata = json.loads(bytes(arrays.pop("metadata")).decode())
-        return _build(metadata, arrays)
-    except InvalidModelFile:
+        if stat.S_ISDIR(os.fstat(handle).st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        return os.fdopen(handle, "rb")
+    except BaseException:
+        os.close(handle)
         raise
-    except Exception as error:  # any other failure means the file is not a valid model
-        raise InvalidModelFile(f"{os.fspath(path)!r} is not a valid skdeep model file: {error}") from error
 
 
-# ------------------------------------------------------------------ reading
-def _read_arrays(content):
-    with np.load(io.BytesIO(content), allow_pickle=False) as archive:
-        return {name: archive[name] for name in archive.files}
+def _check_file_size(file, uncompressed_limit):
+    status = os.fstat(file.fileno())
+    _expect(stat.S_ISREG(status.st_mode), "it is not a regular file")
+    # Deflate grows incompressible data by at most ~0.03%; zip records add ~100 bytes a member.
+    limit = uncompressed_limit + uncompressed_limit // 1000 + 2**20
+    _expect(status.st_size <= limit, f"the file has {status.st_size} bytes, more than the {limit} a "
+            "model within the limits can take (see load's max_parameters)")
 
 
-def _build(metadata, arrays):
-    _expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT, "not an skdeep model file")
-    version = metadata.get("format_version")
-    _expect(isinstance(version, int) and 1 <= version <= FORMAT_VERSION,
-            f"format version {version!r}; this skdeep reads versions 1 to {FORMAT_VERSION}")
-    if version == 1:
-        metadata, arrays = _upgrade_from_version_1(metadata, arrays)
-    _expect(set(metadata) <= _METADATA_FIELDS,
-            f"unknown metadata fields {sorted(set(metadata) - _METADATA_FIELDS)}")
-    Estimator = _ESTIMATORS.get(metadata.get("estimator"))
-    _expect(Estimator is not None, f"unknown estimator {metadata.get('estimator')!r}")
+def _open_zip(file):
+    is_zip = file.read(4) == b"PK\x03\x04"
+    file.seek(0)
+    try:
+        return zipfile.ZipFile(file)
+    except zipfile.BadZipFile as error:
+        problem = "it is a damaged or truncated zip archive" if is_zip else "it is not a zip archive"
+        raise InvalidModelFile(f"{problem}, and skdeep model files are .npz (zip) archives written "
+                               f"by skdeep.save ({error})") from None
 
-    estimator = _estimator_with_params(Estimator, metadata["params"])
-    spec = _checked(NetworkSpec.from_dict, metadata["spec"])
-    network = spec.build()
-    for name, target in (("params", network.params), ("state", network.state)):
-        _copy_checked(name, arrays.pop(name, None), target)
-    variances = [layer.running_var for layer in network.layers if hasattr(layer, "running_var")]
-    _expect(all((variance >= 0).all() for variance in variances),
-            "batch-norm running variances must be non-negative")
+
+def _members(archive, uncompressed_limit):
+    """Array name -> ZipInfo, checked from the zip's directory alone (nothing is decompressed)."""
+    infos = archive.infolist()
+    known = {f"{name}.npy": name for name in _ARRAY_NAMES}
+    unknown = [info.filename for info in infos if info.filename not in known]
+    _expect(not unknown, f"unknown arrays {_short(unknown)}")
+    names = [known[info.filename] for info in infos]
+    _expect(len(set(names)) == len(names), "the archive holds an array twice")
+    _expect("metadata" in names, "the metadata is missing")
+    for info in infos:
+        _expect(info.compress_type in _COMPRESSIONS and not info.flag_bits & 0x1,
+                f"{info.filename} is encrypted or compressed with an unsupported method")
+    total = sum(info.file_size for info in infos)
+    # The sizes come from the zip's directory; the reads below are bounded by them.
+    _expect(total <= uncompressed_limit, f"the arrays take {total} bytes uncompressed, more than the "
+            f"{uncompressed_limit} a model within the limits can take (see load's max_parameters)")
+    return dict(zip(names, infos, strict=True))
+
+
+def _read_header(archive, info):
+    """``(shape, dtype)`` from a member's .npy header, decompressing only the header.
+
+    Also checks that the member's uncompressed size is exactly the header's
+    length plus the data the header describes: reading the data later then
+    decompresses no more than that, and reaches the member's end, where
+    zipfile checks its CRC.
+    """
+    with archive.open(info) as member:
+        head = io.BytesIO(member.read(_MAX_HEADER_BYTES))
+    version = np.lib.format.read_magic(head)
+    _expect(version in _HEADER_READERS, f"{info.filename} is in .npy format version {version}; "
+            "skdeep writes versions 1.0 and 2.0")
+    shape, fortran_order, dtype = _HEADER_READERS[version](head)
+    _expect(not dtype.hasobject, f"{info.filename} holds Python objects, which only pickle can read")
+    _expect(not fortran_order, f"{info.filename} is in Fortran order; skdeep writes C order")
+    size = head.tell() + math.prod(shape) * dtype.itemsize  # head.tell(): the header with its padding
+    _expect(info.file_size == size, f"{info.filename} holds {info.file_size} bytes but its header "
+            f"describes {size}")
+    return shape, dtype
+
+
+def _read_array(archive, info):
+    with archive.open(info) as member:
+        return np.lib.format.read_array(member, allow_pickle=False)
+
+
+def _read_metadata(archive, info):
+    shape, dtype = _read_header(archive, info)
+    _expect(dtype == np.uint8 and len(shape) == 1, "the metadata must be a 1-D array of bytes")
+    _expect(shape[0] <= MAX_METADATA_BYTES,
+            f"the metadata takes {shape[0]} bytes, more than the limit of {MAX_METADATA_BYTES}")
+    return json.loads(_read_array(archive, info).tobytes().decode("utf-8"))
+
+
+# ------------------------------------------------------------------ reading: the metadata
+@dataclass
+class _Plan:
+    """The model the metadata describes, every JSON field checked and nothing allocated."""
+
+    estimator: object  # a new estimator with the saved hyperparameters
+    spec: NetworkSpec
+    n_params: int
+    n_state: int
+    n_classes: int  # 0 for a regressor
+    label_type: str
+    train_state: dict
+
+
+def _plan(metadata, max_parameters):
+    """Check every field of the metadata; no array has been read or allocated yet."""
+    metadata, Estimator = _checked_envelope(metadata)
+    spec = _checked_spec(metadata["spec"])
+    n_params, n_state = _layout_sizes(spec)
+    _expect(n_params <= max_parameters, f"the network has {n_params} parameters, more than the limit "
+            f"of {max_parameters} (pass a larger max_parameters to load a model you expect)")
     n_features = metadata["n_features_in_"]
-    _expect(n_features == spec.layer_sizes[0], "n_features_in_ contradicts the layer sizes")
-    estimator.n_features_in_ = n_features
-    if "feature_names_in" in arrays:
-        names = arrays.pop("feature_names_in")
-        _expect(names.dtype.kind == "U" and names.shape == (n_features,), "invalid feature names")
-        estimator.feature_names_in_ = names.astype(object)
-    if isinstance(estimator, DeepNetClassifier):
-        _restore_labels(estimator, metadata.get("label_type"), arrays.pop("classes", None), spec)
+    _expect(_is_count(n_features) and n_features == spec.layer_sizes[0],
+            "n_features_in_ contradicts the layer sizes")
+    label_type = metadata.get("label_type")
+    n_classes = _n_classes(label_type, spec) if Estimator is DeepNetClassifier else 0
+    estimator = _estimator_with_params(Estimator, metadata["params"], n_classes)
+    if n_classes:
+        estimator._label_binarizer = _binarizer(label_type)  # the classes come with the arrays
     _expect(spec.output_activation == estimator._output_activation(),
             "the output activation contradicts the estimator")
-    estimator._network = network
-    estimator._train_state = _train_state(metadata["train_state"], arrays, network, estimator)
-    _expect(not arrays, f"unknown arrays {sorted(arrays)}")
-    return estimator
+    _check_train_state(metadata["train_state"], estimator)
+    return _Plan(estimator, spec, n_params, n_state, n_classes, label_type, metadata["train_state"])
 
 
-def _estimator_with_params(Estimator, params):
+def _checked_envelope(metadata):
+    """``(metadata in version 2's layout, estimator class)``, format and fields checked."""
+    _expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT, "not an skdeep model file")
+    version = metadata.get("format_version")
+    _expect(_is_count(version) and 1 <= version <= FORMAT_VERSION,
+            f"format version {_short(version)}; this skdeep reads versions 1 to {FORMAT_VERSION}")
+    if version == 1:
+        metadata = _upgrade_from_version_1(metadata)
+    Estimator = _ESTIMATORS.get(metadata.get("estimator"))
+    _expect(Estimator is not None, f"unknown estimator {_short(metadata.get('estimator'))}")
+    fields = _METADATA_FIELDS | ({"label_type"} if Estimator is DeepNetClassifier else set())
+    _expect(set(metadata) <= fields, f"unknown metadata fields {_short(sorted(set(metadata) - fields))}")
+    _expect(set(metadata) >= fields, f"missing metadata fields {sorted(fields - set(metadata))}")
+    _expect(isinstance(metadata["skdeep_version"], str) and len(metadata["skdeep_version"]) <= 100,
+            "skdeep_version must be a short string")
+    return metadata, Estimator
+
+
+def _checked_spec(values):
+    # Bound the lists before NetworkSpec walks them: the JSON may hold millions of entries.
+    _expect(isinstance(values, dict) and isinstance(values.get("layer_sizes"), list)
+            and 2 <= len(values["layer_sizes"]) <= MAX_HIDDEN_LAYERS + 2,
+            f"the spec must have between 2 and {MAX_HIDDEN_LAYERS + 2} layer sizes")
+    _expect(not isinstance(values.get("dropout"), list) or len(values["dropout"]) <= MAX_HIDDEN_LAYERS,
+            "the spec has more dropout rates than hidden layers")
+    return _checked(NetworkSpec.from_dict, values)
+
+
+def _layout_sizes(spec):
+    """``(len(params), len(state))`` of a network of ``spec``, computed without building it.
+
+    The layout is Network's: every ``W`` and ``b``, then with batch norm a
+    ``gamma`` and a ``beta`` per hidden unit; the state holds a running mean
+    and variance per hidden unit.
+    """
+    sizes = spec.layer_sizes
+    n_weights = sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+    n_normalized = sum(sizes[1:-1]) if spec.batch_norm else 0
+    return n_weights + sum(sizes[1:]) + 2 * n_normalized, 2 * n_normalized
+
+
+def _n_classes(label_type, spec):
+    """How many classes the output layer encodes for ``label_type``."""
+    _expect(label_type in _LABEL_TYPES, f"invalid label type {_short(label_type)}")
+    n_outputs = spec.layer_sizes[-1]
+    if label_type == "binary":
+        _expect(n_outputs == 1, "a binary classifier has one output unit")
+        return 2
+    _expect(n_outputs >= 2, f"a {label_type} classifier has at least two output units")
+    return n_outputs
+
+
+def _estimator_with_params(Estimator, params, n_classes):
+    """A new estimator with the saved hyperparameters, each checked for type and range."""
     estimator = Estimator()
     _expect(isinstance(params, dict) and set(params) == set(estimator.get_params()),
             "the hyperparameters do not match the estimator's")
-    params = dict(params)
-    if isinstance(params.get("hidden_layer_sizes"), list):
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-    if isinstance(params.get("class_weight"), list):
-        params["class_weight"] = {key: value for key, value in params["class_weight"]}
-    estimator.set_params(**params)
+    estimator.set_params(**_params_from_json(params, n_classes))
     _checked(estimator._validate_params)  # scikit-learn's own checks: types and ranges
+    _checked(estimator._hidden_layer_sizes)  # "array-like" lets any list through
     return estimator
 
 
-def _train_state(values, arrays, network, estimator):
-    """The TrainState, every field and array checked against the network and solver."""
-    state_arrays = {name: arrays.pop(name) for name in list(arrays)
-                    if name in ("best_params", "best_state") or name.startswith("optimizer_")}
-    state = _checked(TrainState.from_dict, values, state_arrays)
-    if state.best_params is not None:
-        _copy_checked("best_params", state.best_params, network.params.copy())
-        _copy_checked("best_state", state.best_state, network.state.copy())
-    config = TrainConfig.from_params(estimator.get_params())
+def _params_from_json(params, n_classes):
+    """The hyperparameters as the estimator takes them, after the checks scikit-learn lacks."""
+    params = dict(params)
+    _expect(params["callbacks"] is None, "callbacks are code and never saved: 'callbacks' must be None")
+    _expect(params["random_state"] is None or _is_count(params["random_state"]),
+            "random_state must be an int or None")
+    for name in ("hidden_layer_sizes", "dropout"):
+        # A number or a list in JSON (scikit-learn's "array-like" would let a dict through).
+        _expect(isinstance(params[name], (Real, list)) and not isinstance(params[name], bool),
+                f"{name} must be a number or a list")
+        _expect(not isinstance(params[name], list) or len(params[name]) <= MAX_HIDDEN_LAYERS,
+                f"{name} lists more than {MAX_HIDDEN_LAYERS} hidden layers")
+    rates = params["dropout"] if isinstance(params["dropout"], list) else [params["dropout"]]
+    _expect(all(_is_rate(rate) for rate in rates),
+            f"dropout rates must be numbers in [0, 1), got {_short(params['dropout'])}")
+    if isinstance(params["hidden_layer_sizes"], list):
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    if "class_weight" in params:
+        params["class_weight"] = _class_weight_from_json(params["class_weight"], n_classes)
+    return params
+
+
+def _class_weight_from_json(value, n_classes):
+    """None, 'balanced' or a dict; dicts with non-string labels are saved as [label, weight] pairs.
+
+    Weights are checked here; that the labels are classes is checked once
+    the classes are read (:func:`_check_class_weight_labels`).
+    """
+    if value is None or isinstance(value, str):
+        return value  # scikit-learn's validation accepts only None and 'balanced'
+    if isinstance(value, dict):
+        value = list(value.items())
+    _expect(isinstance(value, list) and len(value) <= n_classes
+            and all(isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in value),
+            "class_weight must be None, 'balanced' or a mapping of classes to weights")
+    weights = {}
+    for label, weight in value:
+        _expect(isinstance(label, (str, Real)) and label not in weights,
+                f"class_weight has an invalid or repeated label {_short(label)}")
+        _expect(_is_number(weight) and weight >= 0,
+                f"class_weight must map labels to finite non-negative numbers, got {_short(weight)}")
+        weights[label] = weight
+    return weights
+
+
+def _check_train_state(values, estimator):
+    """Check the training state's JSON fields; its arrays are checked once read."""
+    # Bound the lists before TrainState walks them: each history record takes
+    # ~100 bytes of JSON, so equal lengths keep the walks short.
+    _expect(isinstance(values, dict), "the training state must be a mapping")
+    curve, history, scores = (values.get(name) for name in ("loss_curve_", "history_", "validation_scores_"))
+    _expect(isinstance(curve, list) and isinstance(history, list) and len(curve) == len(history)
+            and (not isinstance(scores, list) or len(scores) <= len(curve)),
+            "loss_curve_, history_ and validation_scores_ must be lists of one entry per epoch")
+    state = _checked(TrainState.from_dict, values, {})
+    counts = [state.n_iter_, state.t_, state.no_improvement_count, state.schedule_epoch]
     if state.optimizer is not None:
-        solver = state.optimizer["solver"]
-        _expect(solver in OPTIMIZERS, f"unknown optimizer {solver!r}")
-        optimizer = make_optimizer(solver, network.params, {**config.__dict__}, network.n_weights)
-        _checked(optimizer.load_state_dict, state.optimizer["state"])
-        state.optimizer["state"] = optimizer.state_dict()
+        solver, t = state.optimizer["solver"], state.optimizer["state"]["t"]
+        _expect(solver in OPTIMIZERS, f"unknown optimizer {_short(solver)}")
+        _expect(_is_count(t), f"the optimizer step count must be a non-negative integer, got {_short(t)}")
+        counts.append(t)
+    _expect(all(count <= _MAX_COUNT for count in counts), "a training counter exceeds int64")
+    _expect(all(abs(value) <= _MAX_SCHEDULE_COUNT for value in state.schedule_state.values()),
+            "the schedule state is out of range")
     if state.schedule_state:
-        _checked(make_schedule(config).load_state_dict, state.schedule_state)
+        _check_schedule_state(state.schedule_state, TrainConfig.from_params(estimator.get_params()))
+
+
+def _check_schedule_state(schedule_state, config):
+    """The schedule state must be one that some schedule writes.
+
+    Not necessarily the configured schedule's: ``learning_rate`` or ``solver``
+    may have changed with ``set_params`` after training, and ``partial_fit``
+    then starts the new schedule afresh, ignoring the saved state.
+    """
+    for name in SCHEDULES:
+        # 'invscaling' and 'adaptive' exist under 'sgd' only (make_schedule's rule).
+        schedule = make_schedule(replace(config, learning_rate=name, solver="sgd"))
+        try:
+            schedule.load_state_dict(schedule_state)
+            return
+        except ValueError:
+            continue
+    raise InvalidModelFile(f"no learning-rate schedule has the state {_short(schedule_state)}")
+
+
+# ------------------------------------------------------------------ reading: the arrays
+@dataclass(frozen=True)
+class _Expected:
+    """What an array must be: its shape and a test of its dtype, described in words."""
+
+    shape: tuple
+    accepts: object  # dtype -> bool
+    dtype: str
+
+
+def _expected_arrays(plan):
+    """``(required, optional)``: array name -> _Expected, from the metadata alone."""
+    dtype = np.dtype(plan.spec.dtype)
+
+    def vector(length):
+        return _Expected((length,), lambda found: found == dtype, dtype.name)
+
+    required = {"params": vector(plan.n_params), "state": vector(plan.n_state)}
+    optional = {"best_params": vector(plan.n_params), "best_state": vector(plan.n_state),
+                "feature_names_in": _Expected((plan.spec.layer_sizes[0],), _is_text_dtype, "strings")}
+    optimizer = plan.train_state.get("optimizer")
+    if optimizer is not None:
+        required.update({f"optimizer_{name}": vector(plan.n_params)
+                         for name in OPTIMIZERS[optimizer["solver"]].STATE_ARRAYS})
+    if plan.n_classes:
+        required["classes"] = _Expected((plan.n_classes,), _is_label_dtype, "numbers, booleans or strings")
+    return required, optional
+
+
+def _check_headers(archive, members, plan):
+    """Every array's header against the metadata, before any array is decompressed."""
+    required, optional = _expected_arrays(plan)
+    missing = set(required) - set(members)
+    _expect(not missing, f"the arrays {sorted(missing)} are missing")
+    unknown = set(members) - set(required) - set(optional)
+    _expect(not unknown, f"unknown arrays {sorted(unknown)}")
+    for name, info in members.items():
+        expected = required.get(name) or optional[name]
+        shape, dtype = _read_header(archive, info)
+        _expect(shape == expected.shape and expected.accepts(dtype),
+                f"{name} has dtype {dtype} and shape {shape}; the layers need {expected.dtype} and "
+                f"{expected.shape}")
+
+
+def _assemble(plan, arrays):
+    """The estimator, from the checked plan and the arrays (shapes and dtypes already checked)."""
+    estimator, spec = plan.estimator, plan.spec
+    network = spec.build()
+    for name in ("params", "state"):
+        _check_finite(name, arrays[name])
+        getattr(network, name)[...] = arrays.pop(name)
+    _check_variances("state", spec, network.state)
+    estimator.n_features_in_ = spec.layer_sizes[0]
+    if "feature_names_in" in arrays:
+        estimator.feature_names_in_ = arrays.pop("feature_names_in").astype(object)
+    if plan.n_classes:
+        _restore_classes(estimator, arrays.pop("classes"))
+    estimator._network = network
+    estimator._train_state = _train_state(plan, arrays, network)
+    return estimator
+
+
+def _train_state(plan, arrays, network):
+    """The TrainState, its arrays checked against the network and solver."""
+    state = _checked(TrainState.from_dict, plan.train_state, arrays)
+    if state.best_params is not None:
+        _check_finite("best_params", state.best_params)
+        _check_finite("best_state", state.best_state)
+        _check_variances("best_state", plan.spec, state.best_state)
+    if state.optimizer is not None:
+        config = TrainConfig.from_params(plan.estimator.get_params())
+        optimizer = make_optimizer(state.optimizer["solver"], network.params, {**config.__dict__},
+                                   network.n_weights)
+        saved = state.optimizer["state"]
+        _checked(optimizer.load_state_dict, saved)  # shapes, dtypes, finite, second moments >= 0
+        # The arrays just read are checked and owned: keep them rather than copy them again.
+        saved["t"] = optimizer.t
     return state
 
 
-def _restore_labels(estimator, label_type, classes, spec):
-    _expect(classes is not None, "a classifier needs its classes")
-    _expect(classes.ndim == 1 and classes.dtype.kind in "biufU", "classes must be a 1-D array of "
-            "numbers, booleans or strings")
-    _expect(label_type in ("binary", "multiclass", "multilabel-indicator"), "invalid label type")
-    expected_outputs = 1 if label_type == "binary" else len(classes)
-    _expect(len(classes) >= 2 and spec.layer_sizes[-1] == expected_outputs
-            and len(np.unique(classes)) == len(classes), "classes contradict the output layer")
+def _binarizer(label_type):
+    """A fitted LabelBinarizer but for its ``classes_``."""
     binarizer = LabelBinarizer()
-    binarizer.classes_ = classes
     binarizer.y_type_ = label_type
     binarizer.sparse_input_ = False
-    estimator._label_binarizer = binarizer
-    estimator.classes_ = classes
+    return binarizer
 
 
-def _upgrade_from_version_1(metadata, arrays):
-    """Version-1 metadata and arrays in version 2's layout (the content is the same)."""
+def _restore_classes(estimator, classes):
+    _check_classes(classes)
+    estimator._label_binarizer.classes_ = estimator.classes_ = classes
+    _check_class_weight_labels(estimator.class_weight, classes)
+
+
+def _check_classes(classes):
+    # LabelBinarizer looks labels up by binary search: they must be as np.unique gives them.
+    _expect(classes.dtype.kind != "f" or np.isfinite(classes).all(), "classes contain NaN or infinity")
+    _expect(np.array_equal(classes, np.unique(classes)), "classes must be sorted and unique")
+
+
+def _check_class_weight_labels(class_weight, classes):
+    if not isinstance(class_weight, dict):
+        return
+    labels = set(classes.tolist())
+    wrong = [label for label in class_weight
+             if label not in labels or isinstance(label, bool) != (classes.dtype.kind == "b")]
+    _expect(not wrong, f"class_weight names labels that are not classes: {_short(wrong)}")
+
+
+def _check_variances(name, spec, state):
+    """Running variances in ``state`` (a mean then a variance vector per hidden layer) are >= 0."""
+    if not spec.batch_norm:
+        return
+    start = 0
+    for n_units in spec.layer_sizes[1:-1]:
+        _expect((state[start + n_units : start + 2 * n_units] >= 0).all(),
+                f"batch-norm running variances in {name} must be non-negative")
+        start += 2 * n_units
+
+
+def _check_finite(name, array):
+    _expect(np.isfinite(array).all(), f"{name} contains NaN or infinity")
+
+
+def _upgrade_from_version_1(metadata):
+    """Version-1 metadata in version 2's layout (the arrays are the same)."""
     fitted, network, params = metadata["fitted"], metadata["network"], metadata["params"]
     upgraded = {key: metadata[key] for key in ("format", "skdeep_version", "estimator", "params",
                                                "label_type") if key in metadata}
@@ -239,19 +644,29 @@ def _upgrade_from_version_1(metadata, arrays):
     if optimizer is not None:
         solver = {cls.__name__: name for name, cls in OPTIMIZERS.items()}.get(optimizer["class"])
         upgraded["train_state"]["optimizer"] = {"solver": solver, "t": optimizer["t"]}
-        for name in ("velocity", "first_moment", "second_moment"):
-            if f"optimizer_{name}" in arrays:
-                arrays[f"optimizer_{name}"] = arrays.pop(f"optimizer_{name}")
-    return upgraded, arrays
+    return upgraded
 
 
-def _copy_checked(name, array, target):
-    _expect(array is not None, f"the array {name!r} is missing")
-    _expect(array.dtype == target.dtype and array.shape == target.shape,
-            f"{name} has dtype {array.dtype} and shape {array.shape}; the layers need "
-            f"{target.dtype} and {target.shape}")
-    _expect(np.isfinite(array).all(), f"{name} contains NaN or infinity")
-    target[...] = array
+# ------------------------------------------------------------------ small checks
+def _is_count(value):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
+
+
+def _is_number(value):
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_rate(value):
+    return _is_number(value) and 0 <= value < 1
+
+
+def _is_text_dtype(dtype):
+    return dtype.kind == "U" and dtype.isnative and dtype.itemsize <= 4 * MAX_LABEL_CHARS
+
+
+def _is_label_dtype(dtype):
+    plain_number = dtype.kind in "biuf" and dtype.isnative and dtype.fields is None and not dtype.subdtype
+    return plain_number or _is_text_dtype(dtype)
 
 
 def _checked(function, *args):
@@ -259,28 +674,117 @@ def _checked(function, *args):
     try:
         return function(*args)
     except (ValueError, TypeError) as error:
-        raise InvalidModelFile(f"invalid skdeep model file: {error}") from error
+        raise InvalidModelFile(_short(error, 1000)) from error
 
 
 def _expect(condition, problem):
     if not condition:
-        raise InvalidModelFile(f"invalid skdeep model file: {problem}.")
+        raise InvalidModelFile(f"{problem}.")
+
+
+def _expect_argument(condition, problem):
+    if not condition:
+        raise ValueError(f"{problem}.")
+
+
+def _short(value, limit=200):
+    """``value`` as text for a message, cut short: a hostile file's strings may be megabytes."""
+    text = value if isinstance(value, (str, BaseException)) else repr(value)
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # ------------------------------------------------------------------ writing
-def _write_atomically(path, arrays):
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".skdeep-", suffix=".tmp")
+def _check_savable(estimator):
+    """Refuse what load could not rebuild: anything but the two estimators themselves."""
+    if type(estimator) in (DeepNetClassifier, DeepNetRegressor):
+        return
+    problem = (f"skdeep.save writes DeepNetClassifier and DeepNetRegressor models only; got "
+               f"{type(estimator).__name__}")
+    if isinstance(estimator, Pipeline):
+        problem += (". To persist a whole pipeline without pickle, use skops.io (skops.io.dump and "
+                    "skops.io.load), or save the pipeline's DeepNet step with skdeep.save")
+    elif isinstance(estimator, (DeepNetClassifier, DeepNetRegressor)):
+        problem += ", a subclass: load rebuilds the skdeep classes only, never code from a file"
+    raise TypeError(problem + ".")
+
+
+def _plain_params(params):
+    """The hyperparameters as JSON values, or a TypeError naming the first that is not data."""
+    if isinstance(params["random_state"], np.random.RandomState):
+        raise TypeError("random_state is a RandomState instance, whose state a model file cannot hold; "
+                        "set an int or None before saving (estimator.set_params(random_state=0)).")
+    plain = _to_json(params)
+    for name, value in plain.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"the hyperparameter {name!r} is not plain data ({error}); set it to "
+                            "numbers, strings, lists or dicts before saving.") from error
+    return plain
+
+
+def _check_loadable_params(estimator, params):
+    """Refuse hyperparameters that load would refuse: an error now beats an unloadable file.
+
+    They are set with ``set_params`` after training (a fit that then failed
+    leaves them in place), e.g. ``class_weight`` naming a class not in
+    ``classes_``.
+    """
+    classes = getattr(estimator, "classes_", np.array([]))
     try:
+        checked = _estimator_with_params(type(estimator), json.loads(json.dumps(params)), len(classes))
+        if len(classes):
+            _check_class_weight_labels(checked.class_weight, _plain_array(classes))
+    except InvalidModelFile as error:
+        raise ValueError(f"Cannot save this {type(estimator).__name__}: load would refuse its "
+                         f"hyperparameters: {error} Fix them with set_params first.") from None
+
+
+def _write_atomically(path, arrays):
+    """Write ``arrays`` beside the destination, then rename the file into place.
+
+    Through a symlink, the link's target is written (``os.path.realpath``):
+    replacing the link itself would silently detach whoever follows it. The
+    file gets the mode ``open()`` gives a new file (``mkstemp`` would leave
+    0600, unreadable by a serving account). An OSError names ``path``, not
+    the temporary file, which the caller never chose.
+    """
+    destination = os.path.realpath(path)
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(destination), prefix=".skdeep-",
+                                             suffix=".tmp")
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, destination)
+    except BaseException as error:
+        if temporary is not None:
+            os.unlink(temporary)
+        if isinstance(error, OSError) and error.errno is not None:
+            raise OSError(error.errno, error.strerror, os.fspath(path)) from error
         raise
+
+
+def _umask():
+    """The process's umask, read without changing it where the system allows.
+
+    ``os.umask`` can only read the mask by setting it, which races with other
+    threads creating files; Linux shows it in /proc instead.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def _plain_array(values):
@@ -303,5 +807,3 @@ def _to_json(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-

@@ -57,6 +57,8 @@ class _Optimizer:
                                  f"{value.dtype}; expected {target.shape} and {target.dtype}.")
             if not np.isfinite(value).all():
                 raise ValueError(f"optimizer array {name!r} contains NaN or infinity.")
+            if name == "second_moment" and (value < 0).any():
+                raise ValueError("optimizer array 'second_moment' must be non-negative.")
             arrays[name] = value
         self.t = int(t)
         for name, value in arrays.items():
