@@ -68,7 +68,9 @@ tol : float, default=1e-4
     at least ``tol`` for ``n_iter_no_change`` consecutive epochs.
 
 verbose : bool or int, default=False
-    Print one line per epoch with the loss, the validation score and time.
+    Print one line per epoch, ``Iteration N, loss = ...`` as in
+    MLPClassifier, followed by the validation score and loss, the learning
+    rate and the epoch's seconds.
 
 warm_start : bool, default=False
     Start ``fit`` from the previous fit's weights instead of initializing
@@ -87,8 +89,9 @@ nesterovs_momentum : bool, default=True
 
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training data (stratified for
-    classification), stop when its score stops improving, and restore the
-    weights of the best epoch.
+    binary targets, as in MLPClassifier), stop when its score stops
+    improving, and restore the weights of the best epoch. A fit that
+    diverges then ends with a warning and the best weights, not an error.
 
 validation_fraction : float, default=0.1
     Share of the training data held out for early stopping.
@@ -108,11 +111,15 @@ n_iter_no_change : int, default=10
 max_fun : int, default=15000
     Maximum number of loss evaluations of ``'lbfgs'``.
 
-init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
-'he_normal', 'lecun_uniform', 'lecun_normal'}, default='auto'
-    Weight initialization. ``'auto'`` picks He for the ReLU family (with
-    gain 1, LeCun, for the first layer, whose input has seen no ReLU), LeCun
-    normal for SELU and Glorot for the others. Biases start at zero.
+init : {'mlp', 'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
+'he_normal', 'lecun_uniform', 'lecun_normal'}, default='mlp'
+    Weight initialization. ``'mlp'`` is MLPClassifier's: weights and biases
+    uniform in ``±sqrt(6 / (fan_in + fan_out))`` (``2`` instead of ``6``
+    for the logistic activation), drawn in MLPClassifier's order, so the
+    same ``random_state`` starts from the same weights. ``'auto'`` picks He
+    for the ReLU family (with gain 1, LeCun, for the first layer, whose
+    input has seen no ReLU), LeCun normal for SELU and Glorot for the
+    others, with zero biases; so do the named schemes.
 
 dropout : float or array-like of shape (n_layers - 2,), default=0.0
     Inverted dropout after each hidden activation, in training only: one

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from scipy.special import expit
@@ -40,8 +41,9 @@ from .nn.spec import NetworkSpec
 from .train.callbacks import bind, validate_callbacks
 from .train.config import TrainConfig
 from .train.lbfgs import train_lbfgs
+from .train.memory import check_fits_in_memory
 from .train.optimizers import OPTIMIZERS
-from .train.schedules import SCHEDULES
+from .train.schedules import SCHEDULES, make_schedule
 from .train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
 from .train.state import TrainState
 from .train.trainer import train_stochastic
@@ -61,6 +63,35 @@ def _store_constructor_arguments(estimator, arguments):
 def _class_indices(Y):
     """Index into ``classes_`` of each row of single-label encoded targets ``Y``."""
     return Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+
+
+def _check_class_weight_dict(class_weight, classes):
+    """Refuse a class_weight naming unknown classes or with weights that are not finite and >= 0."""
+    unknown = [key for key in class_weight if key not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(f"class_weight names classes not in y: {unknown}.")
+    for label, weight in class_weight.items():
+        if not isinstance(weight, Real) or isinstance(weight, bool) or not np.isfinite(weight) or weight < 0:
+            raise ValueError(
+                f"class_weight must map classes to finite non-negative numbers; class {label!r} "
+                f"has weight {weight!r}."
+            )
+
+
+def _check_effective_weights(sample_weight):
+    """The product of sample_weight and class_weight, as training will use it."""
+    # Summed in the training dtype, as each batch's weights will be.
+    total = float(np.sum(sample_weight))
+    if not np.isfinite(sample_weight).all() or not np.isfinite(total):
+        raise ValueError(
+            "The sample weights (sample_weight times class_weight) are too large: they or "
+            "their sum overflow the training dtype. Scale them down; only their ratios matter."
+        )
+    if total <= 0:
+        raise ValueError(
+            "The sample weights (sample_weight times class_weight) sum to zero: at least one "
+            "sample must weigh more than 0."
+        )
 
 
 def _state_attribute(name, doc):
@@ -112,7 +143,7 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "init": [StrOptions({"auto", *INITIALIZERS})],
+        "init": [StrOptions({"mlp", "auto", *INITIALIZERS})],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "batch_norm": ["boolean"],
         "batch_norm_momentum": [Interval(Real, 0, 1, closed="left")],
@@ -169,6 +200,29 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
     @intercepts_.setter
     def intercepts_(self, values):
         ParameterList(self._fitted_network().intercepts).assign(values)
+
+    # MLPClassifier's private names for two pieces of training state, read by
+    # code (and scikit-learn's own MLP tests) that inspects a fitted MLP.
+    @property
+    def _no_improvement_count(self):
+        """int: consecutive epochs without improvement (the patience counter)."""
+        check_is_fitted(self)
+        return self._train_state.no_improvement_count
+
+    @property
+    def _optimizer(self):
+        """A read-only view of the stochastic optimizer: ``learning_rate`` of the next epoch."""
+        check_is_fitted(self)
+        state = self._train_state
+        if state.optimizer is None:
+            raise AttributeError("No stochastic optimizer: the model was fitted with L-BFGS.")
+        schedule = make_schedule(TrainConfig.from_params(self.get_params(deep=False)))
+        try:
+            schedule.load_state_dict(state.schedule_state)
+        except ValueError:  # the schedule was changed with set_params since
+            pass
+        return SimpleNamespace(learning_rate=schedule.rate(state.schedule_epoch, state.t_),
+                               t=state.optimizer["state"]["t"])
 
     def __sklearn_is_fitted__(self):
         return "_network" in self.__dict__
@@ -288,17 +342,22 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
         if class_weights is not None:
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
         random_state = check_random_state(self.random_state)
+        spec = (self._continued_spec(X.shape[1], Y.shape[1]) if continuing
+                else self._spec(X.shape[1], Y.shape[1], X.dtype))
+        self._check_batches(spec, X.shape[0])
         if continuing:
-            network = self._continued_network(X.shape[1], Y.shape[1])
+            network = self._network if spec == self._network.spec else self._network.with_spec(spec)
             state = self._train_state
         else:
-            network = self._spec(X.shape[1], Y.shape[1], X.dtype).build()
+            network = spec.build()
             initializers = layer_initializers(self.init, self.activation, len(network.layer_sizes) - 1)
             network.initialize(initializers, random_state)
             state = TrainState()
         self._network, self._train_state = network, state  # live: callbacks see the fit in progress
         data = tuple(None if a is None else a.astype(network.dtype, copy=False)
                      for a in (X, Y, sample_weight))
+        if data[2] is not None:
+            _check_effective_weights(data[2])
         hooks = bind((*callbacks, SklearnCallbackBridge()), self)
         info = {"solver": self.solver, "incremental": incremental, "X": X, "y": y,
                 "sample_weight": sample_weight}
@@ -315,8 +374,8 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
             )
         return self
 
-    def _continued_network(self, n_features, n_outputs):
-        """The fitted network under the current parameters, or a ValueError naming what changed."""
+    def _continued_spec(self, n_features, n_outputs):
+        """The fitted network's spec under the current parameters, or a ValueError naming what changed."""
         network = self._network
         asked = self._spec(n_features, n_outputs, network.dtype)
         if asked.structure() != network.spec.structure():
@@ -332,7 +391,21 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
                 f"Cannot continue training: {problem}. Set warm_start=False (or call fit "
                 "instead of partial_fit) to start anew."
             )
-        return network if asked == network.spec else network.with_spec(asked)
+        return asked
+
+    def _check_batches(self, spec, n_samples):
+        """Refuse, before anything is allocated, batches batch norm cannot use or memory cannot hold."""
+        if self.solver == "lbfgs":
+            batch_size = n_samples  # one full batch
+        else:
+            batch_size = min(200 if self.batch_size == "auto" else self.batch_size, n_samples)
+        if spec.batch_norm and batch_size < 2:
+            raise ValueError(
+                "batch_norm needs at least 2 samples per batch to normalize them, got "
+                f"batch_size={self.batch_size!r} and {n_samples} sample(s): the variance of "
+                "1 sample is 0. Use a larger batch_size or batch_norm=False."
+            )
+        check_fits_in_memory(spec, batch_size)
 
     def _class_sample_weight(self, Y, incremental):
         """Per-sample weights from ``class_weight`` (classifier only)."""
@@ -431,7 +504,7 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        init="auto",
+        init="mlp",
         dropout=0.0,
         batch_norm=False,
         batch_norm_momentum=0.9,
@@ -467,7 +540,6 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
-            self._check_enough_classes()
         else:
             classes = unique_labels(y)
             if self.warm_start and not incremental:
@@ -484,13 +556,6 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
                 )
         return X, self._label_binarizer.transform(y)
 
-    def _check_enough_classes(self):
-        if self._label_binarizer.y_type_ != "multilabel-indicator" and len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes; y has 1 class: "
-                f"{self.classes_}."
-            )
-
     def _class_sample_weight(self, Y, incremental):
         """Per-sample weights ``class_weight[y_i]``, or None without class weights."""
         if self.class_weight is None:
@@ -504,26 +569,20 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
             )
         labels = self.classes_[_class_indices(Y)]
         if isinstance(self.class_weight, dict):
-            unknown = set(self.class_weight) - set(self.classes_.tolist())
-            if unknown:
-                raise ValueError(f"class_weight names classes not in y: {sorted(unknown)}.")
+            _check_class_weight_dict(self.class_weight, self.classes_)
         present = np.unique(labels)  # a partial_fit batch may lack some classes
         weights = compute_class_weight(self.class_weight, classes=present, y=labels)
         return weights[np.searchsorted(present, labels)]
 
     def _validation_strata(self, Y):
-        """Labels to stratify the early-stopping split on (None for multilabel)."""
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            return None
-        strata = _class_indices(Y)
-        counts = np.bincount(strata)
-        n_validation = int(np.ceil(self.validation_fraction * len(strata)))
-        n_present = np.count_nonzero(counts)
-        # Stratifying needs two members of each class and room for every class
-        # on both sides; otherwise fall back to a plain random split.
-        if counts[counts > 0].min() < 2 or not n_present <= n_validation <= len(strata) - n_present:
-            return None
-        return strata
+        """Labels to stratify the early-stopping split on, exactly as MLPClassifier.
+
+        MLPClassifier stratifies binary targets only (on the encoded column,
+        which scikit-learn's splitter reads as the strings 'True'/'False'), so
+        the same ``random_state`` holds out the same samples here. A class too
+        small to stratify is an error from ``train_test_split`` itself.
+        """
+        return Y.astype(bool) if Y.shape[1] == 1 else None
 
     def _validation_score(self, network, X, Y, sample_weight):
         probabilities = network.predict(X)
@@ -563,7 +622,6 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
             else:
                 self._label_binarizer.fit(classes)
             self.classes_ = self._label_binarizer.classes_
-            self._check_enough_classes()
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def predict(self, X):
@@ -664,7 +722,7 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        init="auto",
+        init="mlp",
         dropout=0.0,
         batch_norm=False,
         batch_norm_momentum=0.9,

@@ -97,3 +97,24 @@ def test_auto_init_gives_relu_family_a_lecun_first_layer_then_he():
 @pytest.mark.parametrize("activation", ["tanh", "selu"])
 def test_auto_init_uses_the_activation_default_on_every_layer_outside_the_relu_family(activation):
     assert layer_initializers("auto", activation, 3) == [DEFAULT_INITIALIZER[activation]] * 3
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh", "identity"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mlp_init_draws_weights_and_biases_exactly_as_mlpclassifier(activation, dtype):
+    from sklearn.neural_network import MLPClassifier
+
+    from skdeep.nn.network import Network
+
+    sizes = (7, 5, 4, 3)
+    network = Network(sizes, activation, "softmax", dtype)
+    network.initialize("mlp", np.random.RandomState(42))
+    mlp = MLPClassifier(activation=activation)
+    mlp._random_state = np.random.RandomState(42)
+    for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        W, b = mlp._init_coef(fan_in, fan_out, dtype)
+        np.testing.assert_array_equal(network.coefs[index], W)
+        np.testing.assert_array_equal(network.intercepts[index], b)
+        assert network.coefs[index].dtype == dtype
+    bound = np.sqrt((2.0 if activation == "logistic" else 6.0) / (7 + 5))
+    assert np.abs(network.coefs[0]).max() <= bound and np.abs(network.intercepts[0]).max() <= bound

@@ -3,7 +3,7 @@ import re
 from skdeep.train.progress import Progress
 
 
-def test_verbose_prints_an_aligned_header_and_one_line_per_epoch(capsys):
+def test_verbose_prints_mlpclassifiers_iteration_line_then_the_other_columns(capsys):
     progress = Progress(verbose=True, total_epochs=2, with_validation=True)
     for epoch in (1, 2):
         progress.epoch_ended(
@@ -11,10 +11,21 @@ def test_verbose_prints_an_aligned_header_and_one_line_per_epoch(capsys):
              "learning_rate": 0.001, "seconds": 0.01}
         )
     lines = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r" +epoch +loss +val_score +val_loss +lr +seconds", lines[0])
-    assert len(lines) == 3
-    assert len({len(line) for line in lines}) == 1  # every column lines up
-    assert lines[2].split() == ["2", "0.250000", "0.9000", "0.300000", "0.001", "0.010"]
+    assert lines == [
+        "Iteration 1, loss = 0.50000000, val_score = 0.9000, val_loss = 0.300000, lr = 0.001, "
+        "seconds = 0.010",
+        "Iteration 2, loss = 0.25000000, val_score = 0.9000, val_loss = 0.300000, lr = 0.001, "
+        "seconds = 0.010",
+    ]
+    # The parse MLPClassifier users rely on.
+    parsed = [re.match(r"Iteration (\d+), loss = ([\d.]+)", line).groups() for line in lines]
+    assert parsed == [("1", "0.50000000"), ("2", "0.25000000")]
+
+
+def test_a_value_the_solver_does_not_have_prints_as_a_dash(capsys):
+    progress = Progress(verbose=True, total_epochs=1, with_validation=False)
+    progress.epoch_ended({"epoch": 4, "loss": 0.125, "learning_rate": None, "seconds": 0.5})
+    assert capsys.readouterr().out == "Iteration 4, loss = 0.12500000, lr = -, seconds = 0.500\n"
 
 
 def test_without_validation_the_validation_columns_are_left_out(capsys):

@@ -29,6 +29,45 @@ def test_the_memory_estimate_grows_with_batch_and_width():
     assert _memory.training_memory(small, 256) < _memory.training_memory(wide, 256)
     # At least the parameters, their gradient and Adam's two moments.
     assert _memory.training_memory(wide, 1) >= 4 * wide.params.nbytes
+    # The spec alone gives the same figure: the check runs before anything is allocated.
+    assert _memory.training_memory(wide.spec, 256) == _memory.training_memory(wide, 256)
+    assert wide.spec.n_params == wide.n_params
+
+
+def test_the_memory_check_runs_before_the_network_is_allocated(monkeypatch):
+    from skdeep.nn.network import Network
+
+    built = []
+    monkeypatch.setattr(Network, "from_spec", classmethod(lambda cls, spec: built.append(spec)))
+    monkeypatch.setattr(_memory, "available_memory", lambda: 10 * 2**20)
+    X, y = np.zeros((10, 5)), np.arange(10) % 2
+    with pytest.raises(MemoryError, match="available"):
+        DeepNetClassifier(hidden_layer_sizes=(60_000, 60_000)).fit(X, y)
+    assert built == []
+
+
+def test_available_memory_takes_the_cgroup_limit_into_account(monkeypatch, tmp_path):
+    limit, usage = tmp_path / "memory.max", tmp_path / "memory.current"
+    limit.write_text("1073741824\n")
+    usage.write_text("536870912\n")
+    monkeypatch.setattr(_memory, "_CGROUP_V2", (str(limit), str(usage)))
+    monkeypatch.setattr(_memory, "_CGROUP_V1", (str(tmp_path / "absent"), str(tmp_path / "absent")))
+    monkeypatch.setattr(_memory, "_meminfo_available", lambda: 64 * 2**30)
+    assert _memory.available_memory() == 512 * 2**20
+    limit.write_text("max\n")  # no limit: the machine's available memory counts
+    assert _memory.available_memory() == 64 * 2**30
+
+
+def test_available_memory_reads_memavailable_not_memfree():
+    import os
+
+    if not os.path.exists("/proc/meminfo"):
+        pytest.skip("no /proc/meminfo on this system")
+    with open("/proc/meminfo") as meminfo:
+        fields = dict(line.split(":", 1) for line in meminfo)
+    expected = int(fields["MemAvailable"].split()[0]) * 1024
+    # Within what other processes may allocate or free between the two reads.
+    assert abs(_memory._meminfo_available() - expected) < 256 * 2**20
 
 
 @pytest.mark.parametrize("Estimator, method", [

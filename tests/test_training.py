@@ -183,14 +183,33 @@ def test_early_stopping_on_too_few_samples_raises():
     X, y = iris()
     with pytest.raises(ValueError, match="too small"):
         small_clf(early_stopping=True, validation_fraction=0.01).fit(X[::5], y[::5])
+    with pytest.raises(ValueError, match="too small"):
+        DeepNetRegressor(early_stopping=True, validation_fraction=0.01).fit(X[::5], y[::5])
 
 
-def test_early_stopping_falls_back_to_a_random_split_when_a_class_has_one_sample():
+def test_early_stopping_with_a_one_member_binary_class_lets_train_test_splits_error_through():
+    # Binary targets are stratified as MLPClassifier stratifies them, so the message is
+    # its own, word for word.
+    X, y = [[1, 2], [2, 3], [3, 4], [4, 5]], [0, 0, 0, 1]
+    messages = []
+    for estimator in (DeepNetClassifier(early_stopping=True), MLPClassifier(early_stopping=True)):
+        with pytest.raises(ValueError, match="The least populated class") as error:
+            estimator.fit(X, y)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1] and "['True']" in messages[0]
+
+
+def test_early_stopping_scores_the_same_held_out_samples_as_mlpclassifier():
+    # Same weights and same validation scores epoch by epoch: the same samples were held out.
     X, y = iris()
-    y = y.copy()
-    y[0] = 3  # a class with a single sample cannot be stratified
-    est = small_clf(early_stopping=True, max_iter=3).fit(X, y)
-    assert len(est.validation_scores_) == 3
+    for target in (y, y == 0):  # multiclass (not stratified) and binary (stratified)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours = small_clf(hidden_layer_sizes=(5,), early_stopping=True, max_iter=8,
+                             random_state=3).fit(X, target)
+            theirs = MLPClassifier(hidden_layer_sizes=(5,), early_stopping=True, max_iter=8,
+                                   random_state=3).fit(X, target)
+        assert ours.validation_scores_ == theirs.validation_scores_
 
 
 # --------------------------------------------------------------------------- stopping rules
@@ -503,6 +522,31 @@ def test_keyboard_interrupt_inside_lbfgs_keeps_the_last_accepted_iterate(monkeyp
         est.fit(X, y)
     assert est.n_iter_ == len(est.loss_curve_) >= 1
     assert np.isfinite(est.predict_proba(X)).all()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="os.kill(pid, SIGINT) is POSIX")
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_process_that_ignores_sigint_keeps_ignoring_it_during_fit(monkeypatch, solver):
+    X, y = iris()
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    seen = []
+
+    def press_ctrl_c():
+        seen.append(signal.getsignal(signal.SIGINT))
+        os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        interrupt_on_call(monkeypatch, 4, press_ctrl_c)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # no "interrupted" warning
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = small_clf(solver=solver, batch_size=50, max_iter=5).fit(X, y)
+        assert seen == [signal.SIG_IGN] and est.n_iter_ == 5
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_sigint_handler_is_restored_after_a_fit_that_raises():

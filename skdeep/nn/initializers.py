@@ -1,12 +1,19 @@
-"""Weight initializers: name -> function drawing W[l] for one layer.
+"""Weight initializers: name -> function drawing W[l] (and b[l]) for one layer.
 
 Each initializer fills a weight matrix of shape ``(fan_in, fan_out)`` =
 ``(n[l-1], n[l])`` (samples-in-rows notation) so that activations neither
-explode nor vanish with depth. Biases start at zero.
+explode nor vanish with depth.
 
+* ``"mlp"``, MLPClassifier's scheme (the estimators' default): W and b both
+  uniform in ``±sqrt(6 / (fan_in + fan_out))``, or ``±sqrt(2 / (fan_in +
+  fan_out))`` with the logistic activation, drawn layer by layer, W then b,
+  exactly as MLPClassifier draws them, so the same ``random_state`` gives the
+  same starting weights.
 * Glorot (Xavier): Var(W) = 2 / (fan_in + fan_out), for tanh and logistic.
 * He (Kaiming):    Var(W) = 2 / fan_in, for the ReLU family.
 * LeCun:           Var(W) = 1 / fan_in, for SELU (self-normalizing networks).
+
+With every scheme but ``"mlp"`` the biases start at zero.
 """
 
 import math
@@ -48,6 +55,19 @@ def initialize_weights(name, fan_in, fan_out, random_state, dtype):
     else:
         W = random_state.normal(0.0, std, (fan_in, fan_out))
     return W.astype(dtype, copy=False)
+
+
+def initialize_mlp_layer(fan_in, fan_out, activation, random_state, dtype):
+    """MLPClassifier's draw of one layer: ``(W, b)``, both uniform within the Glorot bound.
+
+    The factor is 6, or 2 for the logistic activation (scikit-learn's
+    ``_init_coef``); W is drawn before b, in float64, then cast.
+    """
+    factor = 2.0 if activation == "logistic" else 6.0
+    bound = math.sqrt(factor / (fan_in + fan_out))
+    W = random_state.uniform(-bound, bound, (fan_in, fan_out))
+    b = random_state.uniform(-bound, bound, fan_out)
+    return W.astype(dtype, copy=False), b.astype(dtype, copy=False)
 
 
 INITIALIZERS = tuple(

@@ -22,7 +22,7 @@ output layer is ``Dense`` alone, its activation being part of the loss.
 
 import numpy as np
 
-from .initializers import initialize_weights
+from .initializers import initialize_mlp_layer, initialize_weights
 from .inplace import add_scaled
 from .dropout_masks import mix, row_keys
 from .layers import ActivationLayer, Batch, BatchNorm, Dense, Dropout
@@ -189,15 +189,20 @@ class Network:
         self._loss, self._output_function = OUTPUTS[self.output_activation]
 
     def initialize(self, init, random_state):
-        """Draw each ``W`` with the named initializer; ``b = 0``, ``gamma = 1``, ``beta = 0``.
+        """Draw each ``W`` (and, with ``"mlp"``, each ``b``); ``gamma = 1``, ``beta = 0``.
 
         ``init`` is one name for all layers or a list of names, one per layer.
-        Running statistics restart at mean 0 and variance 1.
+        Biases are zero except under ``"mlp"``, MLPClassifier's scheme, which
+        draws them too. Running statistics restart at mean 0 and variance 1.
         """
         names = [init] * len(self.coefs) if isinstance(init, str) else init
-        for name, W in zip(names, self.coefs, strict=True):
-            W[...] = initialize_weights(name, *W.shape, random_state, self.dtype)
         self.params[self.n_weights :] = 0
+        for name, W, b in zip(names, self.coefs, self.intercepts, strict=True):
+            if name == "mlp":
+                W[...], b[...] = initialize_mlp_layer(*W.shape, self.hidden_activation,
+                                                      random_state, self.dtype)
+            else:
+                W[...] = initialize_weights(name, *W.shape, random_state, self.dtype)
         self.state[...] = 0
         for layer in self.layers:
             if isinstance(layer, BatchNorm):
@@ -207,6 +212,25 @@ class Network:
     @property
     def has_dropout(self):
         return any(rate > 0 for rate in self.dropout)
+
+    def set_running_statistics(self, X, weights):
+        """Make batch norm's running statistics the (weighted) statistics of ``X``.
+
+        One training-mode pass at the current weights with momentum 0: what a
+        full-batch solver (L-BFGS) needs, whose loss evaluations include line-
+        search trial points that must not leave a trace in the statistics.
+        """
+        norms = [layer for layer in self.layers if isinstance(layer, BatchNorm)]
+        momenta = [layer.momentum for layer in norms]
+        try:
+            for layer in norms:
+                layer.momentum = 0.0
+            if norms:
+                self.forward(X, training=True, weights=weights)
+        finally:
+            for layer, momentum in zip(norms, momenta, strict=True):
+                layer.momentum = momentum
+            self.release_buffers()
 
     def start_epoch(self, base_seed, epoch):
         """Derive this epoch's dropout seed: every epoch draws new masks."""
@@ -366,5 +390,9 @@ class Network:
             batch_norm_momentum=state.get("batch_norm_momentum", 0.9),
             dropout=state.get("dropout"),
         )
-        self.params[...] = state["params"]
-        self.state[...] = state.get("state", self.state)
+        # Unpickled (or skops-loaded) arrays must fit exactly: no silent broadcasting.
+        params, stats = np.asarray(state["params"]), np.asarray(state.get("state", self.state))
+        if params.shape != self.params.shape or stats.shape != self.state.shape:
+            raise ValueError("params/state do not fit the network's layer sizes.")
+        self.params[...] = params
+        self.state[...] = stats

@@ -78,6 +78,14 @@ class NetworkSpec:
     def has_dropout(self):
         return any(rate > 0 for rate in self.dropout)
 
+    @property
+    def n_params(self):
+        """Length of the flat parameter vector: every W and b, and batch norm's gamma and beta."""
+        sizes = self.layer_sizes
+        weights = sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+        normalized = sum(sizes[1:-1]) if self.batch_norm else 0
+        return weights + sum(sizes[1:]) + 2 * normalized
+
     def structure(self):
         """What fixes the parameter layout: layer sizes, batch norm and dtype."""
         return self.layer_sizes, self.batch_norm, self.dtype

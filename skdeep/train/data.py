@@ -54,10 +54,18 @@ def normalized_weights(sample_weight, rows, dtype):
     return (weights / total).astype(dtype, copy=False), total
 
 
-def batches(n_samples, batch_size, order):
-    """Row selections of each mini-batch: slices, or index arrays from ``order``."""
-    for start in range(0, n_samples, batch_size):
-        rows = slice(start, min(start + batch_size, n_samples))
+def batches(n_samples, batch_size, order, no_single_row=False):
+    """Row selections of each mini-batch: slices, or index arrays from ``order``.
+
+    With ``no_single_row`` a last batch of one row joins the batch before it:
+    batch normalization cannot normalize one row (its variance is 0), and such
+    a batch would drag the running variance towards 0.
+    """
+    starts = list(range(0, n_samples, batch_size))
+    if no_single_row and len(starts) > 1 and n_samples - starts[-1] == 1:
+        starts.pop()
+    for start, stop in zip(starts, starts[1:] + [n_samples], strict=True):
+        rows = slice(start, stop)
         yield rows if order is None else order[rows]
 
 

@@ -26,10 +26,11 @@ class StopAfterBatch:
     def __enter__(self):
         # getsignal is None when the handler was not set from Python (an
         # embedding host owns it): leave it alone, it could not be restored.
-        if (
-            threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is not None
-        ):
+        # A process that ignores SIGINT (SIG_IGN, e.g. a daemon or `nohup`)
+        # asked not to be interrupted: keep ignoring it.
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(
+            signal.SIGINT
+        ) not in (None, signal.SIG_IGN):
             self._previous = signal.signal(signal.SIGINT, self._request)
         return self
 

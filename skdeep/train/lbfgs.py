@@ -75,6 +75,9 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
         else:
             stopped_by = _finish(network, state, result, stop_reason)
         state.best_loss_ = min(state.loss_curve_[iterations_before:], default=state.loss_)
+        if network.batch_norm:
+            # The statistics of the final weights, not an average over line-search trials.
+            network.set_running_statistics(X, weights)
     finally:
         progress.close()
         network.release_buffers()
@@ -103,7 +106,7 @@ def _finish(network, state, result, stop_reason):
     state.loss_ = float(result.fun)
     if stop_reason:
         return stop_reason[0]
-    if result.status == 1:  # a limit on iterations or evaluations was reached
+    if result.status != 0:  # a limit on iterations or evaluations, or an abnormal stop
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iterations ({result.message}). "
             "Increase max_iter or max_fun, or scale the data.",

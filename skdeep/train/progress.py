@@ -1,24 +1,29 @@
-"""Verbose progress of a fit: one aligned line per epoch, or a tqdm bar.
+"""Verbose progress of a fit: one line per epoch, or a tqdm bar.
 
-With ``verbose`` on, each epoch prints one line of fixed-width columns
-(epoch, loss, validation score and loss when there is a validation set,
-learning rate, seconds); a value a solver does not have (L-BFGS's learning
-rate) shows as ``-``. When tqdm is installed and standard output is a
+With ``verbose`` on, each epoch prints one line that starts as
+MLPClassifier's does, ``Iteration 3, loss = 0.12345678`` (log parsers written
+for it keep working), followed by the validation score and loss when there is
+a validation set, the learning rate and the epoch's seconds; a value a solver
+does not have (L-BFGS's learning rate) shows as ``-``. When tqdm is installed and standard output is a
 terminal, a progress bar over the epochs shows the same figures instead. tqdm
 is optional: nothing here requires it.
 """
 
 import sys
 
+# The columns after "Iteration N, loss = ...", and their formats.
 _COLUMNS = (
-    ("epoch", "{:>6d}", 6),
-    ("loss", "{:>12.6f}", 12),
-    ("validation_score", "{:>10.4f}", 10),
-    ("validation_loss", "{:>10.6f}", 10),
-    ("learning_rate", "{:>10.3g}", 10),
-    ("seconds", "{:>8.3f}", 8),
+    ("validation_score", "{:.4f}"),
+    ("validation_loss", "{:.6f}"),
+    ("learning_rate", "{:.3g}"),
+    ("seconds", "{:.3f}"),
 )
 _HEADERS = {"validation_score": "val_score", "validation_loss": "val_loss", "learning_rate": "lr"}
+
+
+def _format(record, key, fmt):
+    value = record.get(key)
+    return "-" if value is None else fmt.format(value)
 
 
 def _tqdm_or_none():
@@ -39,7 +44,6 @@ class Progress:
             if with_validation or not column[0].startswith("validation")
         ]
         self._bar = None
-        self._header_printed = False
         tqdm = _tqdm_or_none() if self.verbose and sys.stdout.isatty() else None
         if tqdm is not None:
             self._bar = tqdm(total=total_epochs, unit="epoch", leave=True)
@@ -49,18 +53,12 @@ class Progress:
             return
         if self._bar is not None:
             self._bar.update(1)
-            self._bar.set_postfix(
-                {_HEADERS.get(key, key): "-" if record.get(key) is None else f"{record[key]:.4g}"
-                 for key, _, _ in self._columns[1:]}
-            )
+            self._bar.set_postfix({_HEADERS.get(key, key): _format(record, key, "{:.4g}")
+                                   for key, _ in [("loss", None), *self._columns]})
             return
-        if not self._header_printed:
-            print(" ".join(f"{_HEADERS.get(key, key):>{width}}" for key, _, width in self._columns))
-            self._header_printed = True
-        print(" ".join(
-            "-".rjust(width) if record.get(key) is None else fmt.format(record[key])
-            for key, fmt, width in self._columns
-        ))
+        extras = "".join(f", {_HEADERS.get(key, key)} = {_format(record, key, fmt)}"
+                         for key, fmt in self._columns)
+        print(f"Iteration {record['epoch']}, loss = {_format(record, 'loss', '{:.8f}')}{extras}")
 
     def say(self, message):
         if not self.verbose:

@@ -26,7 +26,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .data import batches, normalized_weights, resolve_batch_size, split_validation, take_rows
 from .interrupt import StopAfterBatch
-from .memory import check_batch_fits_in_memory
 from .optimizers import make_optimizer
 from .progress import Progress
 from .schedules import make_schedule
@@ -66,16 +65,13 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         (X, Y, sample_weight), validation = split_validation(
             X, Y, sample_weight, config.validation_fraction, strata, random_state)
     batch_size = resolve_batch_size(config.batch_size, X.shape[0])
-    check_batch_fits_in_memory(network, batch_size)
     optimizer, schedule = _resume(network, state, config, incremental)
     epochs = 1 if incremental else config.max_iter
     progress = Progress(config.verbose, epochs, validation is not None)
     rule = StoppingRule(config, state, schedule, progress, network, validation is not None)
+    run = _Epochs(network, optimizer, schedule, state, config, (X, Y, sample_weight), batch_size,
+                  random_state, validation, score)
     watchers = [_ProgressHook(progress), *hooks]
-    # Drawn only with dropout, so that without it the random stream is unchanged.
-    dropout_seed = random_state.randint(2**31) if network.spec.has_dropout else 0
-    shuffle = config.shuffle and batch_size < X.shape[0]  # one full batch: order is moot
-
     info = dict(info or {}, max_epochs=epochs)
     call_hooks(hooks, "on_fit_begin", info)
     state.n_iter_ = 0  # epochs of this call, as in MLPClassifier
@@ -83,24 +79,9 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     try:
         with StopAfterBatch() as interrupt:
             for _ in range(epochs):
-                started = time.perf_counter()
-                learning_rate = schedule.rate(state.schedule_epoch, state.t_)
-                network.start_epoch(dropout_seed, state.epochs)
-                order = random_state.permutation(X.shape[0]) if shuffle else None
-                loss = _run_epoch(network, optimizer, config, (X, Y, sample_weight),
-                                  batch_size, order, learning_rate, interrupt, state.epochs + 1)
-                if loss is None:
-                    stopped_by = "interrupt"
-                    break
-                record = _end_epoch(state, network, loss, X.shape[0], learning_rate, validation, score)
-                record["seconds"] = time.perf_counter() - started
-                rule.track(record)
-                if any([bool(hook.on_epoch_end(record)) for hook in watchers]):
-                    progress.say(f"A callback stopped training after epoch {record['epoch']}.")
-                    stopped_by = "callback"
-                    break
-                if rule.should_stop():
-                    stopped_by = "plateau"
+                record = run.next_epoch(interrupt)
+                stopped_by = _stop_reason(record, rule, watchers, progress)
+                if stopped_by is not None:
                     break
         if interrupt.interrupted:
             stopped_by = "interrupt"
@@ -111,11 +92,72 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     finally:
         progress.close()
         network.release_buffers()
-        state.optimizer = {"solver": config.solver, "state": optimizer.state_dict()}
+        # After a divergence the moments are not finite: the next call starts afresh.
+        state.optimizer = (None if stopped_by == "diverged"
+                           else {"solver": config.solver, "state": optimizer.state_dict()})
         state.schedule_state = schedule.state_dict()
         if rule.best_weights is not None and stopped_by != "error":
             network.restore(rule.best_weights)
         call_hooks(hooks, "on_fit_end", dict(info, n_epochs=state.n_iter_, stopped_by=stopped_by))
+
+
+def _stop_reason(record, rule, watchers, progress):
+    """Why training stops after this epoch's ``record`` (None if it goes on)."""
+    if record is None:
+        return "interrupt"
+    rule.track(record)
+    if any([bool(hook.on_epoch_end(record)) for hook in watchers]):
+        progress.say(f"A callback stopped training after epoch {record['epoch']}.")
+        return "callback"
+    if record["loss"] != record["loss"]:  # NaN: diverged, with early stopping (see _Epochs)
+        return "diverged"
+    return "plateau" if rule.should_stop() else None
+
+
+class _Epochs:
+    """One epoch after another: the rate, the batch order, the batches, the record."""
+
+    def __init__(self, network, optimizer, schedule, state, config, data, batch_size,
+                 random_state, validation, score):
+        self.network, self.optimizer, self.schedule = network, optimizer, schedule
+        self.state, self.config, self.data, self.batch_size = state, config, data, batch_size
+        self.random_state, self.validation, self.score = random_state, validation, score
+        # Drawn only with dropout, so that without it the random stream is unchanged.
+        self.dropout_seed = random_state.randint(2**31) if network.spec.has_dropout else 0
+        # One batch over all samples needs no shuffling: the sum is the same.
+        # Each epoch shuffles the previous epoch's order, as MLPClassifier does
+        # (so the same random_state gives the same batches).
+        n_samples = data[0].shape[0]
+        self.order = np.arange(n_samples) if config.shuffle and batch_size < n_samples else None
+
+    def next_epoch(self, interrupt):
+        """Train one epoch; its record, or None if Ctrl-C stopped it.
+
+        With early stopping a divergence is not an error, as in MLPClassifier:
+        the epoch is recorded with a NaN loss and score, a warning is given,
+        and training stops with the best weights restored.
+        """
+        state, network = self.state, self.network
+        started = time.perf_counter()
+        learning_rate = self.schedule.rate(state.schedule_epoch, state.t_)
+        network.start_epoch(self.dropout_seed, state.epochs)
+        n_samples = self.data[0].shape[0]
+        if self.order is not None:
+            self.order = self.order[self.random_state.permutation(n_samples)]
+        try:
+            loss = _run_epoch(network, self.optimizer, self.config, self.data, self.batch_size,
+                              self.order, learning_rate, interrupt, state.epochs + 1)
+        except Diverged as error:
+            if self.validation is None:
+                raise
+            warnings.warn(f"{error.summary} Training stopped; the weights with the best "
+                          "validation score were restored.", UserWarning, stacklevel=4)
+            loss = np.nan
+        if loss is None:
+            return None
+        record = _end_epoch(state, network, loss, n_samples, learning_rate, self.validation, self.score)
+        record["seconds"] = time.perf_counter() - started
+        return record
 
 
 def _resume(network, state, config, incremental):
@@ -150,14 +192,14 @@ def _run_epoch(network, optimizer, config, data, batch_size, order, learning_rat
     X, Y, sample_weight = data
     params, grad = network.params, network.grad
     accumulated_loss = 0.0
-    for rows in batches(X.shape[0], batch_size, order):
+    for rows in batches(X.shape[0], batch_size, order, no_single_row=network.batch_norm):
         weights, weight_sum = normalized_weights(sample_weight, rows, X.dtype)
         if weights is None:  # every sample of this batch has weight zero
             continue
         batch_loss = network.loss_and_gradient(take_rows(X, rows), Y[rows], weights,
                                                config.alpha / weight_sum)
         if not np.isfinite(batch_loss):
-            raise diverged("loss", epoch)
+            raise Diverged("loss", epoch)
         if config.clip_grad_norm is not None:
             _clip_by_global_norm(grad, config.clip_grad_norm)
         optimizer.step(params, grad, learning_rate)
@@ -169,7 +211,7 @@ def _run_epoch(network, optimizer, config, data, batch_size, order, learning_rat
             )
             return None
     if not np.isfinite(params).all():
-        raise diverged("weights", epoch)
+        raise Diverged("weights", epoch)
     return accumulated_loss / X.shape[0]
 
 
@@ -267,17 +309,27 @@ def _warn_if_not_converged(stopped_by, incremental, schedule, config):
         )
 
 
-def diverged(what, epoch):
-    """The error of a fit whose loss or weights became non-finite."""
-    return ValueError(
-        f"Training diverged: the {what} became non-finite at epoch {epoch}. The model was "
-        "left as it was before this call (weights and optimizer state). Scale the inputs "
-        "(e.g. StandardScaler) or lower learning_rate_init."
-    )
+class Diverged(ValueError):
+    """Training diverged: a loss or weight became non-finite.
+
+    The message starts with MLPClassifier's, so that code matching it keeps
+    working, and says what to do.
+    """
+
+    def __init__(self, what, epoch):
+        self.summary = f"Training diverged: the {what} became non-finite at epoch {epoch}."
+        super().__init__(
+            "Solver produced non-finite parameter weights. The input data may contain large "
+            f"values and need to be preprocessed. {self.summary} The model was left as it was "
+            "before this call (weights and optimizer state). Scale the inputs (e.g. "
+            "StandardScaler) or lower learning_rate_init."
+        )
 
 
 def _clip_by_global_norm(grad, max_norm):
-    norm = float(np.sqrt(np.dot(grad, grad)))
+    # einsum sums in NumPy's own loop; np.dot would go to BLAS, whose result
+    # depends on the number of threads in the last bits.
+    norm = float(np.sqrt(np.einsum("i,i->", grad, grad)))
     if norm > max_norm:
         grad *= max_norm / norm
 
