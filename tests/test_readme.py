@@ -1,5 +1,6 @@
 """The README's quick start stays true: CI runs its test command, the demo runs."""
 
+import importlib.util
 import re
 import warnings
 from pathlib import Path
@@ -44,8 +45,7 @@ def test_ci_builds_the_docs_with_the_readme_command():
 def test_demo_prints_both_cross_validated_scores_and_the_layer_table(capsys):
     main(["--max-iter", "3"])
     out = capsys.readouterr().out
-    assert re.search(r"^ +epoch +loss +lr +seconds$", out, re.M)  # verbose table header
-    assert re.search(r"^ +1 +\d+\.\d{6} ", out, re.M)  # the first epoch's line
+    assert re.search(r"^Iteration 1, loss = \d+\.\d{8}, lr = ", out, re.M)  # the first epoch's line
     assert re.search(r"DeepNetClassifier\s+0\.\d{4} \+/- ", out)
     assert re.search(r"MLPClassifier\s+0\.\d{4} \+/- ", out)
     assert "(100, 64)" in out and "(64, 100)" in out  # W[1] in both notations
@@ -58,8 +58,14 @@ def test_readme_python_examples_run(capsys, tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
     assert blocks
+    skipped = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for block in blocks:
+            if "import onnxruntime" in block and importlib.util.find_spec("onnxruntime") is None:
+                skipped.append("the ONNX example")
+                continue
             exec(compile(block, "README.md", "exec"), {})
     assert "deepnetclassifier__" in capsys.readouterr().out  # the search printed its best params
+    if skipped:  # the other blocks ran; say which did not
+        pytest.skip(f'{", ".join(skipped)} needs the onnx extra: pip install ".[onnx]"')
