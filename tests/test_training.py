@@ -453,6 +453,26 @@ def test_keyboard_interrupt_inside_a_batch_stops_with_a_warning_and_keeps_a_usab
         assert est.n_iter_ == 1 and len(est.loss_curve_) == 3  # n_iter_ counts this call, as in MLP
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_an_interrupt_in_the_first_epoch_leaves_a_usable_saveable_model(monkeypatch, tmp_path, solver):
+    import skdeep
+
+    X, y = iris()
+    interrupt_on_call(monkeypatch, 2, raise_keyboard_interrupt)
+    est = small_clf(solver=solver, batch_size=50)
+    with pytest.warns(UserWarning, match="[Ii]nterrupted"):
+        est.fit(X, y)
+    assert est.n_iter_ == 0 and est.loss_curve_ == [] and est.loss_ is None
+    assert np.isfinite(est.predict_proba(X)).all()
+    skdeep.save(est, tmp_path / "m.npz", include_optimizer=True)
+    loaded = skdeep.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    if solver == "adam":  # and training goes on
+        monkeypatch.undo()
+        loaded.partial_fit(X, y)
+        assert loaded.n_iter_ == 1
+
+
 def test_keyboard_interrupt_leaves_the_sigint_handler_as_it_was(monkeypatch):
     X, y = iris()
     before = signal.getsignal(signal.SIGINT)
