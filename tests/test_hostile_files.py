@@ -39,11 +39,7 @@ MEMORY_HEADROOM = 2**30  # bytes the child may map beyond its baseline
 TIME_LIMIT = 2  # seconds load may take in the child
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")

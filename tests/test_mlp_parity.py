@@ -6,12 +6,10 @@ random_state the two reach the same weights up to floating-point rounding,
 on real tables, seed for seed.
 """
 
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
@@ -19,11 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from skdeep import DeepNetClassifier, DeepNetRegressor
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def _tables():

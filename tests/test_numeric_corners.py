@@ -1,7 +1,6 @@
 """Numerics at the corners: batch norm with L-BFGS and one-row batches, weights that
 overflow, divergence under early stopping, thread-count independence."""
 
-import warnings
 
 import numpy as np
 import pytest
@@ -13,11 +12,7 @@ from sklearn.neural_network import MLPRegressor
 from skdeep import DeepNetClassifier, DeepNetRegressor
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")

@@ -428,6 +428,21 @@ def interrupt_on_call(monkeypatch, call_number, interrupt):
     monkeypatch.setattr(Network, "loss_and_gradient", interrupted)
 
 
+def ctrl_c_presser(handler_before_fit):
+    """A function that sends this process SIGINT, as Ctrl-C does, once skdeep handles it."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+
+    def press_ctrl_c():
+        # Only with skdeep's handler in place: the default one would raise
+        # KeyboardInterrupt, which would end the whole test session.
+        if signal.getsignal(signal.SIGINT) is handler_before_fit:
+            pytest.fail("fit did not install a SIGINT handler")
+        os.kill(os.getpid(), signal.SIGINT)
+
+    return press_ctrl_c
+
+
 def raise_keyboard_interrupt():
     raise KeyboardInterrupt
 
@@ -485,18 +500,8 @@ def test_keyboard_interrupt_leaves_the_sigint_handler_as_it_was(monkeypatch):
 @pytest.mark.skipif(sys.platform == "win32", reason="os.kill(pid, SIGINT) is POSIX")
 def test_ctrl_c_stops_training_after_the_current_batch(monkeypatch):
     X, y = iris()
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals reach the main thread only")
     before = signal.getsignal(signal.SIGINT)
-
-    def press_ctrl_c():
-        # Only with skdeep's handler in place: the default one would raise
-        # KeyboardInterrupt, which would end the whole test session.
-        if signal.getsignal(signal.SIGINT) is before:
-            pytest.fail("fit did not install a SIGINT handler")
-        os.kill(os.getpid(), signal.SIGINT)
-
-    interrupt_on_call(monkeypatch, 8, press_ctrl_c)
+    interrupt_on_call(monkeypatch, 8, ctrl_c_presser(before))
     est = small_clf(batch_size=50, max_iter=20)
     with pytest.warns(UserWarning, match="interrupted by user during epoch 3"):
         est.fit(X, y)
@@ -510,16 +515,8 @@ def test_ctrl_c_stops_lbfgs_after_the_current_iteration_and_keeps_an_accepted_it
     import skdeep
 
     X, y = iris()
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals reach the main thread only")
     before = signal.getsignal(signal.SIGINT)
-
-    def press_ctrl_c():
-        if signal.getsignal(signal.SIGINT) is before:
-            pytest.fail("fit did not install a SIGINT handler")
-        os.kill(os.getpid(), signal.SIGINT)
-
-    interrupt_on_call(monkeypatch, 6, press_ctrl_c)
+    interrupt_on_call(monkeypatch, 6, ctrl_c_presser(before))
     est = small_clf(solver="lbfgs", max_iter=200)
     with pytest.warns(UserWarning, match="interrupted by user after iteration"):
         est.fit(X, y)
