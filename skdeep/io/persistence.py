@@ -21,17 +21,18 @@ stored as bytes. ``load`` treats every file as hostile. In order, it
 A truncated, corrupted, tampered or oversized file is refused with
 :class:`InvalidModelFile`, never half-loaded, within memory and time bounded
 by the limits below.
+
+This module is the skdeep model format: the metadata's fields, what the spec
+and training state must be, which arrays of which shapes they imply, and how
+the estimator is built from them. The container, which steps 1 and 3 and the
+reads of steps 2 and 4 go through, and the atomic write are in
+:mod:`skdeep.io.model_file`; this module passes it the limits.
 """
 
-import errno
-import io
 import json
 import math
 import os
-import stat
-import tempfile
 import warnings
-import zipfile
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
@@ -47,6 +48,9 @@ from ..train.config import TrainConfig
 from ..train.optimizers import OPTIMIZERS, make_optimizer
 from ..train.schedules import SCHEDULES, make_schedule
 from ..train.state import TrainState
+# InvalidModelFile lives with the container, which raises it too; it is imported here so that
+# skdeep.io.persistence.InvalidModelFile, where it has always been, still names it.
+from .model_file import InvalidModelFile, ModelFileReader, expect, open_for_reading, shorten, write_model_file
 
 FORMAT = "skdeep"
 FORMAT_VERSION = 2
@@ -61,9 +65,6 @@ MAX_HIDDEN_LAYERS = 1_000
 MAX_METADATA_BYTES = 16 * 2**20
 #: Cap on the length of one class label or feature name, in characters.
 MAX_LABEL_CHARS = 4_096
-# skdeep's .npy headers take 128 bytes; reading at most this much of a member
-# bounds what a header can make us decompress and parse.
-_MAX_HEADER_BYTES = 4_096
 # The uncompressed arrays may take this many bytes per allowed parameter: room
 # for eight float64 vectors, where a model file holds at most four parameter
 # vectors (params, best_params, two optimizer moments) and two smaller state
@@ -80,16 +81,10 @@ _ESTIMATORS = {"DeepNetClassifier": DeepNetClassifier, "DeepNetRegressor": DeepN
 _METADATA_FIELDS = {"format", "format_version", "skdeep_version", "estimator", "params", "spec",
                     "train_state", "n_features_in_"}
 _LABEL_TYPES = ("binary", "multiclass", "multilabel-indicator")
-_ARRAY_NAMES = {"metadata", "params", "state", "best_params", "best_state", "classes",
+# The arrays besides the metadata; ModelFileReader refuses any other member.
+_ARRAY_NAMES = {"params", "state", "best_params", "best_state", "classes",
                 "feature_names_in", *(f"optimizer_{name}" for optimizer in OPTIMIZERS.values()
                                       for name in optimizer.STATE_ARRAYS)}
-_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what np.savez(_compressed) writes
-_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
-                   (2, 0): np.lib.format.read_array_header_2_0}
-
-
-class InvalidModelFile(ValueError):
-    """A file given to :func:`load` is not a valid skdeep model file."""
 
 
 def save(estimator, path, *, include_optimizer=False):
@@ -157,8 +152,7 @@ def save(estimator, path, *, include_optimizer=False):
         metadata["label_type"] = estimator._label_binarizer.y_type_
         arrays["classes"] = _plain_array(estimator.classes_)
     _check_loadable_params(estimator, metadata["params"])
-    arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
-    _write_atomically(path, arrays)
+    write_model_file(path, metadata, arrays)
 
 
 def load(path, *, max_parameters=MAX_PARAMETERS):
@@ -201,116 +195,27 @@ def load(path, *, max_parameters=MAX_PARAMETERS):
     """
     _expect_argument(isinstance(max_parameters, Integral) and not isinstance(max_parameters, bool)
                      and max_parameters > 0, f"max_parameters must be a positive int, got {max_parameters!r}")
-    with _open_for_reading(path) as file:
+    with open_for_reading(path) as file:
         try:
             return _read_model(file, int(max_parameters))
         except MemoryError:  # within the limits: a machine too small for a model of legitimate size
             raise
         except Exception as error:  # any other failure means the file is not a valid model
             raise InvalidModelFile(
-                f"{os.fspath(path)!r} is not a valid skdeep model file: {_short(error, 1000)}"
+                f"{os.fspath(path)!r} is not a valid skdeep model file: {shorten(error, 1000)}"
             ) from error
 
 
-# ------------------------------------------------------------------ reading: the container
+# ------------------------------------------------------------------ reading
 def _read_model(file, max_parameters):
     """The estimator in an open model file; everything is checked before it is decompressed."""
     uncompressed_limit = _BYTES_PER_PARAMETER * max_parameters + MAX_METADATA_BYTES
-    _check_file_size(file, uncompressed_limit)
-    with _open_zip(file) as archive:
-        members = _members(archive, uncompressed_limit)
-        metadata = _read_metadata(archive, members.pop("metadata"))
+    with ModelFileReader(file, array_names=_ARRAY_NAMES, max_uncompressed=uncompressed_limit) as reader:
+        metadata = reader.read_metadata(max_bytes=MAX_METADATA_BYTES)
         plan = _plan(metadata, max_parameters)
-        _check_headers(archive, members, plan)
-        arrays = {name: _read_array(archive, info) for name, info in members.items()}
+        _check_headers(reader, plan)
+        arrays = {name: reader.read_array(name) for name in reader.array_names}
     return _assemble(plan, arrays)
-
-
-def _open_for_reading(path):
-    """``open(path, "rb")``, except that a FIFO cannot make it wait for a writer forever."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    handle = os.open(path, flags)
-    try:
-        if stat.S_ISDIR(os.fstat(handle).st_mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
-        return os.fdopen(handle, "rb")
-    except BaseException:
-        os.close(handle)
-        raise
-
-
-def _check_file_size(file, uncompressed_limit):
-    status = os.fstat(file.fileno())
-    _expect(stat.S_ISREG(status.st_mode), "it is not a regular file")
-    # Deflate grows incompressible data by at most ~0.03%; zip records add ~100 bytes a member.
-    limit = uncompressed_limit + uncompressed_limit // 1000 + 2**20
-    _expect(status.st_size <= limit, f"the file has {status.st_size} bytes, more than the {limit} a "
-            "model within the limits can take (see load's max_parameters)")
-
-
-def _open_zip(file):
-    is_zip = file.read(4) == b"PK\x03\x04"
-    file.seek(0)
-    try:
-        return zipfile.ZipFile(file)
-    except zipfile.BadZipFile as error:
-        problem = "it is a damaged or truncated zip archive" if is_zip else "it is not a zip archive"
-        raise InvalidModelFile(f"{problem}, and skdeep model files are .npz (zip) archives written "
-                               f"by skdeep.save ({error})") from None
-
-
-def _members(archive, uncompressed_limit):
-    """Array name -> ZipInfo, checked from the zip's directory alone (nothing is decompressed)."""
-    infos = archive.infolist()
-    known = {f"{name}.npy": name for name in _ARRAY_NAMES}
-    unknown = [info.filename for info in infos if info.filename not in known]
-    _expect(not unknown, f"unknown arrays {_short(unknown)}")
-    names = [known[info.filename] for info in infos]
-    _expect(len(set(names)) == len(names), "the archive holds an array twice")
-    _expect("metadata" in names, "the metadata is missing")
-    for info in infos:
-        _expect(info.compress_type in _COMPRESSIONS and not info.flag_bits & 0x1,
-                f"{info.filename} is encrypted or compressed with an unsupported method")
-    total = sum(info.file_size for info in infos)
-    # The sizes come from the zip's directory; the reads below are bounded by them.
-    _expect(total <= uncompressed_limit, f"the arrays take {total} bytes uncompressed, more than the "
-            f"{uncompressed_limit} a model within the limits can take (see load's max_parameters)")
-    return dict(zip(names, infos, strict=True))
-
-
-def _read_header(archive, info):
-    """``(shape, dtype)`` from a member's .npy header, decompressing only the header.
-
-    Also checks that the member's uncompressed size is exactly the header's
-    length plus the data the header describes: reading the data later then
-    decompresses no more than that, and reaches the member's end, where
-    zipfile checks its CRC.
-    """
-    with archive.open(info) as member:
-        head = io.BytesIO(member.read(_MAX_HEADER_BYTES))
-    version = np.lib.format.read_magic(head)
-    _expect(version in _HEADER_READERS, f"{info.filename} is in .npy format version {version}; "
-            "skdeep writes versions 1.0 and 2.0")
-    shape, fortran_order, dtype = _HEADER_READERS[version](head)
-    _expect(not dtype.hasobject, f"{info.filename} holds Python objects, which only pickle can read")
-    _expect(not fortran_order, f"{info.filename} is in Fortran order; skdeep writes C order")
-    size = head.tell() + math.prod(shape) * dtype.itemsize  # head.tell(): the header with its padding
-    _expect(info.file_size == size, f"{info.filename} holds {info.file_size} bytes but its header "
-            f"describes {size}")
-    return shape, dtype
-
-
-def _read_array(archive, info):
-    with archive.open(info) as member:
-        return np.lib.format.read_array(member, allow_pickle=False)
-
-
-def _read_metadata(archive, info):
-    shape, dtype = _read_header(archive, info)
-    _expect(dtype == np.uint8 and len(shape) == 1, "the metadata must be a 1-D array of bytes")
-    _expect(shape[0] <= MAX_METADATA_BYTES,
-            f"the metadata takes {shape[0]} bytes, more than the limit of {MAX_METADATA_BYTES}")
-    return json.loads(_read_array(archive, info).tobytes().decode("utf-8"))
 
 
 # ------------------------------------------------------------------ reading: the metadata
@@ -332,47 +237,47 @@ def _plan(metadata, max_parameters):
     metadata, Estimator = _checked_envelope(metadata)
     spec = _checked_spec(metadata["spec"])
     n_params, n_state = _layout_sizes(spec)
-    _expect(n_params <= max_parameters, f"the network has {n_params} parameters, more than the limit "
-            f"of {max_parameters} (pass a larger max_parameters to load a model you expect)")
+    expect(n_params <= max_parameters, f"the network has {n_params} parameters, more than the limit "
+           f"of {max_parameters} (pass a larger max_parameters to load a model you expect)")
     n_features = metadata["n_features_in_"]
-    _expect(_is_count(n_features) and n_features == spec.layer_sizes[0],
-            "n_features_in_ contradicts the layer sizes")
+    expect(_is_count(n_features) and n_features == spec.layer_sizes[0],
+           "n_features_in_ contradicts the layer sizes")
     label_type = metadata.get("label_type")
     n_classes = _n_classes(label_type, spec) if Estimator is DeepNetClassifier else 0
     estimator = _estimator_with_params(Estimator, metadata["params"], n_classes)
     if n_classes:
         estimator._label_binarizer = _binarizer(label_type)  # the classes come with the arrays
-    _expect(spec.output_activation == estimator._output_activation(),
-            "the output activation contradicts the estimator")
+    expect(spec.output_activation == estimator._output_activation(),
+           "the output activation contradicts the estimator")
     _check_train_state(metadata["train_state"], estimator)
     return _Plan(estimator, spec, n_params, n_state, n_classes, label_type, metadata["train_state"])
 
 
 def _checked_envelope(metadata):
     """``(metadata in version 2's layout, estimator class)``, format and fields checked."""
-    _expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT, "not an skdeep model file")
+    expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT, "not an skdeep model file")
     version = metadata.get("format_version")
-    _expect(_is_count(version) and 1 <= version <= FORMAT_VERSION,
-            f"format version {_short(version)}; this skdeep reads versions 1 to {FORMAT_VERSION}")
+    expect(_is_count(version) and 1 <= version <= FORMAT_VERSION,
+           f"format version {shorten(version)}; this skdeep reads versions 1 to {FORMAT_VERSION}")
     if version == 1:
         metadata = _upgrade_from_version_1(metadata)
     Estimator = _ESTIMATORS.get(metadata.get("estimator"))
-    _expect(Estimator is not None, f"unknown estimator {_short(metadata.get('estimator'))}")
+    expect(Estimator is not None, f"unknown estimator {shorten(metadata.get('estimator'))}")
     fields = _METADATA_FIELDS | ({"label_type"} if Estimator is DeepNetClassifier else set())
-    _expect(set(metadata) <= fields, f"unknown metadata fields {_short(sorted(set(metadata) - fields))}")
-    _expect(set(metadata) >= fields, f"missing metadata fields {sorted(fields - set(metadata))}")
-    _expect(isinstance(metadata["skdeep_version"], str) and len(metadata["skdeep_version"]) <= 100,
-            "skdeep_version must be a short string")
+    expect(set(metadata) <= fields, f"unknown metadata fields {shorten(sorted(set(metadata) - fields))}")
+    expect(set(metadata) >= fields, f"missing metadata fields {sorted(fields - set(metadata))}")
+    expect(isinstance(metadata["skdeep_version"], str) and len(metadata["skdeep_version"]) <= 100,
+           "skdeep_version must be a short string")
     return metadata, Estimator
 
 
 def _checked_spec(values):
     # Bound the lists before NetworkSpec walks them: the JSON may hold millions of entries.
-    _expect(isinstance(values, dict) and isinstance(values.get("layer_sizes"), list)
-            and 2 <= len(values["layer_sizes"]) <= MAX_HIDDEN_LAYERS + 2,
-            f"the spec must have between 2 and {MAX_HIDDEN_LAYERS + 2} layer sizes")
-    _expect(not isinstance(values.get("dropout"), list) or len(values["dropout"]) <= MAX_HIDDEN_LAYERS,
-            "the spec has more dropout rates than hidden layers")
+    expect(isinstance(values, dict) and isinstance(values.get("layer_sizes"), list)
+           and 2 <= len(values["layer_sizes"]) <= MAX_HIDDEN_LAYERS + 2,
+           f"the spec must have between 2 and {MAX_HIDDEN_LAYERS + 2} layer sizes")
+    expect(not isinstance(values.get("dropout"), list) or len(values["dropout"]) <= MAX_HIDDEN_LAYERS,
+           "the spec has more dropout rates than hidden layers")
     return _checked(NetworkSpec.from_dict, values)
 
 
@@ -391,20 +296,20 @@ def _layout_sizes(spec):
 
 def _n_classes(label_type, spec):
     """How many classes the output layer encodes for ``label_type``."""
-    _expect(label_type in _LABEL_TYPES, f"invalid label type {_short(label_type)}")
+    expect(label_type in _LABEL_TYPES, f"invalid label type {shorten(label_type)}")
     n_outputs = spec.layer_sizes[-1]
     if label_type == "binary":
-        _expect(n_outputs == 1, "a binary classifier has one output unit")
+        expect(n_outputs == 1, "a binary classifier has one output unit")
         return 2
-    _expect(n_outputs >= 2, f"a {label_type} classifier has at least two output units")
+    expect(n_outputs >= 2, f"a {label_type} classifier has at least two output units")
     return n_outputs
 
 
 def _estimator_with_params(Estimator, params, n_classes):
     """A new estimator with the saved hyperparameters, each checked for type and range."""
     estimator = Estimator()
-    _expect(isinstance(params, dict) and set(params) == set(estimator.get_params()),
-            "the hyperparameters do not match the estimator's")
+    expect(isinstance(params, dict) and set(params) == set(estimator.get_params()),
+           "the hyperparameters do not match the estimator's")
     estimator.set_params(**_params_from_json(params, n_classes))
     _checked(estimator._validate_params)  # scikit-learn's own checks: types and ranges
     _checked(estimator._hidden_layer_sizes)  # "array-like" lets any list through
@@ -414,18 +319,18 @@ def _estimator_with_params(Estimator, params, n_classes):
 def _params_from_json(params, n_classes):
     """The hyperparameters as the estimator takes them, after the checks scikit-learn lacks."""
     params = dict(params)
-    _expect(params["callbacks"] is None, "callbacks are code and never saved: 'callbacks' must be None")
-    _expect(params["random_state"] is None or _is_count(params["random_state"]),
-            "random_state must be an int or None")
+    expect(params["callbacks"] is None, "callbacks are code and never saved: 'callbacks' must be None")
+    expect(params["random_state"] is None or _is_count(params["random_state"]),
+           "random_state must be an int or None")
     for name in ("hidden_layer_sizes", "dropout"):
         # A number or a list in JSON (scikit-learn's "array-like" would let a dict through).
-        _expect(isinstance(params[name], (Real, list)) and not isinstance(params[name], bool),
-                f"{name} must be a number or a list")
-        _expect(not isinstance(params[name], list) or len(params[name]) <= MAX_HIDDEN_LAYERS,
-                f"{name} lists more than {MAX_HIDDEN_LAYERS} hidden layers")
+        expect(isinstance(params[name], (Real, list)) and not isinstance(params[name], bool),
+               f"{name} must be a number or a list")
+        expect(not isinstance(params[name], list) or len(params[name]) <= MAX_HIDDEN_LAYERS,
+               f"{name} lists more than {MAX_HIDDEN_LAYERS} hidden layers")
     rates = params["dropout"] if isinstance(params["dropout"], list) else [params["dropout"]]
-    _expect(all(_is_rate(rate) for rate in rates),
-            f"dropout rates must be numbers in [0, 1), got {_short(params['dropout'])}")
+    expect(all(_is_rate(rate) for rate in rates),
+           f"dropout rates must be numbers in [0, 1), got {shorten(params['dropout'])}")
     if isinstance(params["hidden_layer_sizes"], list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
     if "class_weight" in params:
@@ -443,15 +348,15 @@ def _class_weight_from_json(value, n_classes):
         return value  # scikit-learn's validation accepts only None and 'balanced'
     if isinstance(value, dict):
         value = list(value.items())
-    _expect(isinstance(value, list) and len(value) <= n_classes
-            and all(isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in value),
-            "class_weight must be None, 'balanced' or a mapping of classes to weights")
+    expect(isinstance(value, list) and len(value) <= n_classes
+           and all(isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in value),
+           "class_weight must be None, 'balanced' or a mapping of classes to weights")
     weights = {}
     for label, weight in value:
-        _expect(isinstance(label, (str, Real)) and label not in weights,
-                f"class_weight has an invalid or repeated label {_short(label)}")
-        _expect(_is_number(weight) and weight >= 0,
-                f"class_weight must map labels to finite non-negative numbers, got {_short(weight)}")
+        expect(isinstance(label, (str, Real)) and label not in weights,
+               f"class_weight has an invalid or repeated label {shorten(label)}")
+        expect(_is_number(weight) and weight >= 0,
+               f"class_weight must map labels to finite non-negative numbers, got {shorten(weight)}")
         weights[label] = weight
     return weights
 
@@ -460,21 +365,21 @@ def _check_train_state(values, estimator):
     """Check the training state's JSON fields; its arrays are checked once read."""
     # Bound the lists before TrainState walks them: each history record takes
     # ~100 bytes of JSON, so equal lengths keep the walks short.
-    _expect(isinstance(values, dict), "the training state must be a mapping")
+    expect(isinstance(values, dict), "the training state must be a mapping")
     curve, history, scores = (values.get(name) for name in ("loss_curve_", "history_", "validation_scores_"))
-    _expect(isinstance(curve, list) and isinstance(history, list) and len(curve) == len(history)
-            and (not isinstance(scores, list) or len(scores) <= len(curve)),
-            "loss_curve_, history_ and validation_scores_ must be lists of one entry per epoch")
+    expect(isinstance(curve, list) and isinstance(history, list) and len(curve) == len(history)
+           and (not isinstance(scores, list) or len(scores) <= len(curve)),
+           "loss_curve_, history_ and validation_scores_ must be lists of one entry per epoch")
     state = _checked(TrainState.from_dict, values, {})
     counts = [state.n_iter_, state.t_, state.no_improvement_count, state.schedule_epoch]
     if state.optimizer is not None:
         solver, t = state.optimizer["solver"], state.optimizer["state"]["t"]
-        _expect(solver in OPTIMIZERS, f"unknown optimizer {_short(solver)}")
-        _expect(_is_count(t), f"the optimizer step count must be a non-negative integer, got {_short(t)}")
+        expect(solver in OPTIMIZERS, f"unknown optimizer {shorten(solver)}")
+        expect(_is_count(t), f"the optimizer step count must be a non-negative integer, got {shorten(t)}")
         counts.append(t)
-    _expect(all(count <= _MAX_COUNT for count in counts), "a training counter exceeds int64")
-    _expect(all(abs(value) <= _MAX_SCHEDULE_COUNT for value in state.schedule_state.values()),
-            "the schedule state is out of range")
+    expect(all(count <= _MAX_COUNT for count in counts), "a training counter exceeds int64")
+    expect(all(abs(value) <= _MAX_SCHEDULE_COUNT for value in state.schedule_state.values()),
+           "the schedule state is out of range")
     if state.schedule_state:
         _check_schedule_state(state.schedule_state, TrainConfig.from_params(estimator.get_params()))
 
@@ -494,7 +399,7 @@ def _check_schedule_state(schedule_state, config):
             return
         except ValueError:
             continue
-    raise InvalidModelFile(f"no learning-rate schedule has the state {_short(schedule_state)}")
+    raise InvalidModelFile(f"no learning-rate schedule has the state {shorten(schedule_state)}")
 
 
 # ------------------------------------------------------------------ reading: the arrays
@@ -526,19 +431,20 @@ def _expected_arrays(plan):
     return required, optional
 
 
-def _check_headers(archive, members, plan):
+def _check_headers(reader, plan):
     """Every array's header against the metadata, before any array is decompressed."""
     required, optional = _expected_arrays(plan)
-    missing = set(required) - set(members)
-    _expect(not missing, f"the arrays {sorted(missing)} are missing")
-    unknown = set(members) - set(required) - set(optional)
-    _expect(not unknown, f"unknown arrays {sorted(unknown)}")
-    for name, info in members.items():
+    names = reader.array_names
+    missing = set(required) - set(names)
+    expect(not missing, f"the arrays {sorted(missing)} are missing")
+    unknown = set(names) - set(required) - set(optional)
+    expect(not unknown, f"unknown arrays {sorted(unknown)}")
+    for name in names:
         expected = required.get(name) or optional[name]
-        shape, dtype = _read_header(archive, info)
-        _expect(shape == expected.shape and expected.accepts(dtype),
-                f"{name} has dtype {dtype} and shape {shape}; the layers need {expected.dtype} and "
-                f"{expected.shape}")
+        shape, dtype = reader.read_header(name)
+        expect(shape == expected.shape and expected.accepts(dtype),
+               f"{name} has dtype {dtype} and shape {shape}; the layers need {expected.dtype} and "
+               f"{expected.shape}")
 
 
 def _assemble(plan, arrays):
@@ -593,8 +499,8 @@ def _restore_classes(estimator, classes):
 
 def _check_classes(classes):
     # LabelBinarizer looks labels up by binary search: they must be as np.unique gives them.
-    _expect(classes.dtype.kind != "f" or np.isfinite(classes).all(), "classes contain NaN or infinity")
-    _expect(np.array_equal(classes, np.unique(classes)), "classes must be sorted and unique")
+    expect(classes.dtype.kind != "f" or np.isfinite(classes).all(), "classes contain NaN or infinity")
+    expect(np.array_equal(classes, np.unique(classes)), "classes must be sorted and unique")
 
 
 def _check_class_weight_labels(class_weight, classes):
@@ -603,7 +509,7 @@ def _check_class_weight_labels(class_weight, classes):
     labels = set(classes.tolist())
     wrong = [label for label in class_weight
              if label not in labels or isinstance(label, bool) != (classes.dtype.kind == "b")]
-    _expect(not wrong, f"class_weight names labels that are not classes: {_short(wrong)}")
+    expect(not wrong, f"class_weight names labels that are not classes: {shorten(wrong)}")
 
 
 def _check_variances(name, spec, state):
@@ -612,13 +518,13 @@ def _check_variances(name, spec, state):
         return
     start = 0
     for n_units in spec.layer_sizes[1:-1]:
-        _expect((state[start + n_units : start + 2 * n_units] >= 0).all(),
-                f"batch-norm running variances in {name} must be non-negative")
+        expect((state[start + n_units : start + 2 * n_units] >= 0).all(),
+               f"batch-norm running variances in {name} must be non-negative")
         start += 2 * n_units
 
 
 def _check_finite(name, array):
-    _expect(np.isfinite(array).all(), f"{name} contains NaN or infinity")
+    expect(np.isfinite(array).all(), f"{name} contains NaN or infinity")
 
 
 def _upgrade_from_version_1(metadata):
@@ -674,24 +580,13 @@ def _checked(function, *args):
     try:
         return function(*args)
     except (ValueError, TypeError) as error:
-        raise InvalidModelFile(_short(error, 1000)) from error
-
-
-def _expect(condition, problem):
-    if not condition:
-        raise InvalidModelFile(f"{problem}.")
+        raise InvalidModelFile(shorten(error, 1000)) from error
 
 
 def _expect_argument(condition, problem):
     if not condition:
         raise ValueError(f"{problem}.")
 
-
-def _short(value, limit=200):
-    """``value`` as text for a message, cut short: a hostile file's strings may be megabytes."""
-    text = value if isinstance(value, (str, BaseException)) else repr(value)
-    text = str(text)
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # ------------------------------------------------------------------ writing
@@ -739,52 +634,6 @@ def _check_loadable_params(estimator, params):
     except InvalidModelFile as error:
         raise ValueError(f"Cannot save this {type(estimator).__name__}: load would refuse its "
                          f"hyperparameters: {error} Fix them with set_params first.") from None
-
-
-def _write_atomically(path, arrays):
-    """Write ``arrays`` beside the destination, then rename the file into place.
-
-    Through a symlink, the link's target is written (``os.path.realpath``):
-    replacing the link itself would silently detach whoever follows it. The
-    file gets the mode ``open()`` gives a new file (``mkstemp`` would leave
-    0600, unreadable by a serving account). An OSError names ``path``, not
-    the temporary file, which the caller never chose.
-    """
-    destination = os.path.realpath(path)
-    temporary = None
-    try:
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(destination), prefix=".skdeep-",
-                                             suffix=".tmp")
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, destination)
-    except BaseException as error:
-        if temporary is not None:
-            os.unlink(temporary)
-        if isinstance(error, OSError) and error.errno is not None:
-            raise OSError(error.errno, error.strerror, os.fspath(path)) from error
-        raise
-
-
-def _umask():
-    """The process's umask, read without changing it where the system allows.
-
-    ``os.umask`` can only read the mask by setting it, which races with other
-    threads creating files; Linux shows it in /proc instead.
-    """
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
 
 
 def _plain_array(values):
