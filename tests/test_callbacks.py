@@ -484,3 +484,39 @@ def test_a_failed_fit_ends_no_scikit_learn_task(solver):
     with pytest.raises(RuntimeError):
         est.set_callbacks(monitor).fit(X, Y["classifier"])
     assert [(row["task_name"], row["task_id"]) for row in monitor.get_logs().data] == [("epoch", 0)]
+
+
+def test_a_callback_whose_on_fit_begin_fails_still_ends_the_ones_begun_before_it():
+    from skdeep.callbacks import Callback
+
+    X, y = np.random.RandomState(0).normal(size=(30, 3)), np.arange(30) % 3
+    events = []
+
+    class Recorder(Callback):
+        def on_fit_begin(self, estimator, info):
+            events.append("begin")
+
+        def on_fit_end(self, estimator, info):
+            events.append(("end", info["stopped_by"]))
+
+    class Failing(Callback):
+        def on_fit_begin(self, estimator, info):
+            raise RuntimeError("cannot begin")
+
+    for solver in ("adam", "lbfgs"):
+        events.clear()
+        with pytest.raises(RuntimeError, match="cannot begin"):
+            DeepNetClassifier((4,), solver=solver, max_iter=3, callbacks=[Recorder(), Failing()]).fit(X, y)
+        assert events == ["begin", ("end", "error")]
+
+
+def test_stop_on_plateau_on_validation_values_without_early_stopping_is_refused_before_training():
+    from skdeep.callbacks import StopOnPlateau
+
+    X, y = np.random.RandomState(0).normal(size=(30, 3)), np.arange(30) % 3
+    trained = []
+    clf = DeepNetClassifier((4,), max_iter=3, callbacks=[StopOnPlateau(monitor="validation_loss"),
+                                                         lambda est, record: trained.append(1)])
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        clf.fit(X, y)
+    assert trained == [] and not hasattr(clf, "n_features_in_")

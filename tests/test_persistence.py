@@ -253,3 +253,60 @@ def test_the_file_is_a_plain_zip_of_npy_arrays(iris, tmp_path):
         names = sorted(archive.namelist())
     assert names == ["classes.npy", "metadata.npy", "params.npy", "state.npy"]
     assert os.path.getsize(tmp_path / "model.npz") == len(content)
+
+
+# ------------------------------------------------------------------ save never writes what load refuses
+def test_a_single_class_classifier_round_trips(iris, tmp_path):
+    X, _ = iris
+    model = DeepNetClassifier(max_iter=3).fit(X, np.full(len(X), "only"))
+    loaded = _round_trip(model, tmp_path)
+    assert list(loaded.classes_) == ["only"] and (loaded.predict(X) == "only").all()
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_a_model_whose_early_stopping_fit_diverged_round_trips(iris, tmp_path):
+    X, y = iris
+    with np.errstate(all="ignore"), pytest.warns(UserWarning, match="diverged"):
+        model = DeepNetClassifier(solver="sgd", learning_rate_init=1e3, activation="identity",
+                                  early_stopping=True, random_state=0, max_iter=20).fit(X * 1e150, y)
+    assert np.isnan(model.loss_curve_[-1])
+    loaded = _round_trip(model, tmp_path)
+    assert np.isnan(loaded.loss_curve_[-1]) and loaded.loss_curve_[:-1] == model.loss_curve_[:-1]
+
+
+@pytest.mark.parametrize("tamper, message", [
+    (lambda m: m.coefs_[0].__setitem__((0, 0), np.nan), "params contains NaN"),
+    (lambda m: setattr(m, "classes_", m.classes_[::-1]), "sorted"),
+])
+def test_save_refuses_a_model_changed_behind_its_back_and_writes_nothing(iris, tmp_path, tamper, message):
+    X, y = iris
+    model = DeepNetClassifier(max_iter=2).fit(X, y)
+    tamper(model)
+    with pytest.raises(ValueError, match=f"Cannot save this model.*{message}"):
+        save(model, tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_save_refuses_labels_longer_than_load_accepts(iris, tmp_path):
+    X, y = iris
+    model = DeepNetClassifier(max_iter=2).fit(X, np.array(["x" * 5000, "b", "c"])[y])
+    with pytest.raises(ValueError, match="at most 4096 characters"):
+        save(model, tmp_path / "m.npz")
+
+
+def test_saving_over_a_file_keeps_its_permissions(iris, tmp_path):
+    X, y = iris
+    model, path = DeepNetClassifier(max_iter=2).fit(X, y), tmp_path / "m.npz"
+    save(model, path)
+    os.chmod(path, 0o600)
+    save(model, path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_saving_onto_a_loop_of_symbolic_links_raises_like_open(iris, tmp_path):
+    X, y = iris
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(OSError, match="symbolic links"):
+        save(DeepNetClassifier(max_iter=2).fit(X, y), tmp_path / "a")
+    assert (tmp_path / "a").is_symlink()

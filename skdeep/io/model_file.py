@@ -306,9 +306,11 @@ def write_model_file(path, metadata, arrays):
     flushed to disk, then renamed into place, so a crash never leaves a
     half-written model under ``path``. Through a symbolic link, the link's
     target is replaced and the link kept: replacing the link itself would
-    silently detach whoever follows it. A new file gets the mode ``open()``
-    would give it, ``0o666`` less the umask (``mkstemp`` would leave 0600,
-    unreadable by a serving account).
+    silently detach whoever follows it. As with ``open()``, an existing
+    file keeps its permission bits, and a new file gets ``0o666`` less the
+    umask (``mkstemp`` would leave 0600, unreadable by a serving account).
+    Hard links to an existing file are not kept: the rename gives ``path``
+    a new file.
 
     Parameters
     ----------
@@ -333,6 +335,9 @@ def write_model_file(path, metadata, arrays):
     # Encoded before anything touches the disk, so unserializable metadata writes nothing.
     members = {**arrays, METADATA: np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)}
     destination = os.path.realpath(path)
+    if os.path.islink(destination):  # realpath stops at a loop of links instead of raising
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), os.fspath(path))
+    mode = _existing_mode(destination)
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(destination), prefix=".skdeep-",
@@ -341,7 +346,7 @@ def write_model_file(path, metadata, arrays):
             np.savez(file, **members)
             file.flush()
             os.fsync(file.fileno())  # on disk before the rename makes it the model
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, 0o666 & ~_umask() if mode is None else mode)
         os.replace(temporary, destination)
     except BaseException as error:
         if temporary is not None:
@@ -349,6 +354,14 @@ def write_model_file(path, metadata, arrays):
         if isinstance(error, OSError) and error.errno is not None:
             raise OSError(error.errno, error.strerror, os.fspath(path)) from error
         raise
+
+
+def _existing_mode(path):
+    """Permission bits of the file at ``path``, or None where there is none."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
 
 
 def _umask():

@@ -152,6 +152,13 @@ def save(estimator, path, *, include_optimizer=False):
         metadata["label_type"] = estimator._label_binarizer.y_type_
         arrays["classes"] = _plain_array(estimator.classes_)
     _check_loadable_params(estimator, metadata["params"])
+    _check_loadable(metadata, arrays)
+    if network.n_params > MAX_PARAMETERS:
+        warnings.warn(
+            f"The model has {network.n_params:,} parameters, more than load's default limit of "
+            f"{MAX_PARAMETERS:,}: load it with skdeep.load(path, max_parameters={network.n_params}).",
+            stacklevel=2,
+        )
     write_model_file(path, metadata, arrays)
 
 
@@ -213,7 +220,8 @@ def _read_model(file, max_parameters):
     with ModelFileReader(file, array_names=_ARRAY_NAMES, max_uncompressed=uncompressed_limit) as reader:
         metadata = reader.read_metadata(max_bytes=MAX_METADATA_BYTES)
         plan = _plan(metadata, max_parameters)
-        _check_headers(reader, plan)
+        # Member names were checked when the file was opened; each header read is bounded.
+        _check_headers({name: reader.read_header(name) for name in reader.array_names}, plan)
         arrays = {name: reader.read_array(name) for name in reader.array_names}
     return _assemble(plan, arrays)
 
@@ -407,7 +415,7 @@ def _check_schedule_state(schedule_state, config):
 class _Expected:
     """What an array must be: its shape and a test of its dtype, described in words."""
 
-    shape: tuple
+    shapes: tuple  # the shapes it may have
     accepts: object  # dtype -> bool
     dtype: str
 
@@ -417,34 +425,41 @@ def _expected_arrays(plan):
     dtype = np.dtype(plan.spec.dtype)
 
     def vector(length):
-        return _Expected((length,), lambda found: found == dtype, dtype.name)
+        return _Expected(((length,),), lambda found: found == dtype, dtype.name)
 
     required = {"params": vector(plan.n_params), "state": vector(plan.n_state)}
     optional = {"best_params": vector(plan.n_params), "best_state": vector(plan.n_state),
-                "feature_names_in": _Expected((plan.spec.layer_sizes[0],), _is_text_dtype, "strings")}
+                "feature_names_in": _Expected(((plan.spec.layer_sizes[0],),), _is_text_dtype,
+                                                  f"strings of at most {MAX_LABEL_CHARS} characters")}
     optimizer = plan.train_state.get("optimizer")
     if optimizer is not None:
         required.update({f"optimizer_{name}": vector(plan.n_params)
                          for name in OPTIMIZERS[optimizer["solver"]].STATE_ARRAYS})
     if plan.n_classes:
-        required["classes"] = _Expected((plan.n_classes,), _is_label_dtype, "numbers, booleans or strings")
+        # A binary output unit encodes two classes, or the one class of a single-class fit.
+        lengths = (1, 2) if plan.label_type == "binary" else (plan.n_classes,)
+        required["classes"] = _Expected(tuple((n,) for n in lengths), _is_label_dtype,
+                                        f"numbers, booleans or strings of at most {MAX_LABEL_CHARS} characters")
     return required, optional
 
 
-def _check_headers(reader, plan):
-    """Every array's header against the metadata, before any array is decompressed."""
+def _check_headers(headers, plan):
+    """Every array's shape and dtype against the metadata, before any array is decompressed.
+
+    ``headers`` maps each array's name to its ``(shape, dtype)``: read from the
+    ``.npy`` headers by load, taken from the arrays in memory by save.
+    """
     required, optional = _expected_arrays(plan)
-    names = reader.array_names
-    missing = set(required) - set(names)
+    missing = set(required) - set(headers)
     expect(not missing, f"the arrays {sorted(missing)} are missing")
-    unknown = set(names) - set(required) - set(optional)
+    unknown = set(headers) - set(required) - set(optional)
     expect(not unknown, f"unknown arrays {sorted(unknown)}")
-    for name in names:
+    for name, (shape, dtype) in headers.items():
         expected = required.get(name) or optional[name]
-        shape, dtype = reader.read_header(name)
-        expect(shape == expected.shape and expected.accepts(dtype),
+        wanted = " or ".join(map(str, expected.shapes))
+        expect(shape in expected.shapes and expected.accepts(dtype),
                f"{name} has dtype {dtype} and shape {shape}; the layers need {expected.dtype} and "
-               f"{expected.shape}")
+               f"{wanted}")
 
 
 def _assemble(plan, arrays):
@@ -634,6 +649,21 @@ def _check_loadable_params(estimator, params):
     except InvalidModelFile as error:
         raise ValueError(f"Cannot save this {type(estimator).__name__}: load would refuse its "
                          f"hyperparameters: {error} Fix them with set_params first.") from None
+
+
+def _check_loadable(metadata, arrays):
+    """Run load's checks on the model in memory, so that save never writes a file load refuses.
+
+    Catches what changed behind the estimator's back since training: a NaN
+    written into a ``coefs_`` view, a label longer than load accepts, ...
+    """
+    try:
+        plan = _plan(json.loads(json.dumps(metadata)), max_parameters=float("inf"))
+        _check_headers({name: (array.shape, array.dtype) for name, array in arrays.items()}, plan)
+        _assemble(plan, dict(arrays))
+    except InvalidModelFile as error:
+        reason = str(error).removeprefix("invalid skdeep model file: ")
+        raise ValueError(f"Cannot save this model: load would refuse the file: {reason}") from None
 
 
 def _plain_array(values):

@@ -17,7 +17,7 @@ from .data import normalized_weights
 from .interrupt import StopAfterBatch
 from .progress import Progress
 from .state import RECORD_KEYS
-from .trainer import call_hooks
+from .trainer import begin_hooks, call_hooks
 
 
 def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
@@ -58,10 +58,11 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
         if stop_reason:
             raise StopIteration  # SciPy ends the minimization cleanly
 
-    call_hooks(hooks, "on_fit_begin", info)
     iterations_before = state.epochs
     stopped_by = "error"
+    begun = []  # the hooks whose on_fit_begin ran: each gets its on_fit_end
     try:
+        begin_hooks(hooks, info, begun)
         with interrupt:
             result = scipy.optimize.minimize(
                 loss_and_gradient, start, method="L-BFGS-B", jac=True, callback=end_iteration,
@@ -81,7 +82,7 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
     finally:
         progress.close()
         network.release_buffers()
-        call_hooks(hooks, "on_fit_end", dict(info, n_epochs=state.epochs - iterations_before,
+        call_hooks(begun, "on_fit_end", dict(info, n_epochs=state.epochs - iterations_before,
                                              stopped_by=stopped_by))
 
 

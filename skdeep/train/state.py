@@ -122,10 +122,13 @@ class TrainState:
         state = cls(**{name: values[name] for name in expected})
         _check(_is_count(state.n_iter_) and _is_count(state.t_) and _is_count(state.no_improvement_count)
                and _is_count(state.schedule_epoch), "the training counters must be non-negative integers")
-        _check(isinstance(state.loss_curve_, list) and all(_is_number(x) for x in state.loss_curve_),
+        # NaN and infinity are numbers a diverged epoch records (with early stopping).
+        _check(isinstance(state.loss_curve_, list)
+               and all(_is_number(x, allow_inf=True, allow_nan=True) for x in state.loss_curve_),
                "loss_curve_ must be a list of numbers")
-        _check(state.loss_ is None or _is_number(state.loss_), "loss_ must be a number or None")
-        _check(state.best_loss_ is None or _is_number(state.best_loss_, allow_inf=True),
+        _check(state.loss_ is None or _is_number(state.loss_, allow_inf=True, allow_nan=True),
+               "loss_ must be a number or None")
+        _check(state.best_loss_ is None or _is_number(state.best_loss_, allow_inf=True, allow_nan=True),
                "best_loss_ must be a number or None")
         _check(state.validation_scores_ is None or (isinstance(state.validation_scores_, list)
                and all(_is_number(x, allow_nan=True) for x in state.validation_scores_)),

@@ -73,10 +73,11 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
                   random_state, validation, score)
     watchers = [_ProgressHook(progress), *hooks]
     info = dict(info or {}, max_epochs=epochs)
-    call_hooks(hooks, "on_fit_begin", info)
+    begun = []  # the hooks whose on_fit_begin ran: each gets its on_fit_end
     state.n_iter_ = 0  # epochs of this call, as in MLPClassifier
     stopped_by = None
     try:
+        begin_hooks(hooks, info, begun)
         with StopAfterBatch() as interrupt:
             for _ in range(epochs):
                 record = run.next_epoch(interrupt)
@@ -98,7 +99,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         state.schedule_state = schedule.state_dict()
         if rule.best_weights is not None and stopped_by != "error":
             network.restore(rule.best_weights)
-        call_hooks(hooks, "on_fit_end", dict(info, n_epochs=state.n_iter_, stopped_by=stopped_by))
+        call_hooks(begun, "on_fit_end", dict(info, n_epochs=state.n_iter_, stopped_by=stopped_by))
 
 
 def _stop_reason(record, rule, watchers, progress):
@@ -332,6 +333,15 @@ def _clip_by_global_norm(grad, max_norm):
     norm = float(np.sqrt(np.einsum("i,i->", grad, grad)))
     if norm > max_norm:
         grad *= max_norm / norm
+
+
+def begin_hooks(hooks, info, begun):
+    """Call every hook's ``on_fit_begin(info)`` in turn, appending each to ``begun`` once it ran."""
+    for hook in hooks:
+        function = getattr(hook, "on_fit_begin", None)
+        if function is not None:
+            function(info)
+        begun.append(hook)
 
 
 def call_hooks(hooks, method, info):
