@@ -9,6 +9,7 @@ training code. A fit is a transaction: everything is validated first, and a
 call that raises leaves the estimator exactly as it was.
 """
 
+import functools
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -67,7 +68,8 @@ def _class_indices(Y):
 
 def _check_class_weight_dict(class_weight, classes):
     """Refuse a class_weight naming unknown classes or with weights that are not finite and >= 0."""
-    unknown = [key for key in class_weight if key not in set(classes.tolist())]
+    known = set(classes.tolist())
+    unknown = [key for key in class_weight if key not in known]
     if unknown:
         raise ValueError(f"class_weight names classes not in y: {unknown}.")
     for label, weight in class_weight.items():
@@ -107,12 +109,11 @@ def _state_attribute(name, doc):
 def _transactional(method):
     """Run a fitting method as a transaction: if it raises, nothing on the estimator changed."""
 
+    @functools.wraps(method)
     def transaction(self, *args, **kwargs):
         with self._rollback_on_error():
             return method(self, *args, **kwargs)
 
-    transaction.__name__, transaction.__doc__ = method.__name__, method.__doc__
-    transaction.__wrapped__ = method
     return transaction
 
 

@@ -280,3 +280,17 @@ def test_inference_layers_fold_batch_norm_and_drop_dropout(activation):
     assert [step[2] for step in steps] == [activation, activation, None]
     assert [step[0].shape for step in steps] == network.weight_shapes
     np.testing.assert_allclose(A, network.forward(X), rtol=1e-12, atol=1e-12)
+
+
+def test_with_spec_shares_the_flat_vectors_and_changes_only_what_the_spec_says():
+    from dataclasses import replace
+
+    network = Network((4, 6, 3), "relu", "softmax", np.float64, batch_norm=True)
+    network.initialize("he_uniform", np.random.RandomState(0))
+    tanh = network.with_spec(replace(network.spec, hidden_activation="tanh"))
+    assert tanh.params is network.params and tanh.state is network.state
+    assert tanh.spec.hidden_activation == "tanh" and tanh.coefs[0].base is not None
+    tanh.coefs[0][0, 0] = 42.0  # the views write into the one shared vector
+    assert network.coefs[0][0, 0] == 42.0
+    with pytest.raises(ValueError, match="layer sizes, batch_norm, dtype"):
+        network.with_spec(replace(network.spec, layer_sizes=(4, 7, 3)))

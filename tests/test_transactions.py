@@ -578,3 +578,13 @@ def test_nothing_the_caller_passed_is_modified(dtype, kind, solver):
             est.set_params(callbacks=None, learning_rate_init=HUGE_RATE, batch_size=2).fit(
                 X_, y, sample_weight=w)
         assert_untouched()
+
+
+def test_coefs_views_stay_live_when_a_parameter_change_rebuilds_the_network():
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.arange(40) % 2
+    est = DeepNetClassifier((4,), max_iter=3, random_state=0).fit(X, y)
+    W = est.coefs_[0]
+    est.set_params(activation="tanh").predict(X)  # the network now runs tanh
+    W[...] = 0.0
+    assert np.array_equal(est.coefs_[0], np.zeros_like(W))

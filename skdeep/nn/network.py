@@ -110,11 +110,13 @@ class Network:
         )
 
     def with_spec(self, spec):
-        """A copy of this network under ``spec``, with these parameters and statistics.
+        """This network under ``spec``, sharing its parameters, gradient and statistics.
 
         ``spec`` must have this network's structure (layer sizes, batch norm,
         dtype): only what leaves the parameter layout alone may differ, such
-        as the activations, batch norm's momentum or the dropout rates.
+        as the activations, batch norm's momentum or the dropout rates. The
+        flat vectors are shared, not copied, so views handed out before
+        (``coefs_``) keep reading and writing the weights in use.
         """
         if spec.structure() != self.spec.structure():
             raise ValueError(
@@ -122,13 +124,9 @@ class Network:
                 "(layer sizes, batch_norm, dtype) differ."
             )
         network = Network.from_spec(spec)
-        network.params[...] = self.params
-        network.state[...] = self.state
+        network.params, network.grad, network.state = self.params, self.grad, self.state
+        network._build_layers()  # the layers' views now point into the shared vectors
         return network
-
-    def copy(self):
-        """An independent network with the same spec, parameters and statistics."""
-        return self.with_spec(self.spec)
 
     # ------------------------------------------------------------------ sizes
     @property
