@@ -33,3 +33,20 @@ def test_onnx_section_times_skdeep_and_onnx_runtime_for_each_dtype_and_activatio
     assert set(rates) == expected
     assert all(set(peers) == {"skdeep", "ONNX Runtime"} for peers in rates.values())
     assert all(rate > 0 for peers in rates.values() for rate in peers.values())
+
+
+TABULAR = SCRIPT.parent / "tabular.py"
+
+
+@pytest.mark.slow
+def test_tabular_benchmark_prints_a_markdown_table_for_bundled_data():
+    # scikit-learn's bundled tables only: no benchmark-only dataset package needed
+    environment = {**os.environ, "PYTHONPATH": str(TABULAR.parents[1])}
+    result = subprocess.run(
+        [sys.executable, str(TABULAR), "--datasets", "breast_cancer,diabetes", "--folds", "2",
+         "--max-iter", "2", "--peers", "hgb,mlp,skdeep,candidate"],
+        capture_output=True, text=True, timeout=300, check=True, env=environment,
+    )
+    assert "| breast_cancer | 569 | accuracy | skdeep candidate |" in result.stdout
+    assert "| diabetes | 442 | R² |" in result.stdout
+    assert "| skdeep candidate |" in result.stdout.split("| peer | mean rank")[1]
