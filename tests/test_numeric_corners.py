@@ -121,6 +121,13 @@ def test_a_diverging_fit_with_early_stopping_warns_and_keeps_the_best_weights():
     assert isinstance(ours.validation_scores_[-1], float)
     assert np.isfinite(ours.predict(X)).all()
     assert ours._train_state.optimizer is None  # NaN moments are dropped, not kept
+    # Also when a callback asks to stop at that very epoch.
+    def stop_on_nan(estimator, record):
+        return record["loss"] != record["loss"]
+
+    with np.errstate(all="ignore"), pytest.warns(UserWarning, match="diverged"):
+        stopped = DeepNetRegressor(**params, callbacks=[stop_on_nan]).fit(X, y)
+    assert np.isnan(stopped.loss_curve_[-1]) and stopped._train_state.optimizer is None
     with np.errstate(all="ignore"):
         theirs = MLPRegressor(**params).fit(X, y)
     assert str(theirs.validation_scores_[-1]) == str(np.nan)

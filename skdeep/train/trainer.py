@@ -107,11 +107,12 @@ def _stop_reason(record, rule, watchers, progress):
     if record is None:
         return "interrupt"
     rule.track(record)
-    if any([bool(hook.on_epoch_end(record)) for hook in watchers]):
+    callback_says_stop = any([bool(hook.on_epoch_end(record)) for hook in watchers])
+    if record["loss"] != record["loss"]:  # NaN: diverged, with early stopping (see _Epochs)
+        return "diverged"  # whatever a callback said: the optimizer state must be dropped
+    if callback_says_stop:
         progress.say(f"A callback stopped training after epoch {record['epoch']}.")
         return "callback"
-    if record["loss"] != record["loss"]:  # NaN: diverged, with early stopping (see _Epochs)
-        return "diverged"
     return "plateau" if rule.should_stop() else None
 
 
