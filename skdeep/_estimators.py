@@ -41,6 +41,7 @@ from .nn.initializers import INITIALIZERS, layer_initializers
 from .nn.spec import NetworkSpec
 from .train.callbacks import bind, validate_callbacks
 from .train.config import TrainConfig
+from .train.data import resolve_batch_size
 from .train.lbfgs import train_lbfgs
 from .train.memory import check_fits_in_memory
 from .train.optimizers import OPTIMIZERS
@@ -396,10 +397,9 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
 
     def _check_batches(self, spec, n_samples):
         """Refuse, before anything is allocated, batches batch norm cannot use or memory cannot hold."""
-        if self.solver == "lbfgs":
-            batch_size = n_samples  # one full batch
-        else:
-            batch_size = min(200 if self.batch_size == "auto" else self.batch_size, n_samples)
+        # L-BFGS runs one full batch; the trainer warns about a clipped batch_size itself.
+        batch_size = (n_samples if self.solver == "lbfgs"
+                      else resolve_batch_size(self.batch_size, n_samples, warn=False))
         if spec.batch_norm and batch_size < 2:
             raise ValueError(
                 "batch_norm needs at least 2 samples per batch to normalize them, got "

@@ -7,11 +7,11 @@ import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
 
-def resolve_batch_size(batch_size, n_samples):
-    """``"auto"`` is ``min(200, n_samples)``; larger sizes are clipped with a warning."""
+def resolve_batch_size(batch_size, n_samples, warn=True):
+    """``"auto"`` is ``min(200, n_samples)``; larger sizes are clipped, with a warning if ``warn``."""
     if batch_size == "auto":
         return min(200, n_samples)
-    if batch_size > n_samples:
+    if warn and batch_size > n_samples:
         warnings.warn(
             f"Got batch_size={batch_size} larger than the {n_samples} training "
             "samples; it is clipped to the number of samples.",
