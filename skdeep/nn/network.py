@@ -77,27 +77,21 @@ class Network:
         batch_norm_momentum=0.9,
         dropout=None,
     ):
-        self.layer_sizes = tuple(int(n) for n in layer_sizes)
-        self.hidden_activation = hidden_activation
-        self.output_activation = output_activation
-        self.dtype = np.dtype(dtype)
-        self.batch_norm = bool(batch_norm)
-        self.batch_norm_momentum = float(batch_norm_momentum)
-        n_hidden = len(self.layer_sizes) - 2
-        self.dropout = tuple(float(rate) for rate in (dropout or [0.0] * n_hidden))
+        # The spec validates every argument (and normalizes types); the network reads it.
+        self.spec = spec = NetworkSpec(
+            tuple(layer_sizes), hidden_activation, output_activation, np.dtype(dtype).name,
+            batch_norm=batch_norm, batch_norm_momentum=batch_norm_momentum, dropout=dropout or (),
+        )
+        self.layer_sizes, self.dtype = spec.layer_sizes, np.dtype(spec.dtype)
+        self.hidden_activation, self.output_activation = hidden_activation, output_activation
+        self.batch_norm, self.batch_norm_momentum = spec.batch_norm, spec.batch_norm_momentum
+        self.dropout = spec.dropout
         # Number of entries of all W: the L2-penalized prefix of params.
         self.n_weights = sum(n_in * n_out for n_in, n_out in self.weight_shapes)
-        if len(self.dropout) != n_hidden:
-            raise ValueError(f"Expected {n_hidden} dropout rates, one per hidden layer.")
         self.params = np.zeros(self.n_params, dtype=self.dtype)
         self.grad = np.zeros_like(self.params)
         self.state = np.zeros(2 * self._n_normalized, dtype=self.dtype)  # means, variances
         self.dropout_seed = 0  # set each epoch by the training loop
-        self.spec = NetworkSpec(
-            self.layer_sizes, hidden_activation, output_activation, self.dtype.name,
-            batch_norm=self.batch_norm, batch_norm_momentum=self.batch_norm_momentum,
-            dropout=self.dropout,
-        )
         self._build_layers()
 
     @classmethod
@@ -146,8 +140,7 @@ class Network:
 
     @property
     def n_params(self):
-        # W and b, then gamma and beta per normalized unit
-        return self.n_weights + sum(self.layer_sizes[1:]) + 2 * self._n_normalized
+        return self.spec.n_params
 
     def _parameter_shapes(self):
         shapes = self.weight_shapes + [(n,) for n in self.layer_sizes[1:]]
