@@ -16,7 +16,6 @@ from sklearn.exceptions import ConvergenceWarning
 from .data import normalized_weights
 from .interrupt import StopAfterBatch
 from .progress import Progress
-from .state import RECORD_KEYS
 from .trainer import begin_hooks, call_hooks
 
 
@@ -88,11 +87,8 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
 
 def _record_iteration(state, loss, clock):
     now = time.perf_counter()
-    state.loss_curve_.append(loss)
-    record = dict.fromkeys(RECORD_KEYS)
-    record.update(epoch=state.epochs, loss=loss, seconds=now - clock[0])
+    record = state.record_epoch(loss, seconds=now - clock[0])
     clock[0] = now
-    state.history_.append(record)
     return record
 
 

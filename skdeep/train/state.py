@@ -75,6 +75,18 @@ class TrainState:
         """Epochs trained over the model's life."""
         return len(self.loss_curve_)
 
+    def record_epoch(self, loss, **values):
+        """Append an epoch: its loss to ``loss_curve_``, its record to ``history_``.
+
+        The record has every key of ``RECORD_KEYS``: ``epoch`` and ``loss``,
+        the given ``values``, None for the rest. Returns it.
+        """
+        self.loss_curve_.append(loss)
+        record = dict.fromkeys(RECORD_KEYS)
+        record.update(epoch=self.epochs, loss=loss, **values)
+        self.history_.append(record)
+        return record
+
     def copy(self):
         """A copy whose lists are independent, for rolling a failed call back.
 

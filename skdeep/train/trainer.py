@@ -29,7 +29,6 @@ from .interrupt import StopAfterBatch
 from .optimizers import make_optimizer
 from .progress import Progress
 from .schedules import make_schedule
-from .state import RECORD_KEYS
 
 
 def train_stochastic(network, state, config, data, *, incremental, random_state, hooks=(),
@@ -223,16 +222,13 @@ def _end_epoch(state, network, loss, n_samples, learning_rate, validation, score
     state.t_ += n_samples
     state.schedule_epoch += 1
     state.loss_ = loss
-    state.loss_curve_.append(loss)
-    record = dict.fromkeys(RECORD_KEYS)
-    record.update(epoch=state.epochs, loss=loss, learning_rate=learning_rate)
+    values = {"learning_rate": learning_rate}
     if validation is not None:
         X_val, Y_val, sample_weight_val = validation
         weights, _ = normalized_weights(sample_weight_val, slice(0, len(Y_val)), X_val.dtype)
-        record["validation_loss"] = network.loss(X_val, Y_val, weights, 0.0)
-        record["validation_score"] = score(network, X_val, Y_val, sample_weight_val)
-    state.history_.append(record)
-    return record
+        values["validation_loss"] = network.loss(X_val, Y_val, weights, 0.0)
+        values["validation_score"] = score(network, X_val, Y_val, sample_weight_val)
+    return state.record_epoch(loss, **values)
 
 
 class StoppingRule:
