@@ -30,7 +30,6 @@ reads of steps 2 and 4 go through, and the atomic write are in
 """
 
 import json
-import math
 import os
 import warnings
 from dataclasses import dataclass, replace
@@ -44,6 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._estimators import DeepNetClassifier, DeepNetRegressor
 from .._version import __version__
 from ..nn.spec import NetworkSpec
+from ..nn.values import is_count, is_number, is_rate
 from ..train.config import TrainConfig
 from ..train.optimizers import OPTIMIZERS, make_optimizer
 from ..train.schedules import SCHEDULES, make_schedule
@@ -248,7 +248,7 @@ def _plan(metadata, max_parameters):
     expect(n_params <= max_parameters, f"the network has {n_params} parameters, more than the limit "
            f"of {max_parameters} (pass a larger max_parameters to load a model you expect)")
     n_features = metadata["n_features_in_"]
-    expect(_is_count(n_features) and n_features == spec.layer_sizes[0],
+    expect(is_count(n_features) and n_features == spec.layer_sizes[0],
            "n_features_in_ contradicts the layer sizes")
     label_type = metadata.get("label_type")
     n_classes = _n_classes(label_type, spec) if Estimator is DeepNetClassifier else 0
@@ -265,7 +265,7 @@ def _checked_envelope(metadata):
     """``(metadata in version 2's layout, estimator class)``, format and fields checked."""
     expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT, "not an skdeep model file")
     version = metadata.get("format_version")
-    expect(_is_count(version) and 1 <= version <= FORMAT_VERSION,
+    expect(is_count(version) and 1 <= version <= FORMAT_VERSION,
            f"format version {shorten(version)}; this skdeep reads versions 1 to {FORMAT_VERSION}")
     if version == 1:
         metadata = _upgrade_from_version_1(metadata)
@@ -328,7 +328,7 @@ def _params_from_json(params, n_classes):
     """The hyperparameters as the estimator takes them, after the checks scikit-learn lacks."""
     params = dict(params)
     expect(params["callbacks"] is None, "callbacks are code and never saved: 'callbacks' must be None")
-    expect(params["random_state"] is None or _is_count(params["random_state"]),
+    expect(params["random_state"] is None or is_count(params["random_state"]),
            "random_state must be an int or None")
     for name in ("hidden_layer_sizes", "dropout"):
         # A number or a list in JSON (scikit-learn's "array-like" would let a dict through).
@@ -337,7 +337,7 @@ def _params_from_json(params, n_classes):
         expect(not isinstance(params[name], list) or len(params[name]) <= MAX_HIDDEN_LAYERS,
                f"{name} lists more than {MAX_HIDDEN_LAYERS} hidden layers")
     rates = params["dropout"] if isinstance(params["dropout"], list) else [params["dropout"]]
-    expect(all(_is_rate(rate) for rate in rates),
+    expect(all(is_rate(rate) for rate in rates),
            f"dropout rates must be numbers in [0, 1), got {shorten(params['dropout'])}")
     if isinstance(params["hidden_layer_sizes"], list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
@@ -363,7 +363,7 @@ def _class_weight_from_json(value, n_classes):
     for label, weight in value:
         expect(isinstance(label, (str, Real)) and label not in weights,
                f"class_weight has an invalid or repeated label {shorten(label)}")
-        expect(_is_number(weight) and weight >= 0,
+        expect(is_number(weight) and weight >= 0,
                f"class_weight must map labels to finite non-negative numbers, got {shorten(weight)}")
         weights[label] = weight
     return weights
@@ -383,7 +383,7 @@ def _check_train_state(values, estimator):
     if state.optimizer is not None:
         solver, t = state.optimizer["solver"], state.optimizer["state"]["t"]
         expect(solver in OPTIMIZERS, f"unknown optimizer {shorten(solver)}")
-        expect(_is_count(t), f"the optimizer step count must be a non-negative integer, got {shorten(t)}")
+        expect(is_count(t), f"the optimizer step count must be a non-negative integer, got {shorten(t)}")
         counts.append(t)
     expect(all(count <= _MAX_COUNT for count in counts), "a training counter exceeds int64")
     expect(all(abs(value) <= _MAX_SCHEDULE_COUNT for value in state.schedule_state.values()),
@@ -569,18 +569,6 @@ def _upgrade_from_version_1(metadata):
 
 
 # ------------------------------------------------------------------ small checks
-def _is_count(value):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
-
-
-def _is_number(value):
-    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_rate(value):
-    return _is_number(value) and 0 <= value < 1
-
-
 def _is_text_dtype(dtype):
     return dtype.kind == "U" and dtype.isnative and dtype.itemsize <= 4 * MAX_LABEL_CHARS
 

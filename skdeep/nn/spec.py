@@ -10,12 +10,13 @@ network without touching its parameters (see :meth:`NetworkSpec.structure`).
 """
 
 from dataclasses import asdict, dataclass, fields
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .losses import OUTPUTS
+from .values import is_rate
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,12 @@ class NetworkSpec:
         _require(isinstance(self.batch_norm, (bool, np.bool_)),
                  f"batch_norm must be a bool, got {self.batch_norm!r}")
         object.__setattr__(self, "batch_norm", bool(self.batch_norm))
-        _require(_is_rate(self.batch_norm_momentum),
+        _require(is_rate(self.batch_norm_momentum),
                  f"batch_norm_momentum must be a float in [0, 1), got {self.batch_norm_momentum!r}")
         object.__setattr__(self, "batch_norm_momentum", float(self.batch_norm_momentum))
         n_hidden = len(self.layer_sizes) - 2
         dropout = tuple(self.dropout) if self.dropout else (0.0,) * n_hidden
-        _require(len(dropout) == n_hidden and all(_is_rate(rate) for rate in dropout),
+        _require(len(dropout) == n_hidden and all(is_rate(rate) for rate in dropout),
                  f"dropout must be {n_hidden} rates in [0, 1), one per hidden layer, got {self.dropout!r}")
         object.__setattr__(self, "dropout", tuple(float(rate) for rate in dropout))
 
@@ -109,10 +110,6 @@ class NetworkSpec:
         names = {field.name for field in fields(cls)}
         _require(set(values) == names, f"a network spec needs exactly the keys {sorted(names)}")
         return cls(**values)
-
-
-def _is_rate(value):
-    return isinstance(value, Real) and not isinstance(value, bool) and 0 <= value < 1
 
 
 def _require(condition, problem):

@@ -10,11 +10,11 @@ fields as fitted attributes; persistence writes and reads it as a unit
 after ``load`` continues exactly as it would have without saving.
 """
 
-import math
 from dataclasses import dataclass, field, fields
-from numbers import Integral, Real
 
 import numpy as np
+
+from ..nn.values import is_count, is_number
 
 # The keys of every history record, for every solver; a missing value is None.
 RECORD_KEYS = ("epoch", "loss", "validation_loss", "validation_score", "learning_rate", "seconds")
@@ -132,27 +132,27 @@ class TrainState:
         _check(isinstance(values, dict) and expected <= set(values) <= expected | {"optimizer"},
                "the training state fields are incomplete or unknown")
         state = cls(**{name: values[name] for name in expected})
-        _check(_is_count(state.n_iter_) and _is_count(state.t_) and _is_count(state.no_improvement_count)
-               and _is_count(state.schedule_epoch), "the training counters must be non-negative integers")
+        _check(is_count(state.n_iter_) and is_count(state.t_) and is_count(state.no_improvement_count)
+               and is_count(state.schedule_epoch), "the training counters must be non-negative integers")
         # NaN and infinity are numbers a diverged epoch records (with early stopping).
         _check(isinstance(state.loss_curve_, list)
-               and all(_is_number(x, allow_inf=True, allow_nan=True) for x in state.loss_curve_),
+               and all(is_number(x, allow_inf=True, allow_nan=True) for x in state.loss_curve_),
                "loss_curve_ must be a list of numbers")
-        _check(state.loss_ is None or _is_number(state.loss_, allow_inf=True, allow_nan=True),
+        _check(state.loss_ is None or is_number(state.loss_, allow_inf=True, allow_nan=True),
                "loss_ must be a number or None")
-        _check(state.best_loss_ is None or _is_number(state.best_loss_, allow_inf=True, allow_nan=True),
+        _check(state.best_loss_ is None or is_number(state.best_loss_, allow_inf=True, allow_nan=True),
                "best_loss_ must be a number or None")
         _check(state.validation_scores_ is None or (isinstance(state.validation_scores_, list)
-               and all(_is_number(x, allow_nan=True) for x in state.validation_scores_)),
+               and all(is_number(x, allow_nan=True) for x in state.validation_scores_)),
                "validation_scores_ must be a list of numbers or None")
         _check(state.best_validation_score_ is None
-               or _is_number(state.best_validation_score_, allow_inf=True),
+               or is_number(state.best_validation_score_, allow_inf=True),
                "best_validation_score_ must be a number or None")
         _check(isinstance(state.history_, list) and all(_is_record(r) for r in state.history_),
                f"history_ must be a list of records with the keys {list(RECORD_KEYS)}")
         _check(len(state.history_) == len(state.loss_curve_), "history_ and loss_curve_ differ in length")
         _check(isinstance(state.schedule_state, dict)
-               and all(isinstance(k, str) and _is_number(v) for k, v in state.schedule_state.items()),
+               and all(isinstance(k, str) and is_number(v) for k, v in state.schedule_state.items()),
                "schedule_state must map names to numbers")
         state.best_params, state.best_state = arrays.get("best_params"), arrays.get("best_state")
         _check((state.best_params is None) == (state.best_state is None),
@@ -178,23 +178,11 @@ def _plain(value):
     return value
 
 
-def _is_count(value):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
-
-
-def _is_number(value, allow_inf=False, allow_nan=False):
-    if not isinstance(value, Real) or isinstance(value, bool):
-        return False
-    if math.isnan(value):
-        return allow_nan
-    return allow_inf or math.isfinite(value)
-
-
 def _is_record(record):
     if not isinstance(record, dict) or tuple(record) != RECORD_KEYS:
         return False
-    return _is_count(record["epoch"]) and all(
-        record[key] is None or _is_number(record[key], allow_nan=True) for key in RECORD_KEYS[1:]
+    return is_count(record["epoch"]) and all(
+        record[key] is None or is_number(record[key], allow_nan=True) for key in RECORD_KEYS[1:]
     )
 
 
