@@ -45,7 +45,7 @@ from .train.data import resolve_batch_size
 from .train.lbfgs import train_lbfgs
 from .train.memory import check_fits_in_memory
 from .train.optimizers import OPTIMIZERS
-from .train.schedules import SCHEDULES, make_schedule
+from .train.schedules import SCHEDULES, continued_schedule
 from .train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
 from .train.state import TrainState
 from .train.trainer import train_stochastic
@@ -218,11 +218,8 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
         state = self._train_state
         if state.optimizer is None:
             raise AttributeError("No stochastic optimizer: the model was fitted with L-BFGS.")
-        schedule = make_schedule(TrainConfig.from_params(self.get_params(deep=False)))
-        try:
-            schedule.load_state_dict(state.schedule_state)
-        except ValueError:  # the schedule was changed with set_params since
-            pass
+        config = TrainConfig.from_params(self.get_params(deep=False))
+        schedule = continued_schedule(config, state.schedule_state)
         return SimpleNamespace(learning_rate=schedule.rate(state.schedule_epoch, state.t_),
                                t=state.optimizer["state"]["t"])
 

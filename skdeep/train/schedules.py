@@ -169,6 +169,21 @@ def make_schedule(config):
     return Warmup(schedule, config.warmup) if config.warmup > 0 else schedule
 
 
+def continued_schedule(config, saved_state):
+    """The configured schedule, continuing from ``saved_state`` where that is its state.
+
+    A state written by another schedule (``learning_rate`` or ``solver``
+    changed with ``set_params`` since) is ignored: the new schedule starts
+    afresh.
+    """
+    schedule = make_schedule(config)
+    try:
+        schedule.load_state_dict(saved_state)
+    except ValueError:
+        pass
+    return schedule
+
+
 def _expect_keys(schedule, state, keys):
     if not isinstance(state, dict) or set(state) != set(keys):
         raise ValueError(f"{type(schedule).__name__} schedule state needs exactly the keys {list(keys)}, "

@@ -28,7 +28,7 @@ from .data import batches, normalized_weights, resolve_batch_size, split_validat
 from .interrupt import StopAfterBatch
 from .optimizers import make_optimizer
 from .progress import Progress
-from .schedules import make_schedule
+from .schedules import continued_schedule, make_schedule
 
 
 def train_stochastic(network, state, config, data, *, incremental, random_state, hooks=(),
@@ -170,18 +170,13 @@ def _resume(network, state, config, incremental):
     """
     optimizer = make_optimizer(config.solver, network.params, _hyperparameters(config),
                                network.n_weights)
-    schedule = make_schedule(config)
     if not incremental:
         state.schedule_epoch = 0
-        return optimizer, schedule
+        return optimizer, make_schedule(config)
     saved = state.optimizer
     if saved is not None and saved["solver"] == config.solver:
         optimizer.load_state_dict(saved["state"])
-    try:
-        schedule.load_state_dict(state.schedule_state)
-    except ValueError:  # another schedule than the saved one (set_params): it starts afresh
-        pass
-    return optimizer, schedule
+    return optimizer, continued_schedule(config, state.schedule_state)
 
 
 def _hyperparameters(config):
