@@ -4,12 +4,15 @@ from ._estimators import DeepNetClassifier, DeepNetRegressor
 from .io.onnx import register_onnx_converters, to_onnx
 from .io.persistence import InvalidModelFile, load, save
 from ._version import __version__
+from .tabular import TabularNetClassifier, TabularNetRegressor
 
 
 __all__ = [
     "DeepNetClassifier",
     "DeepNetRegressor",
     "InvalidModelFile",
+    "TabularNetClassifier",
+    "TabularNetRegressor",
     "load",
     "register_onnx_converters",
     "save",

@@ -9,9 +9,7 @@ training code. A fit is a transaction: everything is validated first, and a
 call that raises leaves the estimator exactly as it was.
 """
 
-import functools
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from numbers import Integral, Real
 from types import SimpleNamespace
@@ -36,6 +34,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from ._parameter_list import ParameterList
 from ._summary import layer_table
+from ._transactions import transactional
 from .nn.activations import ACTIVATIONS
 from .nn.initializers import INITIALIZERS, layer_initializers
 from .nn.spec import NetworkSpec
@@ -51,8 +50,6 @@ from .train.state import TrainState
 from .train.trainer import train_stochastic
 
 _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
-# What scikit-learn's callback machinery sets on an estimator during a fit.
-_CALLBACK_CONTEXT = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
 
 
 def _store_constructor_arguments(estimator, arguments):
@@ -105,17 +102,6 @@ def _state_attribute(name, doc):
         return getattr(self._train_state, name)
 
     return property(getter, doc=doc)
-
-
-def _transactional(method):
-    """Run a fitting method as a transaction: if it raises, nothing on the estimator changed."""
-
-    @functools.wraps(method)
-    def transaction(self, *args, **kwargs):
-        with self._rollback_on_error():
-            return method(self, *args, **kwargs)
-
-    return transaction
 
 
 class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
@@ -309,26 +295,6 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
             batch_norm_momentum=self.batch_norm_momentum, dropout=self._dropout_rates(len(hidden)),
         )
 
-    @contextmanager
-    def _rollback_on_error(self):
-        """Put every attribute, the weights and the training state back if the body raises."""
-        attributes = dict(self.__dict__)
-        network = attributes.get("_network")
-        weights = network.snapshot() if network is not None else None
-        state = attributes.get("_train_state")
-        state_copy = state.copy() if state is not None else None
-        try:
-            yield
-        except BaseException:
-            # scikit-learn's callback context stays: with_callbacks tears it down after us.
-            kept = {name: self.__dict__[name] for name in _CALLBACK_CONTEXT if name in self.__dict__}
-            self.__dict__.clear()
-            self.__dict__.update(attributes, **kept)
-            if network is not None:
-                network.restore(weights)
-                self._train_state = state_copy
-            raise
-
     def _fit(self, X, y, sample_weight=None, incremental=False):
         continuing = self.__sklearn_is_fitted__() and (self.warm_start or incremental)
         callbacks = validate_callbacks(self.callbacks)
@@ -435,7 +401,7 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @with_callbacks
-    @_transactional
+    @transactional
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data ``X`` and targets ``y``.
 
@@ -592,7 +558,7 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
     @available_if(lambda est: est._is_stochastic())
     @_fit_context(prefer_skip_nested_validation=True)
     @with_callbacks
-    @_transactional
+    @transactional
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch over ``X``, ``y``, keeping the optimizer state.
 
@@ -766,7 +732,7 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
     @available_if(lambda est: est._is_stochastic())
     @_fit_context(prefer_skip_nested_validation=True)
     @with_callbacks
-    @_transactional
+    @transactional
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch over ``X``, ``y``, keeping the optimizer state.
 

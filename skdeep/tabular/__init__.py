@@ -1,7 +1,13 @@
-"""Tabular data for neural networks (work in progress).
+"""Networks for tables: strong defaults on raw mixed-type data.
 
-``skdeep.tabular.preprocessing.TabularPreprocessor`` turns a raw table (a pandas
-DataFrame or a NumPy array with numeric, boolean, categorical and missing
-values) into a float matrix following RealMLP's recipe. Nothing is exported
-from this package yet: import from the submodule.
+:class:`TabularNetClassifier` and :class:`TabularNetRegressor` take a pandas
+DataFrame (or an array) with numeric, categorical and missing values as it is,
+and train an ensemble of MLPs with the recipe described in ``docs/tabular.rst``.
+The pieces live in submodules: ``preprocessing`` (the table to floats),
+``embeddings`` (piecewise-linear encoding of numbers), ``schedules`` (the
+dropout schedule and time budget) and ``estimators``.
 """
+
+from .estimators import TabularNetClassifier, TabularNetRegressor
+
+__all__ = ["TabularNetClassifier", "TabularNetRegressor"]

@@ -16,6 +16,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from .embeddings import piecewise_linear_encoding, quantile_bin_edges
+
 _NUMERIC = "numeric"
 _CATEGORICAL = "categorical"
 
@@ -108,6 +110,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         Whether to apply the smooth clip ``x / sqrt(1 + (x / 3)**2)`` to the
         scaled numeric columns.
 
+    numeric_bins : int, default=0
+        With ``numeric_bins > 0``, each numeric column is also given its
+        piecewise-linear encoding over (at most) that many quantile bins
+        (Gorishniy et al., 2022; see :mod:`skdeep.tabular.embeddings`), as
+        extra columns ``<name>_bin<t>`` right after the column (and its
+        indicator). Missing values encode as all zeros. A column with fewer
+        than two distinct values gets no bins.
+
     dtype : {'float64', 'float32'}, default='float64'
         The dtype of the output matrix (``np.float64`` and ``np.float32`` work too).
 
@@ -136,6 +146,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     missing_indicators_ : ndarray of bool, shape (n_numeric,)
         Which numeric columns had missing values at fit and so have an indicator.
+
+    bin_edges_ : list of ndarray
+        For each numeric column, the edges of its piecewise-linear bins (one
+        more than the bins; empty without bins).
 
     categories_ : list of ndarray of str
         For each categorical column, the categories that have their own output
@@ -188,12 +202,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "max_one_hot": [Interval(numbers.Integral, 2, None, closed="left")],
         "clip": ["boolean"],
+        "numeric_bins": [Interval(numbers.Integral, 0, None, closed="left")],
         "dtype": [StrOptions({"float64", "float32"}), Options(type, {np.float64, np.float32})],
     }
 
-    def __init__(self, max_one_hot=9, clip=True, dtype="float64"):
+    def __init__(self, max_one_hot=9, clip=True, numeric_bins=0, dtype="float64"):
         self.max_one_hot = max_one_hot
         self.clip = clip
+        self.numeric_bins = numeric_bins
         self.dtype = dtype
 
     # -- reading the input -------------------------------------------------
@@ -318,6 +334,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.medians_ = np.nan_to_num(median, nan=0.0)
         self.scales_ = np.nan_to_num(scale, nan=0.0)
         self.missing_indicators_ = np.isnan(matrix).any(axis=0)
+        self.bin_edges_ = [quantile_bin_edges(matrix[:, i], self.numeric_bins) for i in range(len(numeric))]
 
         self.categories_, self.encodings_, self.missing_categories_ = [], [], []
         for j in categorical:
@@ -348,7 +365,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         # Output names as (prefix, input position, suffix), so that
         # get_feature_names_out can rebuild them from any valid input names.
         names = []
-        numeric_out, indicator_out, categorical_out = [], [], []
+        numeric_out, indicator_out, categorical_out, bins_out = [], [], [], []
         numeric_index = {j: i for i, j in enumerate(self.numeric_columns_)}
         categorical_index = {j: k for k, j in enumerate(self.categorical_columns_)}
         for j in range(self.n_features_in_):
@@ -358,6 +375,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 if self.missing_indicators_[numeric_index[j]]:
                     indicator_out.append(len(names))
                     names.append(("missingindicator_", j, ""))
+                bins_out.append(len(names))
+                names.extend(("", j, f"_bin{t}") for t in range(len(self.bin_edges_[numeric_index[j]]) - 1))
                 continue
             k = categorical_index[j]
             categorical_out.append(len(names))
@@ -374,6 +393,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self._numeric_out = np.asarray(numeric_out, dtype=np.intp)
         self._indicator_out = np.asarray(indicator_out, dtype=np.intp)
         self._categorical_out = categorical_out
+        self._bins_out = bins_out
         self.n_features_out_ = len(names)
 
     def transform(self, X):
@@ -408,6 +428,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             np.divide(matrix - self.medians_, self.scales_, out=scaled, where=(self.scales_ > 0) & ~missing)
             out[:, self._numeric_out] = _smooth_clip(scaled) if self.clip else scaled
             out[:, self._indicator_out] = missing[:, self.missing_indicators_]
+            for i, (edges, start) in enumerate(zip(self.bin_edges_, self._bins_out, strict=True)):
+                if len(edges) > 1:
+                    out[:, start : start + len(edges) - 1] = piecewise_linear_encoding(matrix[:, i], edges)
 
         for k, j in enumerate(self.categorical_columns_):
             _, values, missing = columns[j]

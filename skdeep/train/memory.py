@@ -53,15 +53,17 @@ def _free_pages():
 def training_memory(spec, batch_size):
     """Bytes a training step needs: the per-batch buffers plus the parameter-sized vectors.
 
-    ``spec`` is a :class:`~skdeep.nn.spec.NetworkSpec` (or a network, which
-    has one). Per batch row, each hidden layer keeps Z/A and dA (batch norm
+    ``spec`` is a :class:`~skdeep.nn.spec.NetworkSpec` or an
+    :class:`~skdeep.nn.ensemble.EnsembleSpec` (or a network, which has one). Per batch row, each hidden layer keeps Z/A and dA (batch norm
     adds its normalized copy and output, dropout its mask); per parameter, the
     vector, its gradient and up to three optimizer vectors.
     """
     spec = getattr(spec, "spec", spec)
     sizes = spec.layer_sizes
-    per_row = sizes[0] + 2 * sizes[-1]
-    per_row += sum(sizes[1:-1]) * (2 + 2 * spec.batch_norm + spec.has_dropout)
+    members = getattr(spec, "n_members", 1)  # an EnsembleSpec: k members side by side
+    batch_norm = getattr(spec, "batch_norm", False)
+    per_row = sizes[0] + 2 * members * sizes[-1]
+    per_row += members * sum(sizes[1:-1]) * (2 + 2 * batch_norm + spec.has_dropout)
     itemsize = 4 if spec.dtype == "float32" else 8
     return itemsize * (batch_size * per_row + 5 * spec.n_params)
 

@@ -1,0 +1,354 @@
+"""EnsembleNetwork: k small MLPs trained in one pass with batched matrix products.
+
+The tabular estimators train ``k`` members at once, as in TabM's plain
+ensemble baseline (Gorishniy et al., ICLR 2025): every member is an MLP of the
+same shape with its own weights, all members see the same batches, and the
+prediction is the mean of the members' predictions (probabilities for
+classification). The members differ by their random initialization and their
+dropout masks, which is what makes their average better than any one of them.
+
+Layout, with samples in rows and ``k`` members:
+
+* an optional per-feature scale ``s = scale_factor * theta`` (RealMLP's first
+  layer): the input becomes ``X * s``; the factor makes Adam move ``s``
+  ``scale_factor`` times faster than the other parameters;
+* the first layer is one Dense layer of ``k * n[1]`` units: member ``i``'s
+  ``W[1]`` is columns ``i * n[1] : (i + 1) * n[1]`` of a ``(n[0], k * n[1])``
+  matrix, so the shared input costs one matrix product;
+* the next layers hold ``W[l]`` of shape ``(k, n[l-1], n[l])`` and work on
+  activations of shape ``(k, m, n[l])`` with one batched product each;
+* every hidden layer is followed by the activation and (in training) dropout.
+
+All parameters live in one flat vector ``params`` as
+``[W[1], ..., W[L], b[1], ..., b[L], theta]``; the first ``n_weights``
+entries (the W's) are what AdamW decays. The loss is the mean of the members'
+losses, which gives each member the gradient it would get alone.
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .initializers import initialize_weights
+from .losses import OUTPUTS, softmax
+from .values import is_rate
+
+INFERENCE_ROWS = 1024
+
+
+@dataclass(frozen=True)
+class EnsembleSpec:
+    """Architecture of an :class:`EnsembleNetwork`, validated on construction.
+
+    Parameters
+    ----------
+    layer_sizes : tuple of int
+        ``(n[0], n[1], ..., n[L])`` of one member: inputs, hidden units, outputs.
+    n_members : int
+        Number of members ``k``.
+    hidden_activation : str
+        A key of ``ACTIVATIONS``.
+    output_activation : str
+        ``"softmax"``, ``"logistic"`` or ``"identity"``; it fixes the loss.
+    dtype : str
+        ``"float32"`` or ``"float64"``.
+    dropout : float, default=0.0
+        Dropout rate after every hidden activation, in ``[0, 1)``.
+    scale_factor : float, default=0.0
+        Learning-rate factor of the per-feature input scale; 0 means no scale.
+    """
+
+    layer_sizes: tuple
+    n_members: int
+    hidden_activation: str
+    output_activation: str
+    dtype: str
+    dropout: float = 0.0
+    scale_factor: float = 0.0
+
+    def __post_init__(self):
+        sizes = self.layer_sizes
+        _require(isinstance(sizes, (tuple, list)) and len(sizes) >= 3
+                 and all(_is_count(n) for n in sizes),
+                 f"layer_sizes must be at least three positive integers, got {sizes!r}")
+        object.__setattr__(self, "layer_sizes", tuple(int(n) for n in sizes))
+        _require(_is_count(self.n_members), f"n_members must be a positive integer, got {self.n_members!r}")
+        object.__setattr__(self, "n_members", int(self.n_members))
+        _require(self.hidden_activation in ACTIVATIONS,
+                 f"unknown hidden activation {self.hidden_activation!r}")
+        _require(self.output_activation in ("softmax", "logistic", "identity"),
+                 f"unknown output activation {self.output_activation!r}")
+        _require(self.dtype in ("float32", "float64"),
+                 f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+        _require(is_rate(self.dropout), f"dropout must be a float in [0, 1), got {self.dropout!r}")
+        object.__setattr__(self, "dropout", float(self.dropout))
+        _require(isinstance(self.scale_factor, (int, float)) and not isinstance(self.scale_factor, bool)
+                 and 0 <= self.scale_factor < np.inf,
+                 f"scale_factor must be a finite number >= 0, got {self.scale_factor!r}")
+        object.__setattr__(self, "scale_factor", float(self.scale_factor))
+
+    @property
+    def has_dropout(self):
+        return self.dropout > 0
+
+    def weight_shapes(self):
+        """Shapes of ``W[1], ..., W[L]`` (the first one shared by the members)."""
+        sizes, k = self.layer_sizes, self.n_members
+        return [(sizes[0], k * sizes[1])] + [(k, n_in, n_out) for n_in, n_out
+                                              in zip(sizes[1:-1], sizes[2:], strict=True)]
+
+    def bias_shapes(self):
+        sizes, k = self.layer_sizes, self.n_members
+        return [(k * sizes[1],)] + [(k, n) for n in sizes[2:]]
+
+    @property
+    def n_weights(self):
+        return sum(int(np.prod(shape)) for shape in self.weight_shapes())
+
+    @property
+    def n_params(self):
+        n_scale = self.layer_sizes[0] if self.scale_factor else 0
+        return self.n_weights + sum(int(np.prod(shape)) for shape in self.bias_shapes()) + n_scale
+
+    def to_dict(self):
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values):
+        if not isinstance(values, dict) or set(values) != set(cls.__dataclass_fields__):
+            raise ValueError(f"an ensemble spec needs exactly the keys {sorted(cls.__dataclass_fields__)}.")
+        return cls(**values)
+
+    def build(self):
+        return EnsembleNetwork(self)
+
+
+def _is_count(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
+
+
+def _require(condition, problem):
+    if not condition:
+        raise ValueError(problem + ".")
+
+
+def _split(flat, shapes):
+    views, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
+    return views
+
+
+class EnsembleNetwork:
+    """``k`` MLPs of one shape over one flat parameter vector (see the module docstring).
+
+    It offers what the training loop needs of a network: ``params``,
+    ``grad``, ``n_weights``, ``loss_and_gradient``, ``loss``, ``predict``,
+    ``snapshot``/``restore``, ``start_epoch`` and ``release_buffers``.
+    """
+
+    batch_norm = False  # the trainer asks; batch norm is not offered here
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.dtype = np.dtype(spec.dtype)
+        self.layer_sizes = spec.layer_sizes
+        self.n_weights = spec.n_weights
+        self.params = np.zeros(spec.n_params, dtype=self.dtype)
+        self.grad = np.zeros_like(self.params)
+        self.state = np.zeros(0, dtype=self.dtype)  # no running statistics
+        self.dropout_rate = spec.dropout  # the dropout schedule changes it between epochs
+        self._activation = ACTIVATIONS[spec.hidden_activation]
+        self._loss, _ = OUTPUTS[spec.output_activation]
+        self._rng = np.random.default_rng(0)
+        self._cache = None
+        self._build_views()
+
+    def _build_views(self):
+        spec = self.spec
+        weight_shapes, bias_shapes = spec.weight_shapes(), spec.bias_shapes()
+        n_scale = [(spec.layer_sizes[0],)] if spec.scale_factor else []
+        shapes = weight_shapes + bias_shapes + n_scale
+        params, grads = _split(self.params, shapes), _split(self.grad, shapes)
+        n = len(weight_shapes)
+        self.coefs, self.intercepts = params[:n], params[n : 2 * n]
+        self._dcoefs, self._dintercepts = grads[:n], grads[n : 2 * n]
+        self.scale_theta = params[2 * n] if n_scale else None
+        self._dscale_theta = grads[2 * n] if n_scale else None
+
+    @property
+    def input_scale(self):
+        """The per-feature input scale ``s``, or None without one."""
+        if self.scale_theta is None:
+            return None
+        return self.scale_theta * self.dtype.type(self.spec.scale_factor)
+
+    # ----------------------------------------------------------- setting up
+    def initialize(self, random_state):
+        """Draw every member's weights (He-uniform for ReLU-like units, else LeCun); biases 0.
+
+        The input scale starts at 1.
+        """
+        scheme = "he_uniform" if self.spec.hidden_activation in ("relu", "leaky_relu") else "lecun_uniform"
+        sizes, k = self.layer_sizes, self.spec.n_members
+        self.params[...] = 0
+        first = self.coefs[0]
+        for member in range(k):
+            columns = slice(member * sizes[1], (member + 1) * sizes[1])
+            first[:, columns] = initialize_weights(scheme, sizes[0], sizes[1], random_state, self.dtype)
+        for W in self.coefs[1:]:
+            for member in range(k):
+                W[member] = initialize_weights(scheme, *W.shape[1:], random_state, self.dtype)
+        if self.scale_theta is not None:
+            self.scale_theta[...] = 1.0 / self.spec.scale_factor
+
+    def start_epoch(self, base_seed, epoch):
+        """New dropout masks every epoch, reproducible from the seed and epoch."""
+        self._rng = np.random.default_rng([int(base_seed), int(epoch)])
+
+    def release_buffers(self):
+        self._cache = None
+
+    def snapshot(self):
+        return self.params.copy(), self.state.copy()
+
+    def restore(self, snapshot):
+        self.params[...] = snapshot[0]
+
+    # ------------------------------------------------------------- passes
+    def _first_input(self, X):
+        scale = self.input_scale
+        return X if scale is None else X * scale
+
+    def _hidden(self, X, training):
+        """Hidden activations of every member, shape ``(k, m, n[L-1])``; caches in training."""
+        k, sizes = self.spec.n_members, self.layer_sizes
+        activation, rate = self._activation, self.dropout_rate if training else 0.0
+        A_first = self._first_input(X)
+        Z = A_first @ self.coefs[0]
+        Z += self.intercepts[0]
+        # (m, k * n1) -> (k, m, n1): members first, for the batched products.
+        Z = np.ascontiguousarray(Z.reshape(len(X), k, sizes[1]).transpose(1, 0, 2))
+        layers = []  # per hidden layer: (input, pre-activation copy or None, activation, mask)
+        A_prev = None
+        for index in range(len(sizes) - 2):
+            if index > 0:
+                Z = np.matmul(A_prev, self.coefs[index])
+                Z += self.intercepts[index][:, None, :]
+            Z_copy = Z.copy() if training and activation.needs_preactivation else None
+            activation.forward(Z)
+            mask, A_out = None, Z
+            if rate > 0:
+                mask, scale = self._keep_mask(Z.shape, rate)
+                A_out = Z * mask
+                A_out *= scale
+            if training:
+                layers.append((A_prev, Z_copy, Z, mask))
+            A_prev = A_out
+        if training:
+            self._cache = (X, A_first, layers, A_prev)
+        return A_prev
+
+    def _keep_mask(self, shape, rate):
+        """The keep mask (each unit kept with probability ``1 - rate``, to 1/256) and its scale.
+
+        One random byte per unit is about three times cheaper to draw than a
+        float, and a rate to the nearest 1/256 is as good a regularizer.
+        """
+        n = int(np.prod(shape))
+        draws = np.frombuffer(self._rng.bytes(n), dtype=np.uint8).reshape(shape)
+        return draws >= np.uint8(_dropped_of_256(rate)), self._keep_mask_scale(rate)
+
+    def _keep_mask_scale(self, rate):
+        """``1 / (1 - rate)`` for the rate the byte masks actually apply."""
+        return self.dtype.type(256.0 / (256 - _dropped_of_256(rate)))
+
+    def _member_logits(self, X, training=False):
+        A = self._hidden(X, training)
+        Z = np.matmul(A, self.coefs[-1])
+        Z += self.intercepts[-1][:, None, :]
+        return Z
+
+    def _stack(self, Y, weights):
+        """Targets and weights repeated for the ``k`` members (weights then sum to one)."""
+        k = self.spec.n_members
+        Y_all = np.broadcast_to(Y, (k, *Y.shape)).reshape(k * Y.shape[0], Y.shape[1])
+        weights_all = np.tile(weights / k, k)
+        return Y_all, weights_all
+
+    def loss_and_gradient(self, X, Y, weights, l2):
+        """Mean loss of the members over one batch (plus ``l2 / 2 * sum(W ** 2)``); fills ``grad``."""
+        k, m = self.spec.n_members, X.shape[0]
+        Z = self._member_logits(X, training=True)
+        Y_all, weights_all = self._stack(Y, weights)
+        dZ = Z.reshape(k * m, -1)
+        loss = self._loss(dZ, Y_all, weights_all)  # dZ now holds the gradient
+        dZ = dZ.reshape(k, m, -1)
+        X_in, A_first, layers, A_last = self._cache
+        np.matmul(A_last.transpose(0, 2, 1), dZ, out=self._dcoefs[-1])
+        dZ.sum(axis=1, out=self._dintercepts[-1])
+        dA = np.matmul(dZ, self.coefs[-1].transpose(0, 2, 1))
+        for index in range(len(layers) - 1, -1, -1):
+            A_prev, Z_copy, A_activated, mask = layers[index]
+            if mask is not None:
+                dA *= mask
+                dA *= self._keep_mask_scale(self.dropout_rate)
+            self._activation.derivative(dA, A_activated, Z_copy)
+            if index > 0:
+                np.matmul(A_prev.transpose(0, 2, 1), dA, out=self._dcoefs[index])
+                dA.sum(axis=1, out=self._dintercepts[index])
+                dA = np.matmul(dA, self.coefs[index].transpose(0, 2, 1))
+        dZ_first = dA.transpose(1, 0, 2).reshape(m, -1)  # (k, m, n1) -> (m, k * n1)
+        np.matmul(A_first.T, dZ_first, out=self._dcoefs[0])
+        dZ_first.sum(axis=0, out=self._dintercepts[0])
+        if self.scale_theta is not None:
+            dX = dZ_first @ self.coefs[0].T
+            np.einsum("ij,ij->j", X_in, dX, out=self._dscale_theta)
+            self._dscale_theta *= self.spec.scale_factor
+        self._cache = None
+        if l2:
+            self.grad[: self.n_weights] += l2 * self.params[: self.n_weights]
+            loss += 0.5 * l2 * float(np.dot(self.params[: self.n_weights], self.params[: self.n_weights]))
+        return loss
+
+    def loss(self, X, Y, weights, l2):
+        """Mean loss of the members in prediction mode (the validation loss)."""
+        m = X.shape[0]
+        total = 0.0
+        for start in range(0, m, INFERENCE_ROWS):
+            rows = slice(start, min(start + INFERENCE_ROWS, m))
+            Z = self._member_logits(X[rows]).reshape(-1, Y.shape[1])
+            Y_all, weights_all = self._stack(Y[rows], weights[rows])
+            total += self._loss(Z, Y_all, weights_all)
+        penalty = 0.5 * l2 * float(np.dot(self.params[: self.n_weights], self.params[: self.n_weights]))
+        return total + (penalty if l2 else 0.0)
+
+    def member_predictions(self, X):
+        """Each member's probabilities or values, shape ``(k, m, n[L])``."""
+        k, m = self.spec.n_members, X.shape[0]
+        out = np.empty((k, m, self.layer_sizes[-1]), dtype=np.result_type(X.dtype, self.dtype))
+        for start in range(0, m, INFERENCE_ROWS):
+            rows = slice(start, min(start + INFERENCE_ROWS, m))
+            Z = self._member_logits(X[rows])
+            out[:, rows] = _output(self.spec.output_activation, Z)
+        return out
+
+    def predict(self, X):
+        """The members' mean probabilities (classification) or values (regression)."""
+        return self.member_predictions(X).mean(axis=0)
+
+
+def _dropped_of_256(rate):
+    return min(255, round(rate * 256))
+
+
+def _output(name, Z):
+    if name == "softmax":
+        return softmax(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
+    if name == "logistic":
+        return 0.5 * (1.0 + np.tanh(0.5 * Z))  # sigmoid without overflow warnings
+    return Z

@@ -1,0 +1,560 @@
+"""TabularNetClassifier and TabularNetRegressor: strong-by-default networks for tables.
+
+A fit runs the whole recipe (see ``docs/tabular.rst``):
+
+1. :class:`~skdeep.tabular.preprocessing.TabularPreprocessor` turns the raw
+   table (a DataFrame with numeric, categorical and missing values, or an
+   array) into floats: robust scaling with a smooth clip, missing-value
+   indicators, one-hot categories, and the piecewise-linear encoding of every
+   numeric column over quantile bins.
+2. Regression targets are standardized (and predictions unstandardized);
+   classification targets are one-hot with label smoothing.
+3. An :class:`~skdeep.nn.ensemble.EnsembleNetwork` of ``n_ensemble`` MLPs,
+   with a per-feature input scale, trains in one pass with AdamW, a linear
+   warmup then a cosine decay, a flat-then-cosine dropout schedule, and keeps
+   the epoch with the best score on an internal validation split.
+
+The training loop, its state, the callbacks and the transactions are the
+DeepNet estimators' own (:mod:`skdeep.train`).
+"""
+
+import math
+from collections.abc import Sequence
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted, validate_data
+
+from .._estimators import _check_class_weight_dict, _check_effective_weights, _state_attribute
+from .._transactions import transactional
+from ..nn.activations import ACTIVATIONS
+from ..nn.ensemble import EnsembleSpec
+from ..train.callbacks import bind, validate_callbacks
+from ..train.config import TrainConfig
+from ..train.memory import check_fits_in_memory
+from ..train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
+from ..train.state import TrainState
+from ..train.trainer import train_stochastic
+from .preprocessing import TabularPreprocessor
+from .schedules import DropoutSchedule, TimeBudget
+
+# Learning-rate factor of the per-feature input scale, as in RealMLP.
+FEATURE_SCALE_FACTOR = 6.0
+# Below this many validation rows the internal split is skipped (see validation_fraction).
+MIN_VALIDATION_ROWS = 2
+
+
+class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
+    """Shared fit logic of the two tabular estimators; use one of the subclasses."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS) - {"identity"})],
+        "numeric_bins": [Interval(Integral, 0, None, closed="left")],
+        "max_one_hot": [Interval(Integral, 2, None, closed="left")],
+        "feature_scaling": ["boolean"],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "warmup": [Interval(Integral, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_time": [Interval(Real, 0, None, closed="neither"), None],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "callbacks": [None, Sequence],
+    }
+
+    # ----------------------------------------------------------------- fitted views
+    n_iter_ = _state_attribute("n_iter_", "int: epochs run by the last fit.")
+    t_ = _state_attribute("t_", "int: training samples seen over the model's life.")
+    loss_ = _state_attribute("loss_", "float: training loss of the last epoch.")
+    loss_curve_ = _state_attribute("loss_curve_", "list of float: training loss of every epoch.")
+    validation_scores_ = _state_attribute(
+        "validation_scores_", "list of float or None: validation score of every epoch.")
+    best_validation_score_ = _state_attribute(
+        "best_validation_score_", "float or None: best validation score (its weights are kept).")
+    history_ = _state_attribute("history_", "list of dict: one record per epoch.")
+
+    @property
+    def best_epoch_(self):
+        """int or None: epoch (counted from 1 in the last fit) whose weights were kept.
+
+        None without a validation split, where the last epoch's weights are kept.
+        """
+        check_is_fitted(self)
+        scores = self._train_state.validation_scores_
+        if not scores:
+            return None
+        last_fit = scores[-self.n_iter_:]
+        return int(np.nanargmax(last_fit)) + 1 if np.isfinite(last_fit).any() else None
+
+    def __sklearn_is_fitted__(self):
+        return "_network" in self.__dict__
+
+    # ----------------------------------------------------------------- fitting
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if np.iterable(sizes) else [sizes]
+        if not sizes or not all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0
+                                for n in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be one or more positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(n) for n in sizes)
+
+    def _spec(self, n_features, n_outputs):
+        return EnsembleSpec(
+            (n_features, *self._hidden_layer_sizes(), n_outputs), self.n_ensemble, self.activation,
+            self._output_activation(), self.dtype, dropout=self.dropout,
+            scale_factor=FEATURE_SCALE_FACTOR if self.feature_scaling else 0.0,
+        )
+
+    def _train_config(self, n_samples):
+        early_stopping = self._uses_validation(n_samples)
+        n_train = n_samples - math.ceil(self.validation_fraction * n_samples) if early_stopping else n_samples
+        return TrainConfig(
+            # batch_size is an upper bound here: fewer rows make one batch, without a warning
+            solver="adamw", alpha=0.0, batch_size=min(self.batch_size, n_train), learning_rate="cosine",
+            learning_rate_init=self.learning_rate_init, max_iter=self.max_iter, shuffle=True,
+            tol=0.0, verbose=self.verbose, early_stopping=early_stopping,
+            validation_fraction=self.validation_fraction if early_stopping else 0.1,
+            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8,
+            n_iter_no_change=self.n_iter_no_change, weight_decay=self.weight_decay,
+            warmup=self.warmup,
+        )
+
+    def _uses_validation(self, n_samples):
+        """Whether this fit holds out a validation split: a fraction is set and gives 2 rows or more."""
+        fraction = self.validation_fraction
+        if fraction is None:
+            return False
+        n_validation = math.ceil(fraction * n_samples)
+        return n_validation >= MIN_VALIDATION_ROWS and n_samples - n_validation >= 1
+
+    def _preprocess(self, X, continuing):
+        """Validate ``X`` (setting ``n_features_in_``) and encode it with a fitted preprocessor."""
+        validate_data(self, X, skip_check_array=True, reset=not continuing)
+        if continuing:
+            return self.preprocessor_, self.preprocessor_.transform(X)
+        preprocessor = TabularPreprocessor(
+            max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
+        return preprocessor, preprocessor.fit_transform(X)
+
+    def _weights(self, sample_weight, X, Y):
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True, copy=True)
+            if not np.isfinite(sample_weight).all():
+                raise ValueError("sample_weight contains NaN or infinity.")
+        class_weights = self._class_sample_weight(Y)
+        if class_weights is not None:
+            sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
+        if sample_weight is None:
+            return None
+        sample_weight = sample_weight.astype(self.dtype)
+        _check_effective_weights(sample_weight)
+        return sample_weight
+
+    def _class_sample_weight(self, Y):
+        return None
+
+    def _fit(self, X, y, sample_weight):
+        continuing = self.warm_start and self.__sklearn_is_fitted__()
+        callbacks = validate_callbacks(self.callbacks)
+        if _num_samples(X) != _num_samples(y):
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {_num_samples(X)} and {_num_samples(y)}.")
+        preprocessor, X_encoded = self._preprocess(X, continuing)
+        Y = self._encode_targets(y, continuing)
+        sample_weight = self._weights(sample_weight, X_encoded, Y)
+        spec = self._spec(X_encoded.shape[1], Y.shape[1])
+        config = self._train_config(X_encoded.shape[0])
+        random_state = check_random_state(self.random_state)
+        if continuing:
+            network = self._continued_network(spec)
+            state = self._train_state
+        else:
+            check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]))
+            network = spec.build()
+            network.initialize(random_state)
+            state = TrainState()
+        self.preprocessor_ = preprocessor
+        self._network, self._train_state = network, state  # live: callbacks see the fit in progress
+        hooks = [DropoutSchedule(network, self.dropout, self.max_iter)]
+        if self.max_time is not None:
+            hooks.append(TimeBudget(self.max_time))
+        hooks += bind((*callbacks, SklearnCallbackBridge()), self)
+        info = {"solver": "adamw", "incremental": False, "X": X, "y": y, "sample_weight": sample_weight}
+        train_stochastic(
+            network, state, config, (X_encoded, Y.astype(network.dtype), sample_weight),
+            incremental=False, random_state=random_state, hooks=hooks, info=info,
+            strata=self._validation_strata(Y, config), score=self._validation_score,
+        )
+        return self
+
+    def _continued_network(self, spec):
+        """The fitted network, if ``spec`` (the current parameters) matches it; else a ValueError."""
+        network = self._network
+        fitted = network.spec
+        for name, asked, now in (
+            ("hidden_layer_sizes", spec.layer_sizes[1:-1], fitted.layer_sizes[1:-1]),
+            ("n_ensemble", spec.n_members, fitted.n_members),
+            ("feature_scaling", bool(spec.scale_factor), bool(fitted.scale_factor)),
+            ("dtype", spec.dtype, fitted.dtype),
+            ("the number of outputs", spec.layer_sizes[-1], fitted.layer_sizes[-1]),
+        ):
+            if asked != now:
+                raise ValueError(
+                    f"Cannot continue training (warm_start=True): {name} is {asked!r} but the "
+                    f"fitted network has {now!r}. Set warm_start=False to start anew."
+                )
+        return _rebuilt(network, spec)  # activation and dropout may change between fits
+
+    def _validated_encoding(self, X):
+        check_is_fitted(self)
+        validate_data(self, X, skip_check_array=True, reset=False)
+        return self.preprocessor_.transform(X)
+
+    def _predict_output(self, X):
+        """Mean of the members' probabilities or (standardized) values, 2-D."""
+        return self._network.predict(self._validated_encoding(X))
+
+    def summary(self, file=None):
+        """Print the preprocessing and the network layer by layer, with parameter counts.
+
+        Parameters
+        ----------
+        file : file-like, default=None
+            Where to write; standard output by default.
+        """
+        from .summary import tabular_summary
+
+        print(tabular_summary(self), file=file)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
+    @transactional
+    def fit(self, X, y, sample_weight=None):
+        """Preprocess the table, then train the ensemble on it.
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+            The raw table: numeric, boolean, categorical (category, object or
+            string) columns; missing values as NaN, None or ``pd.NA``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classification) or real values (regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is their weighted mean.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.non_deterministic = False
+        return tags
+
+
+def _rebuilt(network, spec):
+    """``network``'s parameters under ``spec`` (same layout; activation or dropout may differ)."""
+    rebuilt = spec.build()
+    rebuilt.params, rebuilt.grad = network.params, network.grad
+    rebuilt._build_views()
+    return rebuilt
+
+
+class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
+    _parameter_constraints: dict = {
+        **_BaseTabularNet._parameter_constraints,
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 256),
+        *,
+        n_ensemble=4,
+        activation="relu",
+        numeric_bins=16,
+        max_one_hot=9,
+        feature_scaling=True,
+        learning_rate_init=2e-3,
+        weight_decay=0.02,
+        beta_1=0.9,
+        beta_2=0.95,
+        warmup=5,
+        max_iter=64,
+        batch_size=256,
+        dropout=0.15,
+        label_smoothing=0.1,
+        validation_fraction=0.2,
+        n_iter_no_change=16,
+        max_time=None,
+        dtype="float32",
+        class_weight=None,
+        random_state=None,
+        verbose=False,
+        warm_start=False,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.n_ensemble = n_ensemble
+        self.activation = activation
+        self.numeric_bins = numeric_bins
+        self.max_one_hot = max_one_hot
+        self.feature_scaling = feature_scaling
+        self.learning_rate_init = learning_rate_init
+        self.weight_decay = weight_decay
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.warmup = warmup
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.dropout = dropout
+        self.label_smoothing = label_smoothing
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.max_time = max_time
+        self.dtype = dtype
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _encode_targets(self, y, continuing):
+        """One-hot (or 0/1 indicator) targets, smoothed towards uniform by ``label_smoothing``."""
+        y = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if continuing:
+            classes = np.unique(y) if y.ndim == 1 else None
+            if classes is not None and not np.array_equal(np.sort(classes), self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the previous "
+                    f"call to fit. Previously got {self.classes_}, `y` has {classes}."
+                )
+        else:
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        Y = self._label_binarizer.transform(y).astype(np.float64)
+        n_choices = Y.shape[1] if Y.shape[1] > 1 and self._output_activation() == "softmax" else 2
+        return Y * (1.0 - self.label_smoothing) + self.label_smoothing / n_choices
+
+    def _class_sample_weight(self, Y):
+        if self.class_weight is None:
+            return None
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        labels = self.classes_[self._class_indices(Y)]
+        if isinstance(self.class_weight, dict):
+            _check_class_weight_dict(self.class_weight, self.classes_)
+        present = np.unique(labels)
+        weights = compute_class_weight(self.class_weight, classes=present, y=labels)
+        return weights[np.searchsorted(present, labels)]
+
+    @staticmethod
+    def _class_indices(Y):
+        return (Y[:, 0] > 0.5).astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+
+    def _validation_strata(self, Y, config):
+        """Stratify the validation split on the class when every class can be in both parts."""
+        if not config.early_stopping or self._label_binarizer.y_type_ == "multilabel-indicator":
+            return None
+        classes, counts = np.unique(self._class_indices(Y), return_counts=True)
+        n_validation = math.ceil(config.validation_fraction * len(Y))
+        if counts.min() < 2 or n_validation < len(classes) or len(Y) - n_validation < len(classes):
+            return None
+        return self._class_indices(Y)
+
+    def _validation_score(self, network, X, Y, sample_weight):
+        probabilities = network.predict(X)
+        if not np.isfinite(probabilities).all():
+            return np.nan
+        if Y.shape[1] == 1 or self._label_binarizer.y_type_ == "multilabel-indicator":
+            truth, predicted = Y > 0.5, probabilities > 0.5
+        else:
+            truth, predicted = Y.argmax(axis=1), probabilities.argmax(axis=1)
+        return accuracy_score(truth, predicted, sample_weight=sample_weight)
+
+    def predict_proba(self, X):
+        """Probability estimates: the members' mean, classes in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+            The raw table, with the columns seen in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one, except for multilabel targets, where each column
+            is the probability of its own label.
+        """
+        probabilities = self._predict_output(X)
+        if probabilities.shape[1] == 1:
+            return np.hstack([1.0 - probabilities, probabilities])
+        return probabilities
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba` (``-inf`` never: probabilities are floored at the tiniest float).
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        probabilities = self.predict_proba(X)
+        return np.log(np.maximum(probabilities, np.finfo(probabilities.dtype).tiny))
+
+    def predict(self, X):
+        """Predict class labels (the most probable under the members' mean).
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        probabilities = self._predict_output(X)
+        if probabilities.shape[1] == 1:
+            probabilities = probabilities.ravel()
+        return self._label_binarizer.inverse_transform(probabilities)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 256),
+        *,
+        n_ensemble=4,
+        activation="relu",
+        numeric_bins=16,
+        max_one_hot=9,
+        feature_scaling=True,
+        learning_rate_init=2e-3,
+        weight_decay=0.02,
+        beta_1=0.9,
+        beta_2=0.95,
+        warmup=5,
+        max_iter=64,
+        batch_size=256,
+        dropout=0.15,
+        validation_fraction=0.2,
+        n_iter_no_change=16,
+        max_time=None,
+        dtype="float32",
+        random_state=None,
+        verbose=False,
+        warm_start=False,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.n_ensemble = n_ensemble
+        self.activation = activation
+        self.numeric_bins = numeric_bins
+        self.max_one_hot = max_one_hot
+        self.feature_scaling = feature_scaling
+        self.learning_rate_init = learning_rate_init
+        self.weight_decay = weight_decay
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.warmup = warmup
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.dropout = dropout
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.max_time = max_time
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+
+    def _output_activation(self):
+        return "identity"
+
+    def _encode_targets(self, y, continuing):
+        """Targets standardized column by column (with the statistics of the first fit when continuing)."""
+        y = np.asarray(y, dtype=np.float64) if not hasattr(y, "iloc") else y.to_numpy(dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim not in (1, 2) or y.size == 0:
+            raise ValueError(f"y must be 1-D or 2-D with at least one value, got shape {y.shape}.")
+        if not np.isfinite(y).all():
+            raise ValueError("Input y contains NaN or infinity: regression targets must be finite.")
+        Y = y.reshape(len(y), -1)
+        if not continuing:
+            self.y_mean_ = Y.mean(axis=0)
+            scale = Y.std(axis=0)
+            self.y_scale_ = np.where(scale > 0, scale, 1.0)
+            self._y_ndim = y.ndim
+        elif Y.shape[1] != len(self.y_mean_):
+            raise ValueError(
+                f"Cannot continue training (warm_start=True): y has {Y.shape[1]} outputs but the "
+                f"model was fitted with {len(self.y_mean_)}. Set warm_start=False to start anew.")
+        return (Y - self.y_mean_) / self.y_scale_
+
+    def _validation_strata(self, Y, config):
+        return None
+
+    def _validation_score(self, network, X, Y, sample_weight):
+        prediction = network.predict(X)
+        if not np.isfinite(prediction).all():
+            return np.nan
+        # R² is the same on standardized targets: no need to unscale.
+        return r2_score(Y, prediction, sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict target values: the members' mean, in the units of ``y``.
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        prediction = self._predict_output(X) * self.y_scale_ + self.y_mean_
+        return prediction.ravel() if self._y_ndim == 1 else prediction
