@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/tabular.py --quick                  # 3-fold CV, <= 5,000 rows per table
     python benchmarks/tabular.py                          # 5-fold CV, <= 20,000 rows, whole suite
-    python benchmarks/tabular.py --datasets adult,letter --peers hgb,candidate
+    python benchmarks/tabular.py --datasets adult,letter --peers hgb,tabular
     python benchmarks/tabular.py --datasets breast_cancer --max-iter 2   # a smoke run
 
 What it measures: on each table of a development suite, with (stratified)
@@ -19,11 +19,8 @@ library limited to ``--threads`` threads (2 by default). The peers:
   ``skdeep.tabular.preprocessing.TabularPreprocessor``;
 * ``skdeep``: DeepNetClassifier/DeepNetRegressor with default settings behind
   the same preprocessing;
-* ``candidate``: a recipe built only from what skdeep has now, a step towards
-  issue 13's tabular estimator: TabularPreprocessor, then a 3 x 256 network
-  trained with AdamW (beta_2 0.95), warmup and a cosine schedule, batch 256,
-  dropout 0.15, and the best epoch on a 20% validation split restored; for
-  regression the target is standardized (TransformedTargetRegressor);
+* ``tabular``: TabularNetClassifier/TabularNetRegressor with default settings,
+  on the DataFrame as it is (its preprocessing is inside);
 * ``realmlp``: RealMLP-TD from pytabkit, only when ``import pytabkit`` works
   (``pip install "torch==2.13.0+cpu" pytabkit``; skipped with a message otherwise).
 
@@ -61,16 +58,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn import datasets as sk_datasets
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from skdeep import DeepNetClassifier, DeepNetRegressor
+from skdeep import DeepNetClassifier, DeepNetRegressor, TabularNetClassifier, TabularNetRegressor
 from skdeep.tabular.preprocessing import TabularPreprocessor
 
 SEED = 0
@@ -223,34 +218,10 @@ def _skdeep(task, max_iter, seed):
     return make_pipeline(TabularPreprocessor(), model)
 
 
-# The candidate recipe (issue 13 groundwork), from what skdeep has now.
-CANDIDATE = {
-    "hidden_layer_sizes": (256, 256, 256),
-    "solver": "adamw",
-    "beta_2": 0.95,
-    "weight_decay": 0.02,
-    "learning_rate_init": 2e-3,
-    "learning_rate": "cosine",
-    "warmup": 5,
-    "batch_size": 256,
-    "dropout": 0.15,
-    "early_stopping": True,
-    "validation_fraction": 0.2,
-    "max_iter": 100,
-}
-
-
-def _candidate(task, max_iter, seed):
-    params = dict(CANDIDATE)
-    if max_iter is not None:
-        params["max_iter"] = max_iter
-        params["warmup"] = min(params["warmup"], max(max_iter - 1, 0))
-    # the whole cosine runs; the best validation epoch is restored at the end
-    params["n_iter_no_change"] = params["max_iter"]
-    if task == "clf":
-        return make_pipeline(TabularPreprocessor(), DeepNetClassifier(random_state=seed, **params))
-    network = make_pipeline(TabularPreprocessor(), DeepNetRegressor(random_state=seed, **params))
-    return TransformedTargetRegressor(regressor=network, transformer=StandardScaler())
+def _tabular(task, max_iter, seed):
+    cap = {} if max_iter is None else {"max_iter": max_iter, "warmup": min(5, max_iter - 1)}
+    model = TabularNetClassifier if task == "clf" else TabularNetRegressor
+    return model(random_state=seed, **cap)
 
 
 def _realmlp_available():
@@ -275,7 +246,7 @@ PEERS = {
     "hgb": ("HistGradientBoosting", _hgb),
     "mlp": ("MLP (sklearn)", _mlp),
     "skdeep": ("skdeep DeepNet", _skdeep),
-    "candidate": ("skdeep candidate", _candidate),
+    "tabular": ("skdeep TabularNet", _tabular),
     "realmlp": ("RealMLP-TD", _realmlp),
 }
 
@@ -391,6 +362,29 @@ def markdown(results_by_dataset, peers):
         note = f" ({failed} failed)" if failed else ""
         lines.append(f"| {PEERS[peer][0]}{note} | {np.mean(ranks[peer]):.2f} | {beats} | {mean_accuracy} | "
                      f"{mean_r2} | {geo} | {worst} |")
+    if "realmlp" in peers:
+        lines += ["", _realmlp_comparison(results_by_dataset, peers)]
+    return "\n".join(lines)
+
+
+def _realmlp_comparison(results_by_dataset, peers):
+    """Each peer against RealMLP-TD on the tables where RealMLP finished: score gap and time ratio."""
+    r = peers.index("realmlp")
+    lines = ["| peer | tables | mean accuracy − RealMLP's (points) | mean R² − RealMLP's (points) | "
+             "fit time / RealMLP (geo. mean) | fit time / RealMLP (worst) |",
+             "|---|---|---|---|---|---|"]
+    for i, peer in enumerate(peers):
+        if peer == "realmlp":
+            continue
+        pairs = [(results[i], results[r]) for results in results_by_dataset
+                 if not results[r].error and not results[i].error]
+        gaps = {task: [100 * (mine.score - real.score) for mine, real in pairs if mine.task == task]
+                for task in ("clf", "reg")}
+        ratios = [mine.fit_seconds / real.fit_seconds for mine, real in pairs]
+        cells = [f"{np.mean(gaps[task]):+.2f}" if gaps[task] else "–" for task in ("clf", "reg")]
+        geo = f"{math.exp(np.mean(np.log(ratios))):.2f}×" if ratios else "–"
+        worst = f"{max(ratios):.2f}×" if ratios else "–"
+        lines.append(f"| {PEERS[peer][0]} | {len(pairs)} | {cells[0]} | {cells[1]} | {geo} | {worst} |")
     return "\n".join(lines)
 
 
@@ -400,7 +394,7 @@ def main(argv=None):
                         help="the quick suite, 3-fold CV, at most 5,000 rows per table")
     parser.add_argument("--datasets", help="comma-separated table names (default: the suite); "
                         f"known: {','.join(d.name for d in SUITE)}")
-    parser.add_argument("--peers", default="hgb,mlp,skdeep,candidate,realmlp",
+    parser.add_argument("--peers", default="hgb,mlp,skdeep,tabular,realmlp",
                         help=f"comma-separated peers, from {','.join(PEERS)} (default: all)")
     parser.add_argument("--folds", type=int, help="CV folds (default 3 with --quick, else 5)")
     parser.add_argument("--max-rows", type=int,
