@@ -6,7 +6,9 @@ import re
 import numpy as np
 import pytest
 
-from skdeep import DeepNetClassifier, DeepNetRegressor
+from skdeep import DeepNetClassifier, DeepNetRegressor, TabularNetClassifier, TabularNetRegressor
+
+ESTIMATORS = [DeepNetClassifier, DeepNetRegressor, TabularNetClassifier, TabularNetRegressor]
 
 
 def _section(doc, title):
@@ -15,12 +17,12 @@ def _section(doc, title):
     return re.findall(r"^(\w+) :", body, re.M)
 
 
-@pytest.mark.parametrize("Estimator", [DeepNetClassifier, DeepNetRegressor])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_every_constructor_parameter_is_documented_in_order(Estimator):
     assert _section(Estimator.__doc__, "Parameters") == list(inspect.signature(Estimator).parameters)
 
 
-@pytest.mark.parametrize("Estimator", [DeepNetClassifier, DeepNetRegressor])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_every_fitted_attribute_is_documented(Estimator):
     X = np.random.RandomState(0).normal(size=(30, 3))
     y = np.arange(30) % 2
@@ -32,7 +34,8 @@ def test_every_fitted_attribute_is_documented(Estimator):
     assert "feature_names_in_" in documented
 
 
-@pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck", "skdeep.io.onnx"])
+@pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck", "skdeep.io.onnx",
+                                         "skdeep.tabular.estimators", "skdeep.tabular.preprocessing"])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib

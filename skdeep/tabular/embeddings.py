@@ -41,7 +41,7 @@ def piecewise_linear_encoding(values, edges):
     ``[0, 1]``; a missing value is all zeros.
     """
     lower, width = edges[:-1], np.diff(edges)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values clip to 0 or 1
         encoded = np.clip((values[:, None] - lower) / width, 0.0, 1.0)
     encoded[np.isnan(values)] = 0.0
     return encoded

@@ -42,6 +42,7 @@ from ..train.memory import check_fits_in_memory
 from ..train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
 from ..train.state import TrainState
 from ..train.trainer import train_stochastic
+from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor
 from .schedules import DropoutSchedule, TimeBudget
 
@@ -298,22 +299,22 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
         self,
         hidden_layer_sizes=(256, 256),
         *,
-        n_ensemble=4,
+        n_ensemble=2,
         activation="relu",
         numeric_bins=16,
         max_one_hot=9,
         feature_scaling=True,
-        learning_rate_init=2e-3,
+        learning_rate_init=4e-3,
         weight_decay=0.02,
         beta_1=0.9,
         beta_2=0.95,
         warmup=5,
-        max_iter=64,
+        max_iter=100,
         batch_size=256,
         dropout=0.15,
         label_smoothing=0.1,
         validation_fraction=0.2,
-        n_iter_no_change=16,
+        n_iter_no_change=24,
         max_time=None,
         dtype="float32",
         class_weight=None,
@@ -466,21 +467,21 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
         self,
         hidden_layer_sizes=(256, 256),
         *,
-        n_ensemble=4,
+        n_ensemble=2,
         activation="relu",
         numeric_bins=16,
         max_one_hot=9,
         feature_scaling=True,
-        learning_rate_init=2e-3,
+        learning_rate_init=4e-3,
         weight_decay=0.02,
         beta_1=0.9,
         beta_2=0.95,
         warmup=5,
-        max_iter=64,
+        max_iter=100,
         batch_size=256,
         dropout=0.15,
         validation_fraction=0.2,
-        n_iter_no_change=16,
+        n_iter_no_change=24,
         max_time=None,
         dtype="float32",
         random_state=None,
@@ -558,3 +559,7 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
         """
         prediction = self._predict_output(X) * self.y_scale_ + self.y_mean_
         return prediction.ravel() if self._y_ndim == 1 else prediction
+
+
+TabularNetClassifier.__doc__ = CLASSIFIER_DOC
+TabularNetRegressor.__doc__ = REGRESSOR_DOC

@@ -425,7 +425,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             missing = np.isnan(matrix)
             scaled = np.zeros_like(matrix)
             # Constant columns (scale 0) stay 0; missing values become 0 (the median).
-            np.divide(matrix - self.medians_, self.scales_, out=scaled, where=(self.scales_ > 0) & ~missing)
+            with np.errstate(over="ignore", invalid="ignore"):  # huge values go to +-inf, clipped below
+                np.divide(matrix - self.medians_, self.scales_, out=scaled, where=(self.scales_ > 0) & ~missing)
             out[:, self._numeric_out] = _smooth_clip(scaled) if self.clip else scaled
             out[:, self._indicator_out] = missing[:, self.missing_indicators_]
             for i, (edges, start) in enumerate(zip(self.bin_edges_, self._bins_out, strict=True)):
