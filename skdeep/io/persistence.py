@@ -24,9 +24,14 @@ by the limits below.
 
 This module is the skdeep model format: the metadata's fields, what the spec
 and training state must be, which arrays of which shapes they imply, and how
-the estimator is built from them. The container, which steps 1 and 3 and the
-reads of steps 2 and 4 go through, and the atomic write are in
-:mod:`skdeep.io.model_file`; this module passes it the limits.
+the estimator is built from them. A file holds one *kind* of model, named by
+the metadata's ``kind`` field: ``"deepnet"`` (DeepNetClassifier and
+DeepNetRegressor; the field is absent from their files, as in every file
+earlier versions wrote) is read here, ``"tabularnet"`` (TabularNetClassifier
+and TabularNetRegressor) by :mod:`skdeep.io.tabular_format`, which reuses this
+module's checks. The container, which steps 1 and 3 and the reads of steps 2
+and 4 go through, and the atomic write are in :mod:`skdeep.io.model_file`;
+this module passes it the limits.
 """
 
 import json
@@ -44,6 +49,7 @@ from .._estimators import DeepNetClassifier, DeepNetRegressor
 from .._version import __version__
 from ..nn.spec import NetworkSpec
 from ..nn.values import is_count, is_number, is_rate
+from ..tabular.estimators import TabularNetClassifier, TabularNetRegressor
 from ..train.config import TrainConfig
 from ..train.optimizers import OPTIMIZERS, make_optimizer
 from ..train.schedules import SCHEDULES, make_schedule
@@ -54,6 +60,8 @@ from .model_file import InvalidModelFile, ModelFileReader, expect, open_for_read
 
 FORMAT = "skdeep"
 FORMAT_VERSION = 2
+#: The kind of model a file holds when its metadata has no ``kind`` field.
+DEEPNET = "deepnet"
 
 # ------------------------------------------------------------------ limits of load
 #: Default cap on the network's parameter count (weights, biases, batch-norm
@@ -78,6 +86,7 @@ _MAX_COUNT = 2**63 - 1
 _MAX_SCHEDULE_COUNT = 1_000
 
 _ESTIMATORS = {"DeepNetClassifier": DeepNetClassifier, "DeepNetRegressor": DeepNetRegressor}
+_TABULAR_ESTIMATORS = (TabularNetClassifier, TabularNetRegressor)
 _METADATA_FIELDS = {"format", "format_version", "skdeep_version", "estimator", "params", "spec",
                     "train_state", "n_features_in_"}
 _LABEL_TYPES = ("binary", "multiclass", "multilabel-indicator")
@@ -95,9 +104,14 @@ def save(estimator, path, *, include_optimizer=False):
     curves, history, the stopping rule's patience and best weights, the
     schedule's position) and, on request, the optimizer's state.
 
+    A TabularNet model also keeps its fitted preprocessing (the column
+    kinds, the numeric statistics and bin edges, the categories) and its
+    target encoding (the classes, or the regression targets' mean and
+    scale); see :mod:`skdeep.io.tabular_format`.
+
     Parameters
     ----------
-    estimator : DeepNetClassifier or DeepNetRegressor
+    estimator : DeepNetClassifier, DeepNetRegressor, TabularNetClassifier or TabularNetRegressor
         A fitted estimator. ``random_state`` must be an int or None.
     path : str or os.PathLike
         Destination file (conventionally ending in ``.npz``). It is written to
@@ -108,14 +122,17 @@ def save(estimator, path, *, include_optimizer=False):
     include_optimizer : bool, default=False
         Also save the optimizer's moments, so that ``partial_fit`` after
         :func:`load` continues exactly where training stopped (bit for bit).
-        Without them ``partial_fit`` starts a fresh optimizer.
+        Without them ``partial_fit`` starts a fresh optimizer. (The
+        TabularNet estimators have no ``partial_fit``: their ``fit``, warm
+        started or not, always starts a fresh optimizer, so for them the
+        moments are kept for inspection only.)
 
     Raises
     ------
     TypeError
-        ``estimator`` is not a DeepNetClassifier or DeepNetRegressor (for
-        instance a Pipeline), or a hyperparameter is not plain data, such as
-        a ``RandomState`` as ``random_state``.
+        ``estimator`` is not one of the four skdeep estimators (for instance
+        a Pipeline), or a hyperparameter is not plain data, such as a
+        ``RandomState`` as ``random_state``.
     ValueError
         A hyperparameter set after training is one :func:`load` would refuse
         (such as a ``class_weight`` naming a class not in ``classes_``).
@@ -133,6 +150,26 @@ def save(estimator, path, *, include_optimizer=False):
         warnings.warn("callbacks are code and are not saved; the loaded model has callbacks=None.",
                       stacklevel=2)
     params["callbacks"] = None
+    if isinstance(estimator, _TABULAR_ESTIMATORS):
+        metadata, arrays, needed, size = _tabular().contents(estimator, params, include_optimizer)
+    else:
+        metadata, arrays, needed, size = _contents(estimator, params, include_optimizer)
+    _check_loadable_params(estimator, metadata["params"])
+    _check_loadable(metadata, arrays)
+    if needed > MAX_PARAMETERS:
+        warnings.warn(
+            f"The model has {size}, more than load's default limit of {MAX_PARAMETERS:,} parameters "
+            f"allows: load it with skdeep.load(path, max_parameters={needed}).",
+            stacklevel=2,
+        )
+    write_model_file(path, metadata, arrays)
+
+
+def _contents(estimator, params, include_optimizer):
+    """``(metadata, arrays, max_parameters load needs, size)`` of a fitted DeepNet estimator.
+
+    ``size`` says in words what sets the ``max_parameters`` needed.
+    """
     network = estimator._current_network()
     state_values, state_arrays = estimator._train_state.to_dict(include_optimizer=include_optimizer)
     metadata = {
@@ -151,15 +188,7 @@ def save(estimator, path, *, include_optimizer=False):
     if hasattr(estimator, "classes_"):
         metadata["label_type"] = estimator._label_binarizer.y_type_
         arrays["classes"] = _plain_array(estimator.classes_)
-    _check_loadable_params(estimator, metadata["params"])
-    _check_loadable(metadata, arrays)
-    if network.n_params > MAX_PARAMETERS:
-        warnings.warn(
-            f"The model has {network.n_params:,} parameters, more than load's default limit of "
-            f"{MAX_PARAMETERS:,}: load it with skdeep.load(path, max_parameters={network.n_params}).",
-            stacklevel=2,
-        )
-    write_model_file(path, metadata, arrays)
+    return metadata, arrays, network.n_params, f"{network.n_params:,} parameters"
 
 
 def load(path, *, max_parameters=MAX_PARAMETERS):
@@ -181,7 +210,7 @@ def load(path, *, max_parameters=MAX_PARAMETERS):
 
     Returns
     -------
-    estimator : DeepNetClassifier or DeepNetRegressor
+    estimator : DeepNetClassifier, DeepNetRegressor, TabularNetClassifier or TabularNetRegressor
         The fitted estimator; it predicts bit-identically to the saved one,
         and training it further continues as the saved one would have.
 
@@ -198,7 +227,10 @@ def load(path, *, max_parameters=MAX_PARAMETERS):
     -----
     Limits besides ``max_parameters``: ``MAX_HIDDEN_LAYERS`` hidden layers,
     ``MAX_METADATA_BYTES`` (16 MiB) of JSON, ``MAX_LABEL_CHARS`` characters
-    per class label or feature name.
+    per class label, feature name or category. A TabularNet model may also
+    have at most one encoded feature (network input) per 10 allowed
+    parameters and one input column per 100
+    (:mod:`skdeep.io.tabular_format`).
     """
     _expect_argument(isinstance(max_parameters, Integral) and not isinstance(max_parameters, bool)
                      and max_parameters > 0, f"max_parameters must be a positive int, got {max_parameters!r}")
@@ -217,13 +249,36 @@ def load(path, *, max_parameters=MAX_PARAMETERS):
 def _read_model(file, max_parameters):
     """The estimator in an open model file; everything is checked before it is decompressed."""
     uncompressed_limit = _BYTES_PER_PARAMETER * max_parameters + MAX_METADATA_BYTES
-    with ModelFileReader(file, array_names=_ARRAY_NAMES, max_uncompressed=uncompressed_limit) as reader:
+    # The kind is in the metadata, read after the directory: accept the members of every kind
+    # here, and let the kind's header check refuse those it does not have.
+    array_names = _ARRAY_NAMES | _tabular().ARRAY_NAMES
+    with ModelFileReader(file, array_names=array_names, max_uncompressed=uncompressed_limit) as reader:
         metadata = reader.read_metadata(max_bytes=MAX_METADATA_BYTES)
-        plan = _plan(metadata, max_parameters)
+        plan_of, check_headers, assemble = _reader_of_kind(metadata)
+        plan = plan_of(metadata, max_parameters)
         # Member names were checked when the file was opened; each header read is bounded.
-        _check_headers({name: reader.read_header(name) for name in reader.array_names}, plan)
+        check_headers({name: reader.read_header(name) for name in reader.array_names}, plan)
         arrays = {name: reader.read_array(name) for name in reader.array_names}
-    return _assemble(plan, arrays)
+    return assemble(plan, arrays)
+
+
+def _reader_of_kind(metadata):
+    """``(plan, check_headers, assemble)`` of the kind of model ``metadata`` describes."""
+    expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT, "not an skdeep model file")
+    kind = metadata.get("kind", DEEPNET)
+    if kind == DEEPNET:
+        return _plan, _check_headers, _assemble
+    tabular = _tabular()
+    expect(kind == tabular.KIND, f"unknown model kind {shorten(kind)}; this skdeep reads "
+           f"{DEEPNET!r} and {tabular.KIND!r} models")
+    return tabular.plan, tabular.check_headers, tabular.assemble
+
+
+def _tabular():
+    """:mod:`skdeep.io.tabular_format`, imported when first needed: it imports this module."""
+    from . import tabular_format
+
+    return tabular_format
 
 
 # ------------------------------------------------------------------ reading: the metadata
@@ -245,8 +300,7 @@ def _plan(metadata, max_parameters):
     metadata, Estimator = _checked_envelope(metadata)
     spec = _checked_spec(metadata["spec"])
     n_params, n_state = _layout_sizes(spec)
-    expect(n_params <= max_parameters, f"the network has {n_params} parameters, more than the limit "
-           f"of {max_parameters} (pass a larger max_parameters to load a model you expect)")
+    _check_parameter_count(n_params, max_parameters)
     n_features = metadata["n_features_in_"]
     expect(is_count(n_features) and n_features == spec.layer_sizes[0],
            "n_features_in_ contradicts the layer sizes")
@@ -264,10 +318,10 @@ def _plan(metadata, max_parameters):
 def _checked_envelope(metadata):
     """``(metadata in version 2's layout, estimator class)``, format and fields checked."""
     expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT, "not an skdeep model file")
-    version = metadata.get("format_version")
-    expect(is_count(version) and 1 <= version <= FORMAT_VERSION,
-           f"format version {shorten(version)}; this skdeep reads versions 1 to {FORMAT_VERSION}")
-    if version == 1:
+    # The kind was checked to be DEEPNET (or absent, as save leaves it) before this is called.
+    metadata = {key: value for key, value in metadata.items() if key != "kind"}
+    _check_format_version(metadata.get("format_version"))
+    if metadata["format_version"] == 1:
         metadata = _upgrade_from_version_1(metadata)
     Estimator = _ESTIMATORS.get(metadata.get("estimator"))
     expect(Estimator is not None, f"unknown estimator {shorten(metadata.get('estimator'))}")
@@ -277,6 +331,16 @@ def _checked_envelope(metadata):
     expect(isinstance(metadata["skdeep_version"], str) and len(metadata["skdeep_version"]) <= 100,
            "skdeep_version must be a short string")
     return metadata, Estimator
+
+
+def _check_format_version(version):
+    expect(is_count(version) and 1 <= version <= FORMAT_VERSION,
+           f"format version {shorten(version)}; this skdeep reads versions 1 to {FORMAT_VERSION}")
+
+
+def _check_parameter_count(n_params, max_parameters):
+    expect(n_params <= max_parameters, f"the network has {n_params} parameters, more than the limit "
+           f"of {max_parameters} (pass a larger max_parameters to load a model you expect)")
 
 
 def _checked_spec(values):
@@ -449,7 +513,15 @@ def _check_headers(headers, plan):
     ``headers`` maps each array's name to its ``(shape, dtype)``: read from the
     ``.npy`` headers by load, taken from the arrays in memory by save.
     """
-    required, optional = _expected_arrays(plan)
+    _check_array_headers(headers, *_expected_arrays(plan))
+
+
+def _check_array_headers(headers, required, optional):
+    """Every array's ``(shape, dtype)`` in ``headers`` against ``required`` and ``optional``.
+
+    Both map array names to :class:`_Expected`; an array in neither is refused,
+    as is a required one that is missing.
+    """
     missing = set(required) - set(headers)
     expect(not missing, f"the arrays {sorted(missing)} are missing")
     unknown = set(headers) - set(required) - set(optional)
@@ -458,7 +530,7 @@ def _check_headers(headers, plan):
         expected = required.get(name) or optional[name]
         wanted = " or ".join(map(str, expected.shapes))
         expect(shape in expected.shapes and expected.accepts(dtype),
-               f"{name} has dtype {dtype} and shape {shape}; the layers need {expected.dtype} and "
+               f"{name} has dtype {dtype} and shape {shape}; the model needs {expected.dtype} and "
                f"{wanted}")
 
 
@@ -476,19 +548,25 @@ def _assemble(plan, arrays):
     if plan.n_classes:
         _restore_classes(estimator, arrays.pop("classes"))
     estimator._network = network
-    estimator._train_state = _train_state(plan, arrays, network)
+    estimator._train_state = _train_state(plan.train_state, arrays, network, estimator)
     return estimator
 
 
-def _train_state(plan, arrays, network):
-    """The TrainState, its arrays checked against the network and solver."""
-    state = _checked(TrainState.from_dict, plan.train_state, arrays)
+def _train_state(values, arrays, network, estimator):
+    """The TrainState, its arrays checked against the network and solver.
+
+    ``values`` are the training state's JSON fields, already checked by
+    :func:`_check_train_state`; the arrays' shapes and dtypes are checked too.
+    ``estimator`` has the saved hyperparameters.
+    """
+    state = _checked(TrainState.from_dict, values, arrays)
     if state.best_params is not None:
         _check_finite("best_params", state.best_params)
         _check_finite("best_state", state.best_state)
-        _check_variances("best_state", plan.spec, state.best_state)
+        if network.batch_norm:
+            _check_variances("best_state", network.spec, state.best_state)
     if state.optimizer is not None:
-        config = TrainConfig.from_params(plan.estimator.get_params())
+        config = TrainConfig.from_params(estimator.get_params())
         optimizer = make_optimizer(state.optimizer["solver"], network.params, {**config.__dict__},
                                    network.n_weights)
         saved = state.optimizer["state"]
@@ -594,15 +672,16 @@ def _expect_argument(condition, problem):
 
 # ------------------------------------------------------------------ writing
 def _check_savable(estimator):
-    """Refuse what load could not rebuild: anything but the two estimators themselves."""
-    if type(estimator) in (DeepNetClassifier, DeepNetRegressor):
+    """Refuse what load could not rebuild: anything but the four estimators themselves."""
+    savable = (DeepNetClassifier, DeepNetRegressor, *_TABULAR_ESTIMATORS)
+    if type(estimator) in savable:
         return
-    problem = (f"skdeep.save writes DeepNetClassifier and DeepNetRegressor models only; got "
-               f"{type(estimator).__name__}")
+    problem = ("skdeep.save writes DeepNetClassifier, DeepNetRegressor, TabularNetClassifier and "
+               f"TabularNetRegressor models only; got {type(estimator).__name__}")
     if isinstance(estimator, Pipeline):
         problem += (". To persist a whole pipeline without pickle, use skops.io (skops.io.dump and "
-                    "skops.io.load), or save the pipeline's DeepNet step with skdeep.save")
-    elif isinstance(estimator, (DeepNetClassifier, DeepNetRegressor)):
+                    "skops.io.load), or save the pipeline's skdeep step with skdeep.save")
+    elif isinstance(estimator, savable):
         problem += ", a subclass: load rebuilds the skdeep classes only, never code from a file"
     raise TypeError(problem + ".")
 
@@ -646,9 +725,11 @@ def _check_loadable(metadata, arrays):
     written into a ``coefs_`` view, a label longer than load accepts, ...
     """
     try:
-        plan = _plan(json.loads(json.dumps(metadata)), max_parameters=float("inf"))
-        _check_headers({name: (array.shape, array.dtype) for name, array in arrays.items()}, plan)
-        _assemble(plan, dict(arrays))
+        metadata = json.loads(json.dumps(metadata))
+        plan_of, check_headers, assemble = _reader_of_kind(metadata)
+        plan = plan_of(metadata, max_parameters=float("inf"))
+        check_headers({name: (array.shape, array.dtype) for name, array in arrays.items()}, plan)
+        assemble(plan, dict(arrays))
     except InvalidModelFile as error:
         reason = str(error).removeprefix("invalid skdeep model file: ")
         raise ValueError(f"Cannot save this model: load would refuse the file: {reason}") from None

@@ -1,0 +1,458 @@
+"""The ``"tabularnet"`` kind of model file: TabularNetClassifier and TabularNetRegressor.
+
+A TabularNet model file is the container :mod:`skdeep.io.persistence`
+describes (a ``.npz`` of ``.npy`` arrays and JSON metadata, read within the
+same limits and checked in the same order), with ``"kind": "tabularnet"`` in
+its metadata. This module says what such a file holds and checks it,
+reusing persistence's checks of the hyperparameters, the training state, the
+classes and the arrays' headers; persistence dispatches to :func:`plan`,
+:func:`check_headers` and :func:`assemble` on the ``kind`` field.
+
+The metadata, besides persistence's ``format``, ``format_version`` (2),
+``skdeep_version``, ``estimator``, ``params``, ``train_state`` and
+``n_features_in_``, holds
+
+* ``kind``: ``"tabularnet"``;
+* ``spec``: the :class:`~skdeep.nn.ensemble.EnsembleSpec` (layer sizes of
+  one member, number of members, activations, dtype, dropout rate, input
+  scale factor);
+* ``preprocessor``: the fitted
+  :class:`~skdeep.tabular.preprocessing.TabularPreprocessor`'s parameters
+  and its structure: ``numeric_columns_``, ``categorical_columns_``,
+  ``missing_indicators_``, ``encodings_``, ``missing_categories_``, and how
+  many bin edges and categories each column has (``n_bin_edges``,
+  ``n_categories``);
+* ``label_type`` (classifier) or ``y_ndim`` (regressor).
+
+Everything the metadata's sizes imply is known before any array is read: the
+preprocessor's output width, checked against the network's input layer, and
+so the shape of every array. The arrays are ``params`` (the flat parameter
+vector), the training state's ``best_params`` and ``best_state`` and, with
+``include_optimizer=True``, AdamW's ``optimizer_first_moment`` and
+``optimizer_second_moment``; ``feature_names_in`` when the model was fitted on
+named columns; ``preprocessor_medians``, ``preprocessor_scales``,
+``preprocessor_bin_edges`` (every numeric column's edges, one after the other)
+and ``preprocessor_categories`` (every categorical column's categories, one
+after the other); ``classes`` (classifier) or ``y_mean`` and ``y_scale``
+(regressor). The preprocessor's private layout is not stored: load rebuilds it
+with ``_build_layout()``, as ``fit`` does.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._version import __version__
+from ..nn.ensemble import EnsembleSpec
+from ..nn.values import is_count
+from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
+from ..tabular.preprocessing import TabularPreprocessor
+from ..train.optimizers import AdamW
+from .model_file import expect, shorten
+from .persistence import (FORMAT, FORMAT_VERSION, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, _binarizer,
+                          _check_array_headers, _check_finite, _check_format_version, _check_parameter_count,
+                          _check_train_state, _checked, _estimator_with_params, _Expected, _is_label_dtype,
+                          _is_text_dtype, _n_classes, _plain_array, _plain_params, _restore_classes, _to_json,
+                          _train_state)
+
+KIND = "tabularnet"
+
+# Limits of load besides persistence's, tied to its max_parameters. Every input column and
+# every feature the preprocessor encodes becomes Python objects (arrays, the names of the
+# output columns), some hundred bytes each, where a parameter takes 8: without these bounds a
+# small file could make load build gigabytes of them. A fitted model has at least one
+# parameter per encoded feature, and in practice dozens.
+#: Allowed parameters per encoded feature (network input): 1 million at the default limit.
+PARAMETERS_PER_INPUT = 10
+#: Allowed parameters per input column: 100,000 columns at the default limit.
+PARAMETERS_PER_COLUMN = 100
+
+_ESTIMATORS = {"TabularNetClassifier": TabularNetClassifier, "TabularNetRegressor": TabularNetRegressor}
+_METADATA_FIELDS = {"format", "format_version", "kind", "skdeep_version", "estimator", "params", "spec",
+                    "train_state", "n_features_in_", "preprocessor"}
+_CLASSIFIER_FIELDS = {"label_type"}
+_REGRESSOR_FIELDS = {"y_ndim"}
+_PREPROCESSOR_FIELDS = {"params", "numeric_columns_", "categorical_columns_", "missing_indicators_",
+                        "n_bin_edges", "encodings_", "missing_categories_", "n_categories"}
+_PREPROCESSOR_PARAMS = {"max_one_hot", "clip", "numeric_bins", "dtype"}
+_ENCODINGS = ("binary", "one-hot", "most-frequent")
+# The only solver TabularNet trains with.
+_SOLVER = "adamw"
+_OPTIMIZER_ARRAYS = {f"optimizer_{name}" for name in AdamW.STATE_ARRAYS}
+_PREPROCESSOR_ARRAYS = {"preprocessor_medians", "preprocessor_scales", "preprocessor_bin_edges",
+                        "preprocessor_categories"}
+#: Every array a TabularNet model file may hold besides the metadata.
+ARRAY_NAMES = {"params", "best_params", "best_state", "classes", "feature_names_in", "y_mean", "y_scale",
+               *_OPTIMIZER_ARRAYS, *_PREPROCESSOR_ARRAYS}
+
+
+# ------------------------------------------------------------------ writing
+def contents(estimator, params, include_optimizer):
+    """``(metadata, arrays, max_parameters load needs, size)`` of a fitted TabularNet estimator.
+
+    ``params`` are its hyperparameters, ``callbacks`` already set to None;
+    ``size`` says in words what sets the ``max_parameters`` needed. Raises
+    ValueError if the estimator's parts contradict each other (its input
+    columns and its preprocessor's), which no fit leaves behind.
+    """
+    network, preprocessor = estimator._network, estimator.preprocessor_
+    _check_same_columns(estimator, preprocessor)
+    state_values, state_arrays = estimator._train_state.to_dict(include_optimizer=include_optimizer)
+    preprocessor_values, preprocessor_arrays = _preprocessor_contents(preprocessor)
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": KIND,
+        "skdeep_version": __version__,
+        "estimator": type(estimator).__name__,
+        "params": _plain_params(params),
+        "spec": network.spec.to_dict(),
+        "train_state": state_values,
+        "n_features_in_": int(estimator.n_features_in_),
+        "preprocessor": preprocessor_values,
+    }
+    arrays = {"params": network.params, **state_arrays, **preprocessor_arrays}
+    if hasattr(estimator, "feature_names_in_"):
+        arrays["feature_names_in"] = np.asarray(estimator.feature_names_in_, dtype=str)
+    if isinstance(estimator, TabularNetClassifier):
+        metadata["label_type"] = estimator._label_binarizer.y_type_
+        arrays["classes"] = _plain_array(estimator.classes_)
+    else:
+        metadata["y_ndim"] = _to_json(estimator._y_ndim)
+        arrays["y_mean"], arrays["y_scale"] = np.asarray(estimator.y_mean_), np.asarray(estimator.y_scale_)
+    n_params, n_inputs = _n_params(network.spec), network.spec.layer_sizes[0]
+    needed = max(n_params, PARAMETERS_PER_INPUT * n_inputs, PARAMETERS_PER_COLUMN * estimator.n_features_in_)
+    size = f"{n_params:,} parameters"
+    if needed > n_params:
+        size += f", {n_inputs:,} encoded features and {estimator.n_features_in_:,} columns"
+    return metadata, arrays, needed, size
+
+
+def _check_same_columns(estimator, preprocessor):
+    """The estimator and its preprocessor saw the same columns (one copy of them is stored)."""
+    names, names_seen = (getattr(owner, "feature_names_in_", None) for owner in (estimator, preprocessor))
+    same_names = (names is None) == (names_seen is None) and (
+        names is None or (len(names) == len(names_seen)
+                          and all(a == b for a, b in zip(names, names_seen, strict=True))))
+    if estimator.n_features_in_ != preprocessor.n_features_in_ or not same_names:
+        raise ValueError("Cannot save this model: its preprocessor_ was fitted on other columns than the "
+                         "model (n_features_in_ or feature_names_in_ differ).")
+
+
+def _preprocessor_contents(preprocessor):
+    """The fitted preprocessor's JSON fields and arrays; its private layout is rebuilt by load."""
+    params = {name: preprocessor.get_params()[name] for name in _PREPROCESSOR_PARAMS}
+    if isinstance(params["dtype"], type):  # np.float32 and np.float64 are valid too
+        params["dtype"] = np.dtype(params["dtype"]).name
+    values = {
+        "params": params,
+        "numeric_columns_": list(preprocessor.numeric_columns_),
+        "categorical_columns_": list(preprocessor.categorical_columns_),
+        "missing_indicators_": list(preprocessor.missing_indicators_),
+        "n_bin_edges": [len(edges) for edges in preprocessor.bin_edges_],
+        "encodings_": list(preprocessor.encodings_),
+        "missing_categories_": list(preprocessor.missing_categories_),
+        "n_categories": [len(categories) for categories in preprocessor.categories_],
+    }
+    arrays = {
+        "preprocessor_medians": np.asarray(preprocessor.medians_),
+        "preprocessor_scales": np.asarray(preprocessor.scales_),
+        "preprocessor_bin_edges": _joined(preprocessor.bin_edges_, np.float64),
+        # Categories are strings (fit takes their str()); an empty list is an empty string array.
+        "preprocessor_categories": _joined([np.asarray(c, dtype=str) for c in preprocessor.categories_],
+                                           np.str_),
+    }
+    return _to_json(values), arrays
+
+
+def _joined(parts, dtype):
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+
+# ------------------------------------------------------------------ reading: the metadata
+@dataclass
+class _Plan:
+    """The model the metadata describes, every JSON field checked and nothing allocated."""
+
+    estimator: object  # a new estimator with the saved hyperparameters (and label type or y_ndim)
+    spec: EnsembleSpec
+    n_params: int
+    n_classes: int  # 0 for a regressor
+    label_type: str
+    train_state: dict
+    n_features: int
+    preprocessor: TabularPreprocessor  # its parameters and JSON attributes set; no array yet
+    n_bin_edges: list
+    n_categories: list
+
+
+def plan(metadata, max_parameters):
+    """Check every field of the metadata; no array has been read or allocated yet."""
+    Estimator = _checked_envelope(metadata)
+    spec = _checked_spec(metadata["spec"])
+    n_params = _n_params(spec)
+    _check_parameter_count(n_params, max_parameters)
+    expect(spec.n_params == n_params, "the spec's parameter count contradicts its layers")  # layouts agree
+    n_features = metadata["n_features_in_"]
+    # Every input column becomes at least one of the network's inputs.
+    expect(is_count(n_features) and 1 <= n_features <= spec.layer_sizes[0],
+           "n_features_in_ contradicts the layer sizes")
+    for count, what, per in ((spec.layer_sizes[0], "encoded features", PARAMETERS_PER_INPUT),
+                             (n_features, "input columns", PARAMETERS_PER_COLUMN)):
+        if count * per > max_parameters:
+            expect(False, f"the model has {count} {what}; a limit of {max_parameters} parameters allows "
+                   f"{max_parameters // per} (one per {per} parameters; pass a larger max_parameters to "
+                   "load a model you expect)")
+    label_type = metadata.get("label_type")
+    n_classes = _n_classes(label_type, spec) if Estimator is TabularNetClassifier else 0
+    estimator = _estimator_with_params(Estimator, metadata["params"], n_classes)
+    if n_classes:
+        estimator._label_binarizer = _binarizer(label_type)  # the classes come with the arrays
+    else:
+        estimator._y_ndim = _checked_y_ndim(metadata["y_ndim"], spec.layer_sizes[-1])
+    expect(spec.output_activation == estimator._output_activation(),
+           "the output activation contradicts the estimator")
+    _check_train_state(metadata["train_state"], estimator)
+    optimizer = metadata["train_state"].get("optimizer")
+    expect(optimizer is None or optimizer["solver"] == _SOLVER,
+           f"a TabularNet model trains with {_SOLVER!r}, not {shorten(optimizer and optimizer['solver'])}")
+    expect(metadata["train_state"]["schedule_state"] == {},
+           "a TabularNet model's learning-rate schedule keeps no state")
+    preprocessor, n_bin_edges, n_categories = _checked_preprocessor(metadata["preprocessor"], n_features,
+                                                                    spec)
+    return _Plan(estimator, spec, n_params, n_classes, label_type, metadata["train_state"], n_features,
+                 preprocessor, n_bin_edges, n_categories)
+
+
+def _checked_envelope(metadata):
+    """The estimator class, the format, kind and fields checked."""
+    expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT and metadata.get("kind") == KIND,
+           "not an skdeep TabularNet model file")
+    _check_format_version(metadata.get("format_version"))
+    expect(metadata["format_version"] >= 2, "TabularNet models exist from format version 2 on")
+    Estimator = _ESTIMATORS.get(metadata.get("estimator"))
+    expect(Estimator is not None, f"unknown TabularNet estimator {shorten(metadata.get('estimator'))}")
+    own = _CLASSIFIER_FIELDS if Estimator is TabularNetClassifier else _REGRESSOR_FIELDS
+    fields = _METADATA_FIELDS | own
+    expect(set(metadata) <= fields, f"unknown metadata fields {shorten(sorted(set(metadata) - fields))}")
+    expect(set(metadata) >= fields, f"missing metadata fields {sorted(fields - set(metadata))}")
+    expect(isinstance(metadata["skdeep_version"], str) and len(metadata["skdeep_version"]) <= 100,
+           "skdeep_version must be a short string")
+    return Estimator
+
+
+def _checked_spec(values):
+    # Bound the list before EnsembleSpec walks it: the JSON may hold millions of entries.
+    expect(isinstance(values, dict) and isinstance(values.get("layer_sizes"), list)
+           and 3 <= len(values["layer_sizes"]) <= MAX_HIDDEN_LAYERS + 2,
+           f"the spec must have between 3 and {MAX_HIDDEN_LAYERS + 2} layer sizes")
+    spec = _checked(EnsembleSpec.from_dict, values)
+    # What the estimator builds: a hidden activation it accepts, the input scale on or off.
+    expect(spec.hidden_activation != "identity", "a TabularNet model has no 'identity' hidden activation")
+    expect(spec.scale_factor in (0.0, FEATURE_SCALE_FACTOR),
+           f"the spec's scale_factor must be 0 or {FEATURE_SCALE_FACTOR}, got {shorten(spec.scale_factor)}")
+    return spec
+
+
+def _n_params(spec):
+    """Length of the parameter vector of ``spec``, in Python integers.
+
+    ``EnsembleSpec.n_params`` multiplies with NumPy, whose int64 products wrap
+    around silently for a hostile spec's sizes; here they cannot, so the count
+    is bounded before anything else uses it. The layout is EnsembleNetwork's:
+    the first layer shared (``n[0] x k*n[1]``), then ``k`` copies of every
+    other layer, the biases, and with the input scale one value per input.
+    """
+    sizes, k = spec.layer_sizes, spec.n_members
+    n_weights = sizes[0] * k * sizes[1] + sum(k * n_in * n_out
+                                              for n_in, n_out in zip(sizes[1:-1], sizes[2:], strict=True))
+    n_biases = k * sum(sizes[1:])
+    return n_weights + n_biases + (sizes[0] if spec.scale_factor else 0)
+
+
+def _checked_y_ndim(y_ndim, n_outputs):
+    # A 2-D y of one column is raveled by fit: y_ndim 2 means two outputs or more.
+    expect(y_ndim in (1, 2) and is_count(y_ndim), f"y_ndim must be 1 or 2, got {shorten(y_ndim)}")
+    expect((y_ndim == 1) == (n_outputs == 1), f"y_ndim {y_ndim} contradicts the {n_outputs} output units")
+    return y_ndim
+
+
+def _checked_preprocessor(values, n_features, spec):
+    """The preprocessor with its parameters and JSON attributes, and the sizes of its arrays.
+
+    Its output width, computed from the JSON alone, must be the network's
+    input layer: that bounds every list and array of the preprocessor by the
+    parameter count.
+    """
+    expect(isinstance(values, dict) and set(values) == _PREPROCESSOR_FIELDS,
+           f"the preprocessor needs exactly the fields {sorted(_PREPROCESSOR_FIELDS)}")
+    params = values["params"]
+    expect(isinstance(params, dict) and set(params) == _PREPROCESSOR_PARAMS,
+           f"the preprocessor's params need exactly the keys {sorted(_PREPROCESSOR_PARAMS)}")
+    preprocessor = TabularPreprocessor(**params)
+    _checked(preprocessor._validate_params)  # scikit-learn's checks of types and ranges
+    # (scikit-learn takes a bool for an int: True bins would be one bin.)
+    expect(is_count(params["numeric_bins"]) and is_count(params["max_one_hot"]),
+           "the preprocessor's numeric_bins and max_one_hot must be integers")
+    expect(preprocessor.dtype == spec.dtype, "the preprocessor's dtype contradicts the network's")
+    numeric, categorical = values["numeric_columns_"], values["categorical_columns_"]
+    expect(isinstance(numeric, list) and isinstance(categorical, list)
+           and len(numeric) + len(categorical) == n_features
+           and all(is_count(j) for j in numeric + categorical)
+           and sorted(numeric) == numeric and sorted(categorical) == categorical
+           and sorted(numeric + categorical) == list(range(n_features)),
+           "numeric_columns_ and categorical_columns_ must split the columns 0 to n_features_in_ - 1, "
+           "each list in increasing order")
+    indicators, n_bin_edges = values["missing_indicators_"], values["n_bin_edges"]
+    expect(_is_list_of(indicators, len(numeric), lambda value: isinstance(value, bool)),
+           "missing_indicators_ must be one bool per numeric column")
+    # quantile_bin_edges gives no edges, or from 2 to numeric_bins + 1 of them.
+    expect(_is_list_of(n_bin_edges, len(numeric),
+                       lambda n: is_count(n) and (n == 0 or 2 <= n <= preprocessor.numeric_bins + 1)),
+           f"n_bin_edges must be, per numeric column, 0 or from 2 to numeric_bins + 1 = "
+           f"{preprocessor.numeric_bins + 1}")
+    encodings, missing, n_categories = (values[name] for name in ("encodings_", "missing_categories_",
+                                                                  "n_categories"))
+    expect(_is_list_of(encodings, len(categorical), lambda encoding: encoding in _ENCODINGS),
+           f"encodings_ must be one of {list(_ENCODINGS)} per categorical column")
+    expect(_is_list_of(missing, len(categorical), lambda value: isinstance(value, bool)),
+           "missing_categories_ must be one bool per categorical column")
+    expect(_is_list_of(n_categories, len(categorical), is_count),
+           "n_categories must be a count per categorical column")
+    width = sum(1 + indicator + max(n - 1, 0) for indicator, n in zip(indicators, n_bin_edges, strict=True))
+    for encoding, n, has_missing in zip(encodings, n_categories, missing, strict=True):
+        width += _categorical_width(encoding, n, has_missing, preprocessor.max_one_hot)
+    expect(width == spec.layer_sizes[0], f"the preprocessor encodes {width} features but the network "
+           f"takes {spec.layer_sizes[0]}")
+    preprocessor.n_features_in_ = n_features
+    preprocessor.numeric_columns_, preprocessor.categorical_columns_ = numeric, categorical
+    preprocessor.missing_indicators_ = np.array(indicators, dtype=bool)
+    preprocessor.encodings_, preprocessor.missing_categories_ = encodings, missing
+    return preprocessor, n_bin_edges, n_categories
+
+
+def _is_list_of(values, length, accepts):
+    return isinstance(values, list) and len(values) == length and all(accepts(value) for value in values)
+
+
+def _categorical_width(encoding, n_categories, has_missing, max_one_hot):
+    """Output columns of one categorical column, after checking its counts as fit makes them."""
+    n_kept = n_categories + has_missing
+    if encoding == "binary":
+        expect(n_categories == 2 and not has_missing,
+               "a binary column has exactly two categories and no missing-value column")
+        return 1
+    if encoding == "one-hot":
+        expect(1 <= n_kept <= max_one_hot, f"a one-hot column has from 1 to max_one_hot = {max_one_hot} "
+               "categories, missing values counting as one")
+        return n_kept
+    expect(n_kept <= max_one_hot - 1, f"a most-frequent column keeps at most max_one_hot - 1 = "
+           f"{max_one_hot - 1} categories, missing values counting as one")
+    return n_kept + 1  # the "other" column
+
+
+# ------------------------------------------------------------------ reading: the arrays
+def _expected_arrays(plan):
+    """``(required, optional)``: array name -> _Expected, from the metadata alone."""
+    dtype = np.dtype(plan.spec.dtype)
+
+    def vector(length, wanted=dtype):
+        return _Expected(((length,),), lambda found: found == wanted, wanted.name)
+
+    text = f"strings of at most {MAX_LABEL_CHARS} characters"
+    n_numeric = len(plan.n_bin_edges)
+    required = {
+        "params": vector(plan.n_params),
+        "preprocessor_medians": vector(n_numeric, np.dtype(np.float64)),
+        "preprocessor_scales": vector(n_numeric, np.dtype(np.float64)),
+        "preprocessor_bin_edges": vector(sum(plan.n_bin_edges), np.dtype(np.float64)),
+        "preprocessor_categories": _Expected(((sum(plan.n_categories),),), _is_text_dtype, text),
+    }
+    optional = {"best_params": vector(plan.n_params), "best_state": vector(0),
+                "feature_names_in": _Expected(((plan.n_features,),), _is_text_dtype, text)}
+    if plan.train_state.get("optimizer") is not None:
+        required.update({name: vector(plan.n_params) for name in _OPTIMIZER_ARRAYS})
+    if plan.n_classes:
+        # A binary output unit encodes two classes, or the one class of a single-class fit.
+        lengths = (1, 2) if plan.label_type == "binary" else (plan.n_classes,)
+        required["classes"] = _Expected(tuple((n,) for n in lengths), _is_label_dtype,
+                                        f"numbers, booleans or {text}")
+    else:
+        n_outputs = plan.spec.layer_sizes[-1]
+        required.update(y_mean=vector(n_outputs, np.dtype(np.float64)),
+                        y_scale=vector(n_outputs, np.dtype(np.float64)))
+    return required, optional
+
+
+def check_headers(headers, plan):
+    """Every array's shape and dtype against the metadata, before any array is decompressed."""
+    _check_array_headers(headers, *_expected_arrays(plan))
+
+
+def assemble(plan, arrays):
+    """The estimator, from the checked plan and the arrays (shapes and dtypes already checked)."""
+    estimator, spec = plan.estimator, plan.spec
+    network = spec.build()
+    _check_finite("params", arrays["params"])
+    network.params[...] = arrays.pop("params")
+    names = arrays.pop("feature_names_in", None)
+    estimator.preprocessor_ = _assembled_preprocessor(plan, arrays, names)
+    expect(estimator.preprocessor_.n_features_out_ == spec.layer_sizes[0],
+           "the preprocessor's layout contradicts the network's inputs")
+    estimator.n_features_in_ = plan.n_features
+    if names is not None:
+        estimator.feature_names_in_ = names.astype(object)
+    if plan.n_classes:
+        _restore_classes(estimator, arrays.pop("classes"))
+    else:
+        y_mean, y_scale = arrays.pop("y_mean"), arrays.pop("y_scale")
+        _check_finite("y_mean", y_mean)
+        expect(np.isfinite(y_scale).all() and (y_scale > 0).all(), "y_scale must be finite and positive")
+        estimator.y_mean_, estimator.y_scale_ = y_mean, y_scale
+    estimator._network = network
+    estimator._train_state = _train_state(plan.train_state, arrays, network, estimator)
+    return estimator
+
+
+def _assembled_preprocessor(plan, arrays, names):
+    """The fitted preprocessor: the plan's, given its arrays, each checked, and its layout built."""
+    preprocessor = plan.preprocessor
+    medians, scales = arrays.pop("preprocessor_medians"), arrays.pop("preprocessor_scales")
+    _check_finite("the preprocessor's medians", medians)
+    expect(np.isfinite(scales).all() and (scales >= 0).all(),
+           "the preprocessor's scales must be finite and non-negative")
+    edges = arrays.pop("preprocessor_bin_edges")
+    _check_finite("the preprocessor's bin edges", edges)
+    expect(_increasing_within(edges, plan.n_bin_edges),
+           "the preprocessor's bin edges must be strictly increasing within each column")
+    categories = arrays.pop("preprocessor_categories")
+    # transform looks categories up by binary search: they must be as np.unique gives them.
+    expect(_increasing_within(categories, plan.n_categories),
+           "the preprocessor's categories must be sorted and unique within each column")
+    if names is not None:
+        preprocessor.feature_names_in_ = names.astype(object)
+    preprocessor.medians_, preprocessor.scales_ = medians, scales
+    # Views into the arrays just read: the categories may be the largest array of the file.
+    # (A column's categories keep the string width of the longest category of any column,
+    # which changes nothing that transform or get_feature_names_out computes.)
+    preprocessor.bin_edges_ = _split(edges, plan.n_bin_edges)
+    preprocessor.categories_ = _split(categories, plan.n_categories)
+    preprocessor._build_layout()
+    return preprocessor
+
+
+def _split(values, lengths):
+    """``values`` cut into consecutive views of ``lengths``."""
+    return np.split(values, np.cumsum(lengths[:-1], dtype=np.intp)) if lengths else []
+
+
+def _increasing_within(values, lengths):
+    """Whether ``values``, cut into consecutive parts of ``lengths``, is strictly increasing in each part."""
+    if len(values) < 2:
+        return True
+    increasing = values[1:] > values[:-1]
+    # A part starting at position p (p > 0) need not exceed the value before it, the previous part's last.
+    starts = np.cumsum(lengths[:-1], dtype=np.intp)
+    starts = starts[(starts > 0) & (starts < len(values))]
+    increasing[starts - 1] = True
+    return bool(increasing.all())
