@@ -25,6 +25,7 @@ entries (the W's) are what AdamW decays. The loss is the mean of the members'
 losses, which gives each member the gradient it would get alone.
 """
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -104,12 +105,13 @@ class EnsembleSpec:
 
     @property
     def n_weights(self):
-        return sum(int(np.prod(shape)) for shape in self.weight_shapes())
+        # math.prod on Python ints: NumPy's int64 products could wrap for absurd sizes.
+        return sum(math.prod(shape) for shape in self.weight_shapes())
 
     @property
     def n_params(self):
         n_scale = self.layer_sizes[0] if self.scale_factor else 0
-        return self.n_weights + sum(int(np.prod(shape)) for shape in self.bias_shapes()) + n_scale
+        return self.n_weights + sum(math.prod(shape) for shape in self.bias_shapes()) + n_scale
 
     def to_dict(self):
         return {key: list(value) if isinstance(value, tuple) else value

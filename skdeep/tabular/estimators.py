@@ -99,7 +99,7 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
         """
         check_is_fitted(self)
         scores = self._train_state.validation_scores_
-        if not scores:
+        if not scores or self.n_iter_ == 0:
             return None
         last_fit = scores[-self.n_iter_:]
         return int(np.nanargmax(last_fit)) + 1 if np.isfinite(last_fit).any() else None
@@ -189,7 +189,11 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
         random_state = check_random_state(self.random_state)
         if continuing:
             network = self._continued_network(spec)
-            state = self._train_state
+            state = self._train_state.copy()
+            # Each fit picks its own best epoch: a warm start must not fall back to the last fit's weights.
+            state.best_params = state.best_state = None
+            state.best_validation_score_ = -np.inf if state.validation_scores_ is not None else None
+            state.no_improvement_count = 0
         else:
             check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]))
             network = spec.build()
@@ -213,7 +217,10 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
         """The fitted network, if ``spec`` (the current parameters) matches it; else a ValueError."""
         network = self._network
         fitted = network.spec
+        preprocessor = self.preprocessor_
         for name, asked, now in (
+            ("numeric_bins", self.numeric_bins, preprocessor.numeric_bins),
+            ("max_one_hot", self.max_one_hot, preprocessor.max_one_hot),
             ("hidden_layer_sizes", spec.layer_sizes[1:-1], fitted.layer_sizes[1:-1]),
             ("n_ensemble", spec.n_members, fitted.n_members),
             ("feature_scaling", bool(spec.scale_factor), bool(fitted.scale_factor)),
@@ -223,7 +230,7 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
             if asked != now:
                 raise ValueError(
                     f"Cannot continue training (warm_start=True): {name} is {asked!r} but the "
-                    f"fitted network has {now!r}. Set warm_start=False to start anew."
+                    f"model was fitted with {now!r}. Set warm_start=False to start anew."
                 )
         return _rebuilt(network, spec)  # activation and dropout may change between fits
 
