@@ -329,18 +329,18 @@ def _tabular_preprocessing(graph, X, preprocessor):
         indicators = graph.node("Gather", missing, graph.integers(with_indicator), axis=1)
         blocks.append(graph.node("Cast", indicators, to=onnx_proto.TensorProto.DOUBLE))
 
-    # Bins: clip((x - e[t-1]) / (e[t] - e[t-1]), 0, 1) for every bin of every column; missing -> 0.
+    # Bins: clip((x - e[t-1]) / (e[t] - e[t-1]), 0, 1) for every bin of every column.
     n_bins = [max(len(edges) - 1, 0) for edges in preprocessor.bin_edges_]
     if sum(n_bins):
         columns = graph.integers(np.repeat(np.arange(len(n_bins)), n_bins))
         lower = np.concatenate([edges[:-1] for edges in preprocessor.bin_edges_ if len(edges) > 1])
         width = np.concatenate([np.diff(edges) for edges in preprocessor.bin_edges_ if len(edges) > 1])
-        values = graph.node("Gather", X, columns, axis=1)
+        # Missing values are binned as the median, as the preprocessor does.
+        imputed = graph.node("Where", missing, graph.constant(preprocessor.medians_, name="median_for_bins"), X)
+        values = graph.node("Gather", imputed, columns, axis=1)
         position = graph.node("Div", graph.node("Sub", values, graph.constant(lower, name="bin_lower")),
                               graph.constant(width, name="bin_width"))
-        position = graph.node("Clip", position, graph.constant(0.0), graph.constant(1.0))
-        absent = graph.node("Gather", missing, columns, axis=1)
-        blocks.append(graph.node("Where", absent, graph.constant(0.0), position))
+        blocks.append(graph.node("Clip", position, graph.constant(0.0), graph.constant(1.0)))
 
     # Output order: each column, then its indicator, then its bins.
     n_columns, n_indicators = len(numeric), with_indicator.size

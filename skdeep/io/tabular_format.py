@@ -407,7 +407,7 @@ def assemble(plan, arrays):
     else:
         y_mean, y_scale = arrays.pop("y_mean"), arrays.pop("y_scale")
         _check_finite("y_mean", y_mean)
-        expect(np.isfinite(y_scale).all() and (y_scale > 0).all(), "y_scale must be finite and positive")
+        expect(np.isfinite(y_scale).all() and (y_scale >= 0).all(), "y_scale must be finite and >= 0")
         estimator.y_mean_, estimator.y_scale_ = y_mean, y_scale
     estimator._network = network
     estimator._train_state = _train_state(plan.train_state, arrays, network, estimator)

@@ -183,11 +183,12 @@ _SPECIFIC = {
         Class labels.
 """,
     "regressor": """    y_mean_ : ndarray of shape (n_outputs,)
-        Mean of each target column, subtracted before training.
+        Mean of each target column (weighted by ``sample_weight``),
+        subtracted before training.
 
     y_scale_ : ndarray of shape (n_outputs,)
-        Standard deviation of each target column (1 for a constant one),
-        divided by before training.
+        Standard deviation of each target column, divided by before
+        training; 0 for a constant column, predicted as its mean.
 """,
 }
 

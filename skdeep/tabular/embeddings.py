@@ -38,7 +38,8 @@ def piecewise_linear_encoding(values, edges):
     """Encode ``values`` (shape ``(m,)``, NaN for missing) over bins with ``edges``.
 
     Returns an array of shape ``(m, len(edges) - 1)`` with entries in
-    ``[0, 1]``; a missing value is all zeros.
+    ``[0, 1]``; a missing value is all zeros (the preprocessor bins
+    missing values as the column's median instead).
     """
     lower, width = edges[:-1], np.diff(edges)
     with np.errstate(over="ignore", invalid="ignore"):  # huge values clip to 0 or 1

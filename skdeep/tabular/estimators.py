@@ -20,6 +20,7 @@ DeepNet estimators' own (:mod:`skdeep.train`).
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -98,11 +99,11 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
         None without a validation split, where the last epoch's weights are kept.
         """
         check_is_fitted(self)
-        scores = self._train_state.validation_scores_
-        if not scores or self.n_iter_ == 0:
+        records = self._train_state.history_[len(self.history_) - self.n_iter_:] if self.n_iter_ else []
+        scores = [record["validation_score"] for record in records]
+        if not scores or any(score is None for score in scores) or not np.isfinite(scores).any():
             return None
-        last_fit = scores[-self.n_iter_:]
-        return int(np.nanargmax(last_fit)) + 1 if np.isfinite(last_fit).any() else None
+        return int(np.nanargmax(scores)) + 1
 
     def __sklearn_is_fitted__(self):
         return "_network" in self.__dict__
@@ -148,21 +149,35 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
         n_validation = math.ceil(fraction * n_samples)
         return n_validation >= MIN_VALIDATION_ROWS and n_samples - n_validation >= 1
 
+    def _checked_table(self, X, reset):
+        """``X`` checked for names and width (setting them with ``reset``); arrays made 2-D arrays."""
+        if hasattr(X, "iloc"):  # a DataFrame keeps its columns' own dtypes
+            validate_data(self, X, skip_check_array=True, reset=reset)
+            return X
+        return validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
+
     def _preprocess(self, X, continuing):
         """Validate ``X`` (setting ``n_features_in_``) and encode it with a fitted preprocessor."""
-        validate_data(self, X, skip_check_array=True, reset=not continuing)
+        X = self._checked_table(X, reset=not continuing)
         if continuing:
             return self.preprocessor_, self.preprocessor_.transform(X)
         preprocessor = TabularPreprocessor(
             max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
         return preprocessor, preprocessor.fit_transform(X)
 
-    def _weights(self, sample_weight, X, Y):
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                                 ensure_non_negative=True, copy=True)
-            if not np.isfinite(sample_weight).all():
-                raise ValueError("sample_weight contains NaN or infinity.")
+    def _sample_weight(self, sample_weight, X):
+        if sample_weight is None:
+            return None
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                             ensure_non_negative=True, copy=True)
+        if not np.isfinite(sample_weight).all():
+            raise ValueError("sample_weight contains NaN or infinity.")
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight sums to zero: at least one sample must weigh more than 0.")
+        return sample_weight
+
+    def _with_class_weights(self, sample_weight, Y):
+        """``sample_weight`` times the class weights, in the training dtype, checked; or None."""
         class_weights = self._class_sample_weight(Y)
         if class_weights is not None:
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
@@ -178,12 +193,15 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight):
         continuing = self.warm_start and self.__sklearn_is_fitted__()
         callbacks = validate_callbacks(self.callbacks)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if _num_samples(X) != _num_samples(y):
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {_num_samples(X)} and {_num_samples(y)}.")
         preprocessor, X_encoded = self._preprocess(X, continuing)
-        Y = self._encode_targets(y, continuing)
-        sample_weight = self._weights(sample_weight, X_encoded, Y)
+        sample_weight = self._sample_weight(sample_weight, X_encoded)
+        Y = self._encode_targets(y, continuing, sample_weight)
+        sample_weight = self._with_class_weights(sample_weight, Y)
         spec = self._spec(X_encoded.shape[1], Y.shape[1])
         config = self._train_config(X_encoded.shape[0])
         random_state = check_random_state(self.random_state)
@@ -192,7 +210,7 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
             state = self._train_state.copy()
             # Each fit picks its own best epoch: a warm start must not fall back to the last fit's weights.
             state.best_params = state.best_state = None
-            state.best_validation_score_ = -np.inf if state.validation_scores_ is not None else None
+            state.best_validation_score_ = -np.inf if config.early_stopping else None
             state.no_improvement_count = 0
         else:
             check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]))
@@ -205,7 +223,8 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
         if self.max_time is not None:
             hooks.append(TimeBudget(self.max_time))
         hooks += bind((*callbacks, SklearnCallbackBridge()), self)
-        info = {"solver": "adamw", "incremental": False, "X": X, "y": y, "sample_weight": sample_weight}
+        info = {"solver": "adamw", "incremental": False, "X": X, "y": y, "sample_weight": sample_weight,
+                "validation": config.early_stopping}
         train_stochastic(
             network, state, config, (X_encoded, Y.astype(network.dtype), sample_weight),
             incremental=False, random_state=random_state, hooks=hooks, info=info,
@@ -236,12 +255,19 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
 
     def _validated_encoding(self, X):
         check_is_fitted(self)
-        validate_data(self, X, skip_check_array=True, reset=False)
-        return self.preprocessor_.transform(X)
+        return self.preprocessor_.transform(self._checked_table(X, reset=False))
 
     def _predict_output(self, X):
         """Mean of the members' probabilities or (standardized) values, 2-D."""
-        return self._network.predict(self._validated_encoding(X))
+        encoded = self._validated_encoding(X)
+        return self._current_network().predict(encoded)
+
+    def _current_network(self):
+        """The fitted network under the current ``activation`` (as DeepNet's predictions follow it)."""
+        network = self._network
+        if self.activation != network.spec.hidden_activation and self.activation in ACTIVATIONS:
+            self._network = network = _rebuilt(network, replace(network.spec, hidden_activation=self.activation))
+        return network
 
     def summary(self, file=None):
         """Print the preprocessing and the network layer by layer, with parameter counts.
@@ -358,7 +384,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
     def _output_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
-    def _encode_targets(self, y, continuing):
+    def _encode_targets(self, y, continuing, sample_weight):
         """One-hot (or 0/1 indicator) targets, smoothed towards uniform by ``label_smoothing``."""
         y = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
         if y.ndim == 2 and y.shape[1] == 1:
@@ -429,6 +455,8 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
             is the probability of its own label.
         """
         probabilities = self._predict_output(X)
+        if len(self.classes_) == 1:  # a single class seen at fit: it is certain
+            return np.ones_like(probabilities)
         if probabilities.shape[1] == 1:
             return np.hstack([1.0 - probabilities, probabilities])
         return probabilities
@@ -522,8 +550,8 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
     def _output_activation(self):
         return "identity"
 
-    def _encode_targets(self, y, continuing):
-        """Targets standardized column by column (with the statistics of the first fit when continuing)."""
+    def _encode_targets(self, y, continuing, sample_weight):
+        """Targets standardized column by column, weighted (with the first fit's statistics when continuing)."""
         y = np.asarray(y, dtype=np.float64) if not hasattr(y, "iloc") else y.to_numpy(dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -533,15 +561,15 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
             raise ValueError("Input y contains NaN or infinity: regression targets must be finite.")
         Y = y.reshape(len(y), -1)
         if not continuing:
-            self.y_mean_ = Y.mean(axis=0)
-            scale = Y.std(axis=0)
-            self.y_scale_ = np.where(scale > 0, scale, 1.0)
+            self.y_mean_ = np.average(Y, axis=0, weights=sample_weight)
+            # 0 for a constant column: its prediction is then exactly its mean
+            self.y_scale_ = np.sqrt(np.average((Y - self.y_mean_) ** 2, axis=0, weights=sample_weight))
             self._y_ndim = y.ndim
         elif Y.shape[1] != len(self.y_mean_):
             raise ValueError(
                 f"Cannot continue training (warm_start=True): y has {Y.shape[1]} outputs but the "
                 f"model was fitted with {len(self.y_mean_)}. Set warm_start=False to start anew.")
-        return (Y - self.y_mean_) / self.y_scale_
+        return (Y - self.y_mean_) / np.where(self.y_scale_ > 0, self.y_scale_, 1.0)
 
     def _validation_strata(self, Y, config):
         return None

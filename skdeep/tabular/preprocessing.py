@@ -115,7 +115,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         piecewise-linear encoding over (at most) that many quantile bins
         (Gorishniy et al., 2022; see :mod:`skdeep.tabular.embeddings`), as
         extra columns ``<name>_bin<t>`` right after the column (and its
-        indicator). Missing values encode as all zeros. A column with fewer
+        indicator). Missing values are encoded as the median. A column with fewer
         than two distinct values gets no bins.
 
     dtype : {'float64', 'float32'}, default='float64'
@@ -429,9 +429,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 np.divide(matrix - self.medians_, self.scales_, out=scaled, where=(self.scales_ > 0) & ~missing)
             out[:, self._numeric_out] = _smooth_clip(scaled) if self.clip else scaled
             out[:, self._indicator_out] = missing[:, self.missing_indicators_]
+            # Missing values are binned as the median, as they are scaled to it: an
+            # all-zero encoding would read as "below the minimum", which no row was.
+            imputed = np.where(missing, self.medians_, matrix)
             for i, (edges, start) in enumerate(zip(self.bin_edges_, self._bins_out, strict=True)):
                 if len(edges) > 1:
-                    out[:, start : start + len(edges) - 1] = piecewise_linear_encoding(matrix[:, i], edges)
+                    out[:, start : start + len(edges) - 1] = piecewise_linear_encoding(imputed[:, i], edges)
 
         for k, j in enumerate(self.categorical_columns_):
             _, values, missing = columns[j]

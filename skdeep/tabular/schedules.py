@@ -20,12 +20,14 @@ class DropoutSchedule:
 
     def __init__(self, network, rate, epochs):
         self.network, self.rate, self.epochs = network, rate, epochs
+        self.done = 0  # epochs of this fit (a warm start restarts the schedule)
 
     def on_fit_begin(self, info):
-        self.network.dropout_rate = self.rate
+        self.network.dropout_rate, self.done = self.rate, 0
 
     def on_epoch_end(self, record):
-        self.network.dropout_rate = self.rate * flat_cosine(record["epoch"] / self.epochs)
+        self.done += 1
+        self.network.dropout_rate = self.rate * flat_cosine(self.done / self.epochs)
         return False
 
     def on_fit_end(self, info):

@@ -82,9 +82,11 @@ class StopOnPlateau(Callback):
         self.monitor, self.patience, self.tol, self.mode = monitor, patience, tol, mode
 
     def on_fit_begin(self, estimator, info):
-        if self.monitor.startswith("validation") and not getattr(estimator, "early_stopping", True):
-            raise ValueError(f"StopOnPlateau monitors {self.monitor!r}, which only a fit with "
-                             "early_stopping=True records.")
+        with_validation = info.get("validation", getattr(estimator, "early_stopping", True))
+        if self.monitor.startswith("validation") and not with_validation:
+            raise ValueError(f"StopOnPlateau monitors {self.monitor!r}, which only a fit with a "
+                             "validation split records (early_stopping=True; validation_fraction "
+                             "for the tabular estimators).")
         self.best_, self.wait_ = None, 0
 
     def on_epoch_end(self, estimator, record):
