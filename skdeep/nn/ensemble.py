@@ -167,7 +167,9 @@ class EnsembleNetwork:
         self._activation = ACTIVATIONS[spec.hidden_activation]
         self._loss, _ = OUTPUTS[spec.output_activation]
         self._rng = np.random.default_rng(0)
-        self._cache = None
+        self._cache = None  # what the backward pass needs of the last training forward pass
+        self._predicted = None  # (X, params, predictions) of the last validation loss
+        self._buffers = {}  # training buffers reused from batch to batch
         self._build_views()
 
     def _build_views(self):
@@ -213,7 +215,8 @@ class EnsembleNetwork:
         self._rng = np.random.default_rng([int(base_seed), int(epoch)])
 
     def release_buffers(self):
-        self._cache = None
+        self._cache = self._predicted = None
+        self._buffers = {}
 
     def snapshot(self):
         return self.params.copy(), self.state.copy()
@@ -227,27 +230,31 @@ class EnsembleNetwork:
         return X if scale is None else X * scale
 
     def _hidden(self, X, training):
-        """Hidden activations of every member, shape ``(k, m, n[L-1])``; caches in training."""
-        k, sizes = self.spec.n_members, self.layer_sizes
+        """Hidden activations of every member, shape ``(k, m, n[L-1])``; caches in training.
+
+        In training, every large array is written into a buffer reused from
+        batch to batch (see :meth:`_buffer`); a prediction allocates its own.
+        """
+        k, sizes, m = self.spec.n_members, self.layer_sizes, X.shape[0]
         activation, rate = self._activation, self.dropout_rate if training else 0.0
+        buffer = self._buffer if training else _new_array(self.dtype)
         A_first = self._first_input(X)
-        Z = A_first @ self.coefs[0]
+        Z = np.matmul(A_first, self.coefs[0], out=buffer("first", (m, k * sizes[1])))
         Z += self.intercepts[0]
         # (m, k * n1) -> (k, m, n1): members first, for the batched products.
-        Z = np.ascontiguousarray(Z.reshape(len(X), k, sizes[1]).transpose(1, 0, 2))
+        Z = _copy_into(Z.reshape(m, k, sizes[1]).transpose(1, 0, 2), buffer(("Z", 0), (k, m, sizes[1])))
         layers = []  # per hidden layer: (input, pre-activation copy or None, activation, mask)
         A_prev = None
         for index in range(len(sizes) - 2):
             if index > 0:
-                Z = np.matmul(A_prev, self.coefs[index])
+                Z = np.matmul(A_prev, self.coefs[index], out=buffer(("Z", index), (k, m, sizes[index + 1])))
                 Z += self.intercepts[index][:, None, :]
             Z_copy = Z.copy() if training and activation.needs_preactivation else None
             activation.forward(Z)
             mask, A_out = None, Z
             if rate > 0:
-                mask, scale = self._keep_mask(Z.shape, rate)
-                A_out = Z * mask
-                A_out *= scale
+                mask = self._keep_mask(Z.shape, rate, index)
+                A_out = np.multiply(Z, mask, out=buffer(("dropped", index), Z.shape))
             if training:
                 layers.append((A_prev, Z_copy, Z, mask))
             A_prev = A_out
@@ -255,19 +262,26 @@ class EnsembleNetwork:
             self._cache = (X, A_first, layers, A_prev)
         return A_prev
 
-    def _keep_mask(self, shape, rate):
-        """The keep mask (each unit kept with probability ``1 - rate``, to 1/256) and its scale.
+    def _buffer(self, key, shape):
+        """A training buffer reused from batch to batch (a fresh array per batch costs page faults)."""
+        buffer = self._buffers.get(key)
+        if buffer is None or buffer.shape != shape:
+            buffer = self._buffers[key] = np.empty(shape, dtype=self.dtype)
+        return buffer
 
-        One random byte per unit is about three times cheaper to draw than a
-        float, and a rate to the nearest 1/256 is as good a regularizer.
+    def _keep_mask(self, shape, rate, index):
+        """Dropout's scaled mask: ``1 / (1 - rate)`` for each kept unit, 0 for a dropped one.
+
+        Each unit draws one random byte, dropped below ``round(256 * rate)``:
+        a byte is about three times cheaper to draw than a float, and a rate
+        to the nearest 1/256 regularizes as well. A 256-entry table turns the
+        bytes into the scaled mask in one pass.
         """
-        n = int(np.prod(shape))
-        draws = np.frombuffer(self._rng.bytes(n), dtype=np.uint8).reshape(shape)
-        return draws >= np.uint8(_dropped_of_256(rate)), self._keep_mask_scale(rate)
-
-    def _keep_mask_scale(self, rate):
-        """``1 / (1 - rate)`` for the rate the byte masks actually apply."""
-        return self.dtype.type(256.0 / (256 - _dropped_of_256(rate)))
+        dropped = min(255, round(rate * 256))
+        table = np.zeros(256, dtype=self.dtype)
+        table[dropped:] = 256.0 / (256 - dropped)
+        draws = np.frombuffer(self._rng.bytes(math.prod(shape)), dtype=np.uint8).reshape(shape)
+        return table.take(draws, out=self._buffer(("mask", index), shape))
 
     def _member_logits(self, X, training=False):
         A = self._hidden(X, training)
@@ -293,18 +307,19 @@ class EnsembleNetwork:
         X_in, A_first, layers, A_last = self._cache
         np.matmul(A_last.transpose(0, 2, 1), dZ, out=self._dcoefs[-1])
         dZ.sum(axis=1, out=self._dintercepts[-1])
-        dA = np.matmul(dZ, self.coefs[-1].transpose(0, 2, 1))
+        dA = np.matmul(dZ, self.coefs[-1].transpose(0, 2, 1), out=self._buffer(("dA", len(layers)), A_last.shape))
         for index in range(len(layers) - 1, -1, -1):
             A_prev, Z_copy, A_activated, mask = layers[index]
             if mask is not None:
                 dA *= mask
-                dA *= self._keep_mask_scale(self.dropout_rate)
             self._activation.derivative(dA, A_activated, Z_copy)
             if index > 0:
                 np.matmul(A_prev.transpose(0, 2, 1), dA, out=self._dcoefs[index])
                 dA.sum(axis=1, out=self._dintercepts[index])
-                dA = np.matmul(dA, self.coefs[index].transpose(0, 2, 1))
-        dZ_first = dA.transpose(1, 0, 2).reshape(m, -1)  # (k, m, n1) -> (m, k * n1)
+                dA = np.matmul(dA, self.coefs[index].transpose(0, 2, 1),
+                               out=self._buffer(("dA", index), A_prev.shape))
+        # (k, m, n1) -> (m, k * n1)
+        dZ_first = _copy_into(dA.transpose(1, 0, 2), self._buffer("dfirst", (m, k, dA.shape[2]))).reshape(m, -1)
         np.matmul(A_first.T, dZ_first, out=self._dcoefs[0])
         dZ_first.sum(axis=0, out=self._dintercepts[0])
         if self.scale_theta is not None:
@@ -318,25 +333,39 @@ class EnsembleNetwork:
         return loss
 
     def loss(self, X, Y, weights, l2):
-        """Mean loss of the members in prediction mode (the validation loss)."""
+        """Mean loss of the members in prediction mode (the validation loss).
+
+        The members' predictions of ``X`` come out of the same pass: the next
+        :meth:`member_predictions` of this same ``X`` (the validation score,
+        right after) takes them instead of running the network again, unless
+        the parameters changed in between.
+        """
         m = X.shape[0]
         total = 0.0
-        for start in range(0, m, INFERENCE_ROWS):
-            rows = slice(start, min(start + INFERENCE_ROWS, m))
-            Z = self._member_logits(X[rows]).reshape(-1, Y.shape[1])
-            Y_all, weights_all = self._stack(Y[rows], weights[rows])
-            total += self._loss(Z, Y_all, weights_all)
-        penalty = 0.5 * l2 * float(np.dot(self.params[: self.n_weights], self.params[: self.n_weights]))
-        return total + (penalty if l2 else 0.0)
-
-    def member_predictions(self, X):
-        """Each member's probabilities or values, shape ``(k, m, n[L])``."""
-        k, m = self.spec.n_members, X.shape[0]
-        out = np.empty((k, m, self.layer_sizes[-1]), dtype=np.result_type(X.dtype, self.dtype))
+        predictions = self._empty_predictions(X)
         for start in range(0, m, INFERENCE_ROWS):
             rows = slice(start, min(start + INFERENCE_ROWS, m))
             Z = self._member_logits(X[rows])
-            out[:, rows] = _output(self.spec.output_activation, Z)
+            predictions[:, rows] = _output(self.spec.output_activation, Z)
+            Y_all, weights_all = self._stack(Y[rows], weights[rows])
+            total += self._loss(Z.reshape(-1, Y.shape[1]), Y_all, weights_all)
+        self._predicted = (X, self.params.copy(), predictions)
+        penalty = 0.5 * l2 * float(np.dot(self.params[: self.n_weights], self.params[: self.n_weights]))
+        return total + (penalty if l2 else 0.0)
+
+    def _empty_predictions(self, X):
+        shape = (self.spec.n_members, X.shape[0], self.layer_sizes[-1])
+        return np.empty(shape, dtype=np.result_type(X.dtype, self.dtype))
+
+    def member_predictions(self, X):
+        """Each member's probabilities or values, shape ``(k, m, n[L])``."""
+        predicted, self._predicted = self._predicted, None
+        if predicted is not None and predicted[0] is X and np.array_equal(predicted[1], self.params):
+            return predicted[2]
+        out = self._empty_predictions(X)
+        for start in range(0, X.shape[0], INFERENCE_ROWS):
+            rows = slice(start, min(start + INFERENCE_ROWS, X.shape[0]))
+            out[:, rows] = _output(self.spec.output_activation, self._member_logits(X[rows]))
         return out
 
     def predict(self, X):
@@ -344,8 +373,14 @@ class EnsembleNetwork:
         return self.member_predictions(X).mean(axis=0)
 
 
-def _dropped_of_256(rate):
-    return min(255, round(rate * 256))
+def _new_array(dtype):
+    """A stand-in for :meth:`EnsembleNetwork._buffer` that allocates a new array each time."""
+    return lambda key, shape: np.empty(shape, dtype=dtype)
+
+
+def _copy_into(source, destination):
+    destination[...] = source
+    return destination
 
 
 def _output(name, Z):

@@ -33,7 +33,12 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted, validate_data
 
-from .._estimators import _check_class_weight_dict, _check_effective_weights, _state_attribute
+from .._estimators import (
+    _check_class_weight_dict,
+    _check_effective_weights,
+    _state_attribute,
+    _store_constructor_arguments,
+)
 from .._transactions import transactional
 from ..nn.activations import ACTIVATIONS
 from ..nn.ensemble import EnsembleSpec
@@ -356,30 +361,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
         warm_start=False,
         callbacks=None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.n_ensemble = n_ensemble
-        self.activation = activation
-        self.numeric_bins = numeric_bins
-        self.max_one_hot = max_one_hot
-        self.feature_scaling = feature_scaling
-        self.learning_rate_init = learning_rate_init
-        self.weight_decay = weight_decay
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.warmup = warmup
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.dropout = dropout
-        self.label_smoothing = label_smoothing
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.max_time = max_time
-        self.dtype = dtype
-        self.class_weight = class_weight
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.callbacks = callbacks
+        _store_constructor_arguments(self, locals())
 
     def _output_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
@@ -524,28 +506,7 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
         warm_start=False,
         callbacks=None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.n_ensemble = n_ensemble
-        self.activation = activation
-        self.numeric_bins = numeric_bins
-        self.max_one_hot = max_one_hot
-        self.feature_scaling = feature_scaling
-        self.learning_rate_init = learning_rate_init
-        self.weight_decay = weight_decay
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.warmup = warmup
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.dropout = dropout
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.max_time = max_time
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.callbacks = callbacks
+        _store_constructor_arguments(self, locals())
 
     def _output_activation(self):
         return "identity"
