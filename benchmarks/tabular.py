@@ -235,7 +235,13 @@ def _realmlp_available():
 
 
 def _realmlp(task, max_iter, seed, threads=2):
+    import logging
+
     from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
+
+    # PyTorch Lightning's banners would bury the benchmark's own lines.
+    for name in ("lightning", "lightning.pytorch", "pytorch_lightning", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     cap = {} if max_iter is None else {"n_epochs": max_iter}
     model = RealMLP_TD_Classifier if task == "clf" else RealMLP_TD_Regressor

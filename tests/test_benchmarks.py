@@ -44,9 +44,9 @@ def test_tabular_benchmark_prints_a_markdown_table_for_bundled_data():
     environment = {**os.environ, "PYTHONPATH": str(TABULAR.parents[1])}
     result = subprocess.run(
         [sys.executable, str(TABULAR), "--datasets", "breast_cancer,diabetes", "--folds", "2",
-         "--max-iter", "2", "--peers", "hgb,mlp,skdeep,candidate"],
+         "--max-iter", "2", "--peers", "hgb,mlp,skdeep,tabular"],
         capture_output=True, text=True, timeout=300, check=True, env=environment,
     )
-    assert "| breast_cancer | 569 | accuracy | skdeep candidate |" in result.stdout
+    assert "| breast_cancer | 569 | accuracy | skdeep TabularNet |" in result.stdout
     assert "| diabetes | 442 | R² |" in result.stdout
-    assert "| skdeep candidate |" in result.stdout.split("| peer | mean rank")[1]
+    assert "| skdeep TabularNet |" in result.stdout.split("| peer | mean rank")[1]
