@@ -23,6 +23,9 @@ library limited to ``--threads`` threads (2 by default). The peers:
   on the DataFrame as it is (its preprocessing is inside);
 * ``realmlp``: RealMLP-TD from pytabkit, only when ``import pytabkit`` works
   (``pip install "torch==2.13.0+cpu" pytabkit``; skipped with a message otherwise).
+  It runs in a separate process (with ``OMP_WAIT_POLICY=PASSIVE``), timed the
+  same way: PyTorch's idle OpenMP threads would otherwise spin and slow down
+  the peers fitted after it in the same process.
 
 The defaults peers (``mlp``, ``skdeep``) see the regression target as given,
 as a user's first try would. Each table then gets one row per peer, and each
@@ -279,6 +282,39 @@ class Result:
         return float(np.mean(self.seconds)) if self.seconds and not self.error else math.nan
 
 
+def _fit_and_predict(peer, task, max_iter, seed, threads, X_train, y_train, X_test):
+    """Fit one peer; its fit time in seconds and its predictions on ``X_test``."""
+    build = PEERS[peer][1]
+    model = build(task, max_iter, seed, threads) if peer == "realmlp" else build(task, max_iter, seed)
+    with threadpool_limits(limits=threads):
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        seconds = time.perf_counter() - start
+        return seconds, model.predict(X_test)
+
+
+_TORCH_WORKER = []
+
+
+def _quiet_torch_worker():
+    # Idle OpenMP threads that spin (PyTorch's default) would slow every other
+    # peer fitted after RealMLP in the same process: RealMLP fits in its own
+    # process, whose threads sleep when idle.
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+
+
+def _in_torch_process(*arguments):
+    """:func:`_fit_and_predict` in a separate, persistent process (PyTorch stays out of this one)."""
+    if not _TORCH_WORKER:
+        import concurrent.futures
+        import multiprocessing
+
+        _TORCH_WORKER.append(concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_quiet_torch_worker))
+    return _TORCH_WORKER[0].submit(_fit_and_predict, *arguments).result()
+
+
 def evaluate(dataset, X, y, peers, n_folds, max_iter, threads):
     """Cross-validate every peer on the same folds; one Result per peer."""
     if dataset.task == "clf":
@@ -294,14 +330,11 @@ def evaluate(dataset, X, y, peers, n_folds, max_iter, threads):
             result = results[peer]
             if result.error:
                 continue
-            build = PEERS[peer][1]
-            model = build(dataset.task, max_iter, SEED + fold, threads) if peer == "realmlp" else \
-                build(dataset.task, max_iter, SEED + fold)
+            fit_and_predict = _in_torch_process if peer == "realmlp" else _fit_and_predict
             try:
-                start = time.perf_counter()
-                model.fit(X_train, y_train)
-                result.seconds.append(time.perf_counter() - start)
-                predicted = model.predict(X_test)
+                seconds, predicted = fit_and_predict(peer, dataset.task, max_iter, SEED + fold, threads,
+                                                     X_train, y_train, X_test)
+                result.seconds.append(seconds)
             except Exception as error:  # a peer that fails is reported, not fatal
                 result.error = f"{type(error).__name__}: {error}"[:120]
                 print(f"  {peer} failed on {dataset.name}: {result.error}", file=sys.stderr)

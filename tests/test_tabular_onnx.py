@@ -240,3 +240,21 @@ def test_export_leaves_the_estimator_unchanged(classification):
     to_onnx(clf)
     to_onnx(clf, include_preprocessing=False)
     assert joblib.hash(clf) == before
+
+
+def test_a_single_class_classifier_exports_certain_probabilities_and_its_label():
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    model = TabularNetClassifier(**SMALL).fit(X, np.full(30, "only"))
+    outputs = run(to_onnx(model, X[:1].astype(np.float32)), X.astype(np.float32))
+    labels, probabilities = outputs["label"], outputs["probabilities"]
+    assert probabilities.shape == (30, 1)
+    np.testing.assert_array_equal(probabilities, 1.0)
+    assert list(labels) == ["only"] * 30
+
+
+def test_the_export_follows_an_activation_set_after_fitting():
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = TabularNetClassifier(**SMALL).fit(X, y).set_params(activation="tanh")
+    probabilities = run(to_onnx(model, X[:1].astype(np.float32)), X.astype(np.float32))["probabilities"]
+    np.testing.assert_allclose(probabilities, model.predict_proba(X), atol=1e-5)

@@ -420,14 +420,17 @@ def _tabular_graph_and_mean(scope, operator, container):
         A = _encoded(graph, X, model.preprocessor_)
     else:
         A = graph.node("Cast", X, to=graph.proto_dtype)
-    return graph, _ensemble_mean(graph, A, model._network)
+    return graph, _ensemble_mean(graph, A, model._current_network())
 
 
 def _convert_tabular_classifier(scope, operator, container):
     model = operator.raw_operator
     label_output, proba_output = operator.outputs[0].full_name, operator.outputs[1].full_name
     graph, P = _tabular_graph_and_mean(scope, operator, container)
-    if model._network.spec.layer_sizes[-1] == 1 and not _is_multilabel(model):
+    if len(model.classes_) == 1:
+        # One class seen at fit: certain, as predict_proba says.
+        graph.node("Add", graph.scaled(P, 0.0), graph.constant(1.0), output=proba_output)
+    elif model._network.spec.layer_sizes[-1] == 1 and not _is_multilabel(model):
         # Binary: [1 - p, p], as predict_proba computes it.
         graph.node("Concat", graph.node("Sub", graph.constant(1.0), P), P, output=proba_output, axis=1)
     else:

@@ -120,7 +120,7 @@ def contents(estimator, params, include_optimizer):
     else:
         metadata["y_ndim"] = _to_json(estimator._y_ndim)
         arrays["y_mean"], arrays["y_scale"] = np.asarray(estimator.y_mean_), np.asarray(estimator.y_scale_)
-    n_params, n_inputs = _n_params(network.spec), network.spec.layer_sizes[0]
+    n_params, n_inputs = network.spec.n_params, network.spec.layer_sizes[0]
     needed = max(n_params, PARAMETERS_PER_INPUT * n_inputs, PARAMETERS_PER_COLUMN * estimator.n_features_in_)
     size = f"{n_params:,} parameters"
     if needed > n_params:
@@ -190,9 +190,8 @@ def plan(metadata, max_parameters):
     """Check every field of the metadata; no array has been read or allocated yet."""
     Estimator = _checked_envelope(metadata)
     spec = _checked_spec(metadata["spec"])
-    n_params = _n_params(spec)
+    n_params = spec.n_params  # Python integers (math.prod): no overflow for a hostile spec
     _check_parameter_count(n_params, max_parameters)
-    expect(spec.n_params == n_params, "the spec's parameter count contradicts its layers")  # layouts agree
     n_features = metadata["n_features_in_"]
     # Every input column becomes at least one of the network's inputs.
     expect(is_count(n_features) and 1 <= n_features <= spec.layer_sizes[0],
@@ -252,22 +251,6 @@ def _checked_spec(values):
     expect(spec.scale_factor in (0.0, FEATURE_SCALE_FACTOR),
            f"the spec's scale_factor must be 0 or {FEATURE_SCALE_FACTOR}, got {shorten(spec.scale_factor)}")
     return spec
-
-
-def _n_params(spec):
-    """Length of the parameter vector of ``spec``, in Python integers.
-
-    ``EnsembleSpec.n_params`` multiplies with NumPy, whose int64 products wrap
-    around silently for a hostile spec's sizes; here they cannot, so the count
-    is bounded before anything else uses it. The layout is EnsembleNetwork's:
-    the first layer shared (``n[0] x k*n[1]``), then ``k`` copies of every
-    other layer, the biases, and with the input scale one value per input.
-    """
-    sizes, k = spec.layer_sizes, spec.n_members
-    n_weights = sizes[0] * k * sizes[1] + sum(k * n_in * n_out
-                                              for n_in, n_out in zip(sizes[1:-1], sizes[2:], strict=True))
-    n_biases = k * sum(sizes[1:])
-    return n_weights + n_biases + (sizes[0] if spec.scale_factor else 0)
 
 
 def _checked_y_ndim(y_ndim, n_outputs):

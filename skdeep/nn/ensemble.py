@@ -22,7 +22,9 @@ Layout, with samples in rows and ``k`` members:
 All parameters live in one flat vector ``params`` as
 ``[W[1], ..., W[L], b[1], ..., b[L], theta]``; the first ``n_weights``
 entries (the W's) are what AdamW decays. The loss is the mean of the members'
-losses, which gives each member the gradient it would get alone.
+losses: each member gets 1/k of the gradient it would get alone (which Adam's
+per-parameter scaling cancels). The input scale is the one parameter the
+members share.
 """
 
 import math
@@ -33,9 +35,9 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .initializers import initialize_weights
 from .losses import OUTPUTS, softmax
+from .network import INFERENCE_ROWS
 from .values import is_rate
 
-INFERENCE_ROWS = 1024
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,20 @@ class EnsembleNetwork:
         self.scale_theta = params[2 * n] if n_scale else None
         self._dscale_theta = grads[2 * n] if n_scale else None
 
+    def with_spec(self, spec):
+        """This network under ``spec``, sharing its parameters and gradient.
+
+        ``spec`` may differ only in what leaves the parameter layout alone
+        (the hidden activation, the dropout rate).
+        """
+        layout = lambda s: (s.layer_sizes, s.n_members, bool(s.scale_factor), s.dtype)  # noqa: E731
+        if layout(spec) != layout(self.spec):
+            raise ValueError(f"Cannot carry parameters from {layout(self.spec)} to {layout(spec)}.")
+        network = EnsembleNetwork(spec)
+        network.params, network.grad = self.params, self.grad
+        network._build_views()
+        return network
+
     @property
     def input_scale(self):
         """The per-feature input scale ``s``, or None without one."""
@@ -232,8 +248,9 @@ class EnsembleNetwork:
     def _hidden(self, X, training):
         """Hidden activations of every member, shape ``(k, m, n[L-1])``; caches in training.
 
-        In training, every large array is written into a buffer reused from
-        batch to batch (see :meth:`_buffer`); a prediction allocates its own.
+        In training, the layers' outputs, dropout masks and gradients are
+        written into buffers reused from batch to batch (see :meth:`_buffer`);
+        a prediction allocates its own.
         """
         k, sizes, m = self.spec.n_members, self.layer_sizes, X.shape[0]
         activation, rate = self._activation, self.dropout_rate if training else 0.0
@@ -264,9 +281,10 @@ class EnsembleNetwork:
 
     def _buffer(self, key, shape):
         """A training buffer reused from batch to batch (a fresh array per batch costs page faults)."""
-        buffer = self._buffers.get(key)
-        if buffer is None or buffer.shape != shape:
-            buffer = self._buffers[key] = np.empty(shape, dtype=self.dtype)
+        # Keyed by shape too: an epoch's smaller last batch gets its own buffers.
+        buffer = self._buffers.get((key, shape))
+        if buffer is None:
+            buffer = self._buffers[(key, shape)] = np.empty(shape, dtype=self.dtype)
         return buffer
 
     def _keep_mask(self, shape, rate, index):
@@ -329,8 +347,11 @@ class EnsembleNetwork:
         self._cache = None
         if l2:
             self.grad[: self.n_weights] += l2 * self.params[: self.n_weights]
-            loss += 0.5 * l2 * float(np.dot(self.params[: self.n_weights], self.params[: self.n_weights]))
-        return loss
+        return loss + self._penalty(l2)
+
+    def _penalty(self, l2):
+        weights = self.params[: self.n_weights]
+        return 0.5 * l2 * float(np.dot(weights, weights)) if l2 else 0.0
 
     def loss(self, X, Y, weights, l2):
         """Mean loss of the members in prediction mode (the validation loss).
@@ -350,8 +371,7 @@ class EnsembleNetwork:
             Y_all, weights_all = self._stack(Y[rows], weights[rows])
             total += self._loss(Z.reshape(-1, Y.shape[1]), Y_all, weights_all)
         self._predicted = (X, self.params.copy(), predictions)
-        penalty = 0.5 * l2 * float(np.dot(self.params[: self.n_weights], self.params[: self.n_weights]))
-        return total + (penalty if l2 else 0.0)
+        return total + self._penalty(l2)
 
     def _empty_predictions(self, X):
         shape = (self.spec.n_members, X.shape[0], self.layer_sizes[-1])

@@ -48,8 +48,9 @@ _PARAMETERS_HEAD = """
 
     n_ensemble : int, default=2
         Members: MLPs trained together on the same batches, each from its own
-        random initialization and with its own dropout masks; their mean is
-        the prediction. Training time grows linearly with it.
+        random initialization and with its own dropout masks (they share
+        only the per-feature input scale); their mean is the prediction.
+        Training time grows linearly with it.
 
     activation : {'relu', 'leaky_relu', 'elu', 'selu', 'gelu', 'tanh', 'logistic', 'softplus'}, default='relu'
         Activation of the hidden layers.
@@ -63,8 +64,9 @@ _PARAMETERS_HEAD = """
         counting as one) are fully one-hot encoded.
 
     feature_scaling : bool, default=True
-        Learn one scale per input feature (with a 6 times larger learning
-        rate), as RealMLP's first layer does.
+        Learn one scale per network input (each encoded feature, bins
+        included; with a 6 times larger learning rate), as RealMLP's first
+        layer does.
 
     learning_rate_init : float, default=4e-3
         Peak learning rate of AdamW, reached after ``warmup`` epochs.
@@ -107,7 +109,9 @@ _PARAMETERS_TAIL = """
         last epoch.
 
     n_iter_no_change : int, default=24
-        Stop when the validation score has not improved for this many epochs.
+        Stop once more than this many epochs in a row have not beaten the
+        best validation score (an epoch that equals it resets the count).
+        Without a validation split, every one of ``max_iter`` epochs runs.
 
     max_time : float or None, default=None
         Time budget in seconds: stop after the first epoch that ends past it.
@@ -167,7 +171,7 @@ _ATTRIBUTES = """
         Validation {metric} of every epoch (None without a validation split).
 
     best_validation_score_ : float or None
-        The best of ``validation_scores_``: its weights are kept.
+        The best validation score of the last fit: its weights are kept.
 
     best_epoch_ : int or None
         The epoch of the last fit whose weights are kept (None without a

@@ -140,6 +140,7 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
             solver="adamw", alpha=0.0, batch_size=min(self.batch_size, n_train), learning_rate="cosine",
             learning_rate_init=self.learning_rate_init, max_iter=self.max_iter, shuffle=True,
             tol=0.0, verbose=self.verbose, early_stopping=early_stopping,
+            # (TrainConfig wants a number even when no split is made)
             validation_fraction=self.validation_fraction if early_stopping else 0.1,
             beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8,
             n_iter_no_change=self.n_iter_no_change, weight_decay=self.weight_decay,
@@ -256,7 +257,7 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
                     f"Cannot continue training (warm_start=True): {name} is {asked!r} but the "
                     f"model was fitted with {now!r}. Set warm_start=False to start anew."
                 )
-        return _rebuilt(network, spec)  # activation and dropout may change between fits
+        return network.with_spec(spec)  # activation and dropout may change between fits
 
     def _validated_encoding(self, X):
         check_is_fitted(self)
@@ -268,10 +269,13 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
         return self._current_network().predict(encoded)
 
     def _current_network(self):
-        """The fitted network under the current ``activation`` (as DeepNet's predictions follow it)."""
+        """The fitted network under the current ``activation`` (as DeepNet's predictions follow it).
+
+        A view sharing the fitted parameters; the estimator is not changed.
+        """
         network = self._network
         if self.activation != network.spec.hidden_activation and self.activation in ACTIVATIONS:
-            self._network = network = _rebuilt(network, replace(network.spec, hidden_activation=self.activation))
+            network = network.with_spec(replace(network.spec, hidden_activation=self.activation))
         return network
 
     def summary(self, file=None):
@@ -316,14 +320,6 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.non_deterministic = False
         return tags
-
-
-def _rebuilt(network, spec):
-    """``network``'s parameters under ``spec`` (same layout; activation or dropout may differ)."""
-    rebuilt = spec.build()
-    rebuilt.params, rebuilt.grad = network.params, network.grad
-    rebuilt._build_views()
-    return rebuilt
 
 
 class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
@@ -521,15 +517,22 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
         if not np.isfinite(y).all():
             raise ValueError("Input y contains NaN or infinity: regression targets must be finite.")
         Y = y.reshape(len(y), -1)
+        constant = np.ptp(Y, axis=0) == 0
         if not continuing:
             self.y_mean_ = np.average(Y, axis=0, weights=sample_weight)
-            # 0 for a constant column: its prediction is then exactly its mean
-            self.y_scale_ = np.sqrt(np.average((Y - self.y_mean_) ** 2, axis=0, weights=sample_weight))
+            # 0 for a constant column (not a rounding residue): its prediction is then exactly its mean
+            scale = np.sqrt(np.average((Y - self.y_mean_) ** 2, axis=0, weights=sample_weight))
+            self.y_scale_ = np.where(constant, 0.0, scale)
             self._y_ndim = y.ndim
         elif Y.shape[1] != len(self.y_mean_):
             raise ValueError(
                 f"Cannot continue training (warm_start=True): y has {Y.shape[1]} outputs but the "
                 f"model was fitted with {len(self.y_mean_)}. Set warm_start=False to start anew.")
+        elif ((self.y_scale_ == 0) & ~constant).any():
+            raise ValueError(
+                "Cannot continue training (warm_start=True): a target column that was constant in "
+                "the first fit varies now, and the model predicts it as that constant. Set "
+                "warm_start=False to start anew.")
         return (Y - self.y_mean_) / np.where(self.y_scale_ > 0, self.y_scale_, 1.0)
 
     def _validation_strata(self, Y, config):

@@ -40,11 +40,9 @@ class TimeBudget:
     def __init__(self, seconds):
         self.seconds = seconds
         self.started = None
-        self.stopped = False
 
     def on_fit_begin(self, info):
         self.started = time.perf_counter()
 
     def on_epoch_end(self, record):
-        self.stopped = time.perf_counter() - self.started >= self.seconds
-        return self.stopped
+        return time.perf_counter() - self.started >= self.seconds

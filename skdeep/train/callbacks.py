@@ -93,7 +93,8 @@ class StopOnPlateau(Callback):
         value = record[self.monitor]
         if value is None:
             raise ValueError(f"StopOnPlateau monitors {self.monitor!r}, which this fit does not "
-                             "record (validation values need early_stopping=True).")
+                             "record (validation values need a validation split: early_stopping=True, "
+                             "or validation_fraction for the tabular estimators).")
         sign = 1 if self.mode == "max" or (self.mode == "auto" and "score" in self.monitor) else -1
         if self.best_ is None or sign * (value - self.best_) > self.tol:
             self.best_, self.wait_ = value, 0

@@ -60,10 +60,14 @@ def training_memory(spec, batch_size):
     """
     spec = getattr(spec, "spec", spec)
     sizes = spec.layer_sizes
-    members = getattr(spec, "n_members", 1)  # an EnsembleSpec: k members side by side
-    batch_norm = getattr(spec, "batch_norm", False)
-    per_row = sizes[0] + 2 * members * sizes[-1]
-    per_row += members * sum(sizes[1:-1]) * (2 + 2 * batch_norm + spec.has_dropout)
+    members = getattr(spec, "n_members", None)
+    if members is not None:  # an EnsembleSpec: k members side by side
+        # the input, its scaled copy and gradient; per hidden unit and member up to six
+        # arrays (output, copy, mask, dropped output, gradient, transposed gradient)
+        per_row = 3 * sizes[0] + 2 * members * sizes[-1] + 6 * members * sum(sizes[1:-1])
+    else:
+        per_row = sizes[0] + 2 * sizes[-1]
+        per_row += sum(sizes[1:-1]) * (2 + 2 * spec.batch_norm + spec.has_dropout)
     itemsize = 4 if spec.dtype == "float32" else 8
     return itemsize * (batch_size * per_row + 5 * spec.n_params)
 

@@ -63,6 +63,11 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     if config.early_stopping:
         (X, Y, sample_weight), validation = split_validation(
             X, Y, sample_weight, config.validation_fraction, strata, random_state)
+        if validation[2] is not None and not validation[2].sum() > 0:
+            raise ValueError(
+                "Every sample of the validation split has weight 0, so it cannot score an epoch: "
+                "give more samples a weight above 0, or change validation_fraction or random_state."
+            )
     batch_size = resolve_batch_size(config.batch_size, X.shape[0])
     optimizer, schedule = _resume(network, state, config, incremental)
     epochs = 1 if incremental else config.max_iter

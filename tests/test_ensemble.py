@@ -1,0 +1,157 @@
+"""EnsembleNetwork: gradients by finite differences, buffers, and the validation-prediction cache."""
+
+import numpy as np
+import pytest
+
+from skdeep.nn.activations import ACTIVATIONS
+from skdeep.nn.ensemble import EnsembleSpec
+
+OUTPUTS = {"softmax": 3, "logistic": 2, "identity": 2}
+
+
+def _problem(output, n_rows=9, n_inputs=4, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_rows, n_inputs))
+    n_out = OUTPUTS[output]
+    if output == "softmax":
+        Y = np.eye(n_out)[rng.randint(n_out, size=n_rows)]
+    elif output == "logistic":
+        Y = rng.randint(2, size=(n_rows, n_out)).astype(float)
+    else:
+        Y = rng.normal(size=(n_rows, n_out))
+    weights = rng.uniform(0.5, 2, n_rows)
+    return X, Y, weights / weights.sum()
+
+
+def _network(output, activation="relu", dropout=0.0, scale_factor=2.0, hidden=(5, 6), members=3, seed=0):
+    spec = EnsembleSpec((4, *hidden, OUTPUTS[output]), members, activation, output, "float64",
+                        dropout=dropout, scale_factor=scale_factor)
+    network = spec.build()
+    rng = np.random.RandomState(seed)
+    network.initialize(rng)
+    network.params += rng.normal(0, 0.1, network.params.shape)  # non-zero biases, scale away from 1
+    return network
+
+
+def _numerical_gradient(loss, params, eps=1e-6):
+    gradient = np.zeros_like(params)
+    for i in range(params.size):
+        kept = params[i]
+        params[i] = kept + eps
+        above = loss()
+        params[i] = kept - eps
+        below = loss()
+        params[i] = kept
+        gradient[i] = (above - below) / (2 * eps)
+    return gradient
+
+
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+@pytest.mark.parametrize("activation", sorted(set(ACTIVATIONS) - {"identity"}))
+def test_the_gradient_matches_finite_differences(output, activation):
+    network = _network(output, activation)
+    X, Y, weights = _problem(output)
+
+    def loss():
+        return network.loss_and_gradient(X, Y, weights, 0.01)
+
+    loss()
+    analytic = network.grad.copy()
+    np.testing.assert_allclose(analytic, _numerical_gradient(loss, network.params), atol=1e-7, rtol=1e-5)
+
+
+@pytest.mark.parametrize("hidden", [(5,), (5, 6, 3)])
+def test_the_gradient_with_dropout_matches_finite_differences_for_fixed_masks(hidden):
+    network = _network("softmax", "elu", dropout=0.4, hidden=hidden)
+    X, Y, weights = _problem("softmax")
+
+    def loss():
+        network.start_epoch(7, 2)  # the same masks at every evaluation
+        return network.loss_and_gradient(X, Y, weights, 0.0)
+
+    loss()
+    analytic = network.grad.copy()
+    np.testing.assert_allclose(analytic, _numerical_gradient(loss, network.params), atol=1e-7, rtol=1e-5)
+
+
+def test_without_dropout_the_training_loss_is_the_prediction_loss():
+    network = _network("logistic", "gelu")
+    X, Y, weights = _problem("logistic")
+    assert network.loss_and_gradient(X, Y, weights, 0.0) == pytest.approx(network.loss(X, Y, weights, 0.0))
+
+
+def test_dropout_drops_about_its_rate_and_keeps_the_expected_activation():
+    network = _network("identity", dropout=0.25, members=2, hidden=(64,))
+    network.start_epoch(0, 0)
+    mask = network._keep_mask((2, 500, 64), 0.25, 0)
+    assert abs((mask == 0).mean() - 0.25) < 0.01
+    assert mask.mean() == pytest.approx(1.0, abs=0.02)
+
+
+def test_a_smaller_last_batch_does_not_disturb_the_full_batches():
+    network = _network("softmax")
+    X, Y, weights = _problem("softmax", n_rows=9)
+    full = network.loss_and_gradient(X, Y, weights, 0.0), network.grad.copy()
+    small_weights = weights[:4] / weights[:4].sum()
+    network.loss_and_gradient(X[:4], Y[:4], small_weights, 0.0)
+    again = network.loss_and_gradient(X, Y, weights, 0.0), network.grad.copy()
+    assert full[0] == again[0]
+    np.testing.assert_array_equal(full[1], again[1])
+
+
+def test_predictions_never_share_memory_with_training_buffers():
+    network = _network("identity")
+    X, Y, weights = _problem("identity")
+    before = network.predict(X)
+    kept = before.copy()
+    network.loss_and_gradient(X, Y, weights, 0.0)
+    network.loss_and_gradient(X[::-1].copy(), Y, weights, 0.0)
+    np.testing.assert_array_equal(before, kept)
+    np.testing.assert_array_equal(network.predict(X), kept)
+
+
+def test_the_validation_predictions_are_reused_only_for_the_same_rows_and_weights():
+    network = _network("softmax")
+    X, Y, weights = _problem("softmax")
+    network.loss(X, Y, weights, 0.0)
+    reused = network.member_predictions(X)
+    np.testing.assert_allclose(reused, network.member_predictions(X))  # computed afresh: same values
+    network.loss(X, Y, weights, 0.0)
+    network.params[0] += 1.0  # the weights changed after the loss: no reuse
+    changed = network.member_predictions(X)
+    network.params[0] -= 1.0
+    network.params[0] += 1.0
+    np.testing.assert_array_equal(changed, network.member_predictions(X))
+    assert not np.allclose(changed, reused)
+
+
+def test_with_spec_shares_the_parameters_and_refuses_another_layout():
+    network = _network("softmax", "relu")
+    X, _, _ = _problem("softmax")
+    tanh = network.with_spec(EnsembleSpec(network.spec.layer_sizes, 3, "tanh", "softmax", "float64",
+                                          scale_factor=2.0))
+    assert tanh.params is network.params
+    assert not np.allclose(tanh.predict(X), network.predict(X))
+    with pytest.raises(ValueError, match="Cannot carry parameters"):
+        network.with_spec(EnsembleSpec((4, 5, 3), 3, "relu", "softmax", "float64", scale_factor=2.0))
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(layer_sizes=(4, 3)), "at least three"),
+    (dict(n_members=0), "n_members"),
+    (dict(hidden_activation="swish"), "unknown hidden activation"),
+    (dict(output_activation="exp"), "unknown output activation"),
+    (dict(dtype="float16"), "dtype"),
+    (dict(dropout=1.0), "dropout"),
+    (dict(scale_factor=-1.0), "scale_factor"),
+])
+def test_an_invalid_spec_is_refused_naming_the_field(bad, match):
+    fields = dict(layer_sizes=(4, 5, 3), n_members=2, hidden_activation="relu", output_activation="softmax",
+                  dtype="float32")
+    with pytest.raises(ValueError, match=match):
+        EnsembleSpec(**{**fields, **bad})
+
+
+def test_the_parameter_count_cannot_overflow():
+    spec = EnsembleSpec((2**32, 2**32, 1), 1, "relu", "identity", "float32")
+    assert spec.n_params == 2**64 + 2**32 + 2**32 + 1
