@@ -23,9 +23,9 @@ library limited to ``--threads`` threads (2 by default). The peers:
   on the DataFrame as it is (its preprocessing is inside);
 * ``realmlp``: RealMLP-TD from pytabkit, only when ``import pytabkit`` works
   (``pip install "torch==2.13.0+cpu" pytabkit``; skipped with a message otherwise).
-  It runs in a separate process (with ``OMP_WAIT_POLICY=PASSIVE``), timed the
-  same way: PyTorch's idle OpenMP threads would otherwise spin and slow down
-  the peers fitted after it in the same process.
+  It runs in a separate process, timed the same way (around ``fit``): with
+  PyTorch loaded in the benchmark's process, the peers fitted after it ran
+  measurably slower.
 
 The defaults peers (``mlp``, ``skdeep``) see the regression target as given,
 as a user's first try would. Each table then gets one row per peer, and each
@@ -296,22 +296,19 @@ def _fit_and_predict(peer, task, max_iter, seed, threads, X_train, y_train, X_te
 _TORCH_WORKER = []
 
 
-def _quiet_torch_worker():
-    # Idle OpenMP threads that spin (PyTorch's default) would slow every other
-    # peer fitted after RealMLP in the same process: RealMLP fits in its own
-    # process, whose threads sleep when idle.
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-
-
 def _in_torch_process(*arguments):
-    """:func:`_fit_and_predict` in a separate, persistent process (PyTorch stays out of this one)."""
+    """:func:`_fit_and_predict` in a separate, persistent process (PyTorch stays out of this one).
+
+    With PyTorch loaded in the benchmark's own process, the peers fitted
+    after RealMLP ran measurably slower (its thread pools stay around), so
+    RealMLP gets a process of its own, with PyTorch's default settings.
+    """
     if not _TORCH_WORKER:
         import concurrent.futures
         import multiprocessing
 
         _TORCH_WORKER.append(concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_quiet_torch_worker))
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")))
     return _TORCH_WORKER[0].submit(_fit_and_predict, *arguments).result()
 
 
