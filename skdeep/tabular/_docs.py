@@ -43,7 +43,7 @@ _TARGETS = {
 _PARAMETERS_HEAD = """
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int, default=(256, 256)
+    hidden_layer_sizes : array-like of int, default=(192, 192)
         Units of each hidden layer of every member.
 
     n_ensemble : int, default=2

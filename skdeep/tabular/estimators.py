@@ -331,7 +331,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
 
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes=(192, 192),
         *,
         n_ensemble=2,
         activation="relu",
@@ -478,7 +478,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
 class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes=(192, 192),
         *,
         n_ensemble=2,
         activation="relu",
