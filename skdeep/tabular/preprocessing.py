@@ -86,8 +86,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
       exactly two categories and no missing values give a single 0/1 column
       (1 for the second category in sorted order). With more categories, the
       ``max_one_hot - 1`` most frequent ones (ties broken by sorted order, missing
-      last) are one-hot encoded and all others share one "other" column; learned
-      embeddings for these columns will come later. A category not seen at fit
+      last) are one-hot encoded and all others share one "other" column (the
+      network's first layer is then a learned embedding of the kept
+      categories). A category not seen at fit
       gives an all-zero row in a one-hot or binary encoding (in a binary column,
       0 is also the first category) and goes to "other" in the most-frequent
       encoding.
