@@ -152,7 +152,7 @@ _ATTRIBUTES = """
     n_features_in_ : int
         Number of columns seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the columns seen during fit, when they are all strings.
 
     n_iter_ : int
