@@ -155,3 +155,18 @@ def test_an_invalid_spec_is_refused_naming_the_field(bad, match):
 def test_the_parameter_count_cannot_overflow():
     spec = EnsembleSpec((2**32, 2**32, 1), 1, "relu", "identity", "float32")
     assert spec.n_params == 2**64 + 2**32 + 2**32 + 1
+
+
+def test_pickling_keeps_the_architecture_and_parameters_only():
+    import pickle
+
+    network = _network("softmax", "gelu", dropout=0.2)
+    X, Y, weights = _problem("softmax")
+    network.loss_and_gradient(X, Y, weights, 0.0)  # leaves buffers behind
+    copy = pickle.loads(pickle.dumps(network))
+    assert copy.spec == network.spec and copy._buffers == {}
+    np.testing.assert_array_equal(copy.predict(X), network.predict(X))
+    state = network.__getstate__()
+    state["params"] = state["params"][:-1]
+    with pytest.raises(ValueError, match="do not fit"):
+        copy.__setstate__(state)

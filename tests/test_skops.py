@@ -262,3 +262,28 @@ def test_skops_and_pickle_load_the_same_model():
     from_pickle = pickle.load(io.BytesIO(pickle.dumps(estimator)))
     _assert_same_predictions(from_pickle, from_skops, X)
     _assert_same_training_state(from_pickle, from_skops)
+
+
+TABULAR_TRUSTED_TYPES = [
+    "skdeep.tabular.estimators.TabularNetClassifier",
+    "skdeep.tabular.estimators.TabularNetRegressor",
+    "skdeep.tabular.preprocessing.TabularPreprocessor",
+    "skdeep.nn.ensemble.EnsembleNetwork",
+    "skdeep.train.state.TrainState",
+]
+
+
+@pytest.mark.parametrize("name", ["TabularNetClassifier", "TabularNetRegressor"])
+def test_tabular_estimators_need_only_the_documented_types_and_round_trip(name):
+    import skdeep
+
+    frame = pd.DataFrame({"a": np.arange(60.0), "c": ["x", "y", None] * 20})
+    y = np.arange(60) % 2 if name.endswith("Classifier") else np.arange(60.0) ** 0.5
+    model = getattr(skdeep, name)(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(frame, y)
+    data = sio.dumps(model)
+    assert set(sio.get_untrusted_types(data=data)) <= set(TABULAR_TRUSTED_TYPES)
+    loaded = sio.loads(data, trusted=TABULAR_TRUSTED_TYPES)
+    method = "predict_proba" if name.endswith("Classifier") else "predict"
+    np.testing.assert_array_equal(getattr(loaded, method)(frame), getattr(model, method)(frame))
+    loaded.set_params(warm_start=True).fit(frame, y)  # the loaded network trains on
+    assert loaded.n_iter_ == 3

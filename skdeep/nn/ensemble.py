@@ -200,6 +200,17 @@ class EnsembleNetwork:
         network._build_views()
         return network
 
+    def __getstate__(self):
+        # The architecture and the flat parameters; views, buffers and caches are rebuilt on load.
+        return {"spec": self.spec.to_dict(), "params": self.params}
+
+    def __setstate__(self, state):
+        self.__init__(EnsembleSpec.from_dict(state["spec"]))
+        params = np.asarray(state["params"])
+        if params.shape != self.params.shape:
+            raise ValueError("params do not fit the ensemble's layer sizes.")
+        self.params[...] = params
+
     @property
     def input_scale(self):
         """The per-feature input scale ``s``, or None without one."""
