@@ -281,7 +281,8 @@ def test_every_callback_sees_every_epoch_and_lbfgs_honours_a_stop(digits):
                     reason="signals reach the main thread only")
 def test_ctrl_c_stops_after_the_current_batch_with_a_warning(digits):
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        pytest.skip("this process ignores SIGINT (started under nohup or as a background job): skdeep leaves that alone, so Ctrl-C cannot be simulated")
+        pytest.skip("this process ignores SIGINT (started under nohup or as a background job): "
+                    "skdeep leaves that alone, so Ctrl-C cannot be simulated")
     X, y = digits
 
     def interrupt_during_third_epoch(estimator, record):

@@ -433,7 +433,8 @@ def ctrl_c_presser(handler_before_fit):
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals reach the main thread only")
     if handler_before_fit is signal.SIG_IGN:
-        pytest.skip("this process ignores SIGINT (started under nohup or as a background job): skdeep leaves that alone, so Ctrl-C cannot be simulated")
+        pytest.skip("this process ignores SIGINT (started under nohup or as a background job): "
+                    "skdeep leaves that alone, so Ctrl-C cannot be simulated")
 
     def press_ctrl_c():
         # Only with skdeep's handler in place: the default one would raise
@@ -549,8 +550,6 @@ def test_a_process_that_ignores_sigint_keeps_ignoring_it_during_fit(monkeypatch,
     X, y = iris()
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals reach the main thread only")
-    if handler_before_fit is signal.SIG_IGN:
-        pytest.skip("this process ignores SIGINT (started under nohup or as a background job): skdeep leaves that alone, so Ctrl-C cannot be simulated")
     seen = []
 
     def press_ctrl_c():
