@@ -899,11 +899,12 @@ def test_sklearn_scoring_monitor_scores_each_epoch_and_the_kept_one():
 
 # ------------------------------------------- max_time, validation, the kept epoch
 @pytest.mark.parametrize("kind", ESTIMATORS)
-def test_a_tiny_max_time_stops_after_the_first_epoch(kind):
-    est = _make(kind, LEARN, max_iter=1000, max_time=1e-9).fit(X, Y[kind])
+def test_a_tiny_max_time_stops_after_the_first_epoch_and_says_so(kind, capsys):
+    est = _make(kind, LEARN, max_iter=1000, max_time=1e-9, verbose=True).fit(X, Y[kind])
     assert est.n_iter_ == len(est.history_) == 1
     assert est.best_epoch_ == 1 and est.validation_scores_ == [est.best_validation_score_]
     assert _outputs(est, X).shape[0] == 60
+    assert "The time budget (max_time) ran out after epoch 1." in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("kind", ESTIMATORS)

@@ -37,6 +37,8 @@ class DropoutSchedule:
 class TimeBudget:
     """Stop training after the first epoch that ends ``seconds`` or more after the fit began."""
 
+    stop_message = "The time budget (max_time) ran out"
+
     def __init__(self, seconds):
         self.seconds = seconds
         self.started = None

@@ -111,11 +111,13 @@ def _stop_reason(record, rule, watchers, progress):
     if record is None:
         return "interrupt"
     rule.track(record)
-    callback_says_stop = any([bool(hook.on_epoch_end(record)) for hook in watchers])
+    stoppers = [hook for hook in watchers if hook.on_epoch_end(record)]  # every hook sees every epoch
     if record["loss"] != record["loss"]:  # NaN: diverged, with early stopping (see _Epochs)
         return "diverged"  # whatever a callback said: the optimizer state must be dropped
-    if callback_says_stop:
-        progress.say(f"A callback stopped training after epoch {record['epoch']}.")
+    if stoppers:
+        # A hook may say why it stops (the time budget does); else it is a callback.
+        reason = getattr(stoppers[0], "stop_message", None) or "A callback stopped training"
+        progress.say(f"{reason} after epoch {record['epoch']}.")
         return "callback"
     return "plateau" if rule.should_stop() else None
 
