@@ -13,7 +13,6 @@ refusal names it.
 """
 
 import io
-import json
 import math
 import os
 import stat
@@ -33,6 +32,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdeep import DeepNetClassifier, DeepNetRegressor, InvalidModelFile, load, save
+
+# tests/model_file_edits.py (tests/ is on sys.path: pytest puts conftest.py's folder there)
+from model_file_edits import arrays_and_metadata, replace_array, rewrite, set_array_item, set_fields
 
 MIB = 2**20
 MEMORY_HEADROOM = 2**30  # bytes the child may map beyond its baseline
@@ -66,20 +68,6 @@ def _members(content):
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
-def _arrays_and_metadata(content):
-    arrays = {name[: -len(".npy")]: np.load(io.BytesIO(data), allow_pickle=False)
-              for name, data in _members(content).items()}
-    return arrays, json.loads(arrays.pop("metadata").tobytes().decode())
-
-
-def _rewrite(content, change):
-    """The bytes of a file like ``content`` after ``change(arrays, metadata)``."""
-    arrays, metadata = _arrays_and_metadata(content)
-    change(arrays, metadata)
-    arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
 
 
 # ------------------------------------------------------------------ building bombs cheaply
@@ -136,7 +124,7 @@ def _with_members(content, path, **replaced):
 
 
 def _n_params(content):
-    arrays, _ = _arrays_and_metadata(content)
+    arrays, _ = arrays_and_metadata(content)
     return len(arrays["params"])
 
 
@@ -146,7 +134,7 @@ def _huge_layer(content, path):
         metadata["spec"]["layer_sizes"] = [4, 60_000_000, 3]
         metadata["spec"]["dropout"] = [0.1]
         metadata["params"]["hidden_layer_sizes"] = [60_000_000]
-    path.write_bytes(_rewrite(content, change))
+    path.write_bytes(rewrite(content, change))
     return path
 
 
@@ -243,23 +231,7 @@ def test_the_zip_builder_makes_real_bombs(genuine, tmp_path):
 
 
 # ------------------------------------------------------------------ one field at a time
-def _set(section, **values):
-    """A change setting ``values`` in a metadata section ('params', 'spec', 'train_state' or '')."""
-    def change(arrays, metadata):
-        (metadata[section] if section else metadata).update(values)
-    return change
 
-
-def _set_array(name, index, value):
-    def change(arrays, metadata):
-        arrays[name][index] = value
-    return change
-
-
-def _replace_array(name, value):
-    def change(arrays, metadata):
-        arrays[name] = value
-    return change
 
 
 def _set_optimizer_step(t):
@@ -280,59 +252,59 @@ def _second_variance_negative(name):
 
 NAN, INF = float("nan"), float("inf")
 FIELDS = {
-    "NaN learning rate": (_set("params", learning_rate_init=NAN), "learning_rate_init"),
-    "infinite learning rate": (_set("params", learning_rate_init=INF), "learning_rate_init"),
-    "negative learning rate": (_set("params", learning_rate_init=-0.1), "learning_rate_init"),
+    "NaN learning rate": (set_fields("params", learning_rate_init=NAN), "learning_rate_init"),
+    "infinite learning rate": (set_fields("params", learning_rate_init=INF), "learning_rate_init"),
+    "negative learning rate": (set_fields("params", learning_rate_init=-0.1), "learning_rate_init"),
     "optimizer step count -1": (_set_optimizer_step(-1), "step count"),
     "optimizer step count True": (_set_optimizer_step(True), "step count"),
-    "negative Adam second moment": (_set_array("optimizer_second_moment", 0, -1.0), "second_moment' must be non-negative"),
-    "batch_norm_momentum 5.0": (_set("params", batch_norm_momentum=5.0), "batch_norm_momentum"),
-    "batch_norm_momentum NaN": (_set("params", batch_norm_momentum=NAN), "batch_norm_momentum"),
-    "batch_norm_momentum '0.5'": (_set("params", batch_norm_momentum="0.5"), "batch_norm_momentum"),
-    "spec batch_norm_momentum 5.0": (_set("spec", batch_norm_momentum=5.0), "batch_norm_momentum"),
-    "spec batch_norm_momentum NaN": (_set("spec", batch_norm_momentum=NAN), "batch_norm_momentum"),
-    "dropout 5.0": (_set("params", dropout=5.0), "dropout"),
-    "dropout [5.0]": (_set("params", dropout=[5.0]), "dropout"),
-    "dropout [NaN]": (_set("params", dropout=[NAN]), "dropout"),
-    "spec dropout [5.0]": (_set("spec", dropout=[5.0]), "dropout"),
-    "loss_ 'evil'": (_set("train_state", loss_="evil"), "loss_"),
+    "negative Adam second moment": (set_array_item("optimizer_second_moment", 0, -1.0), "second_moment' must be non-negative"),
+    "batch_norm_momentum 5.0": (set_fields("params", batch_norm_momentum=5.0), "batch_norm_momentum"),
+    "batch_norm_momentum NaN": (set_fields("params", batch_norm_momentum=NAN), "batch_norm_momentum"),
+    "batch_norm_momentum '0.5'": (set_fields("params", batch_norm_momentum="0.5"), "batch_norm_momentum"),
+    "spec batch_norm_momentum 5.0": (set_fields("spec", batch_norm_momentum=5.0), "batch_norm_momentum"),
+    "spec batch_norm_momentum NaN": (set_fields("spec", batch_norm_momentum=NAN), "batch_norm_momentum"),
+    "dropout 5.0": (set_fields("params", dropout=5.0), "dropout"),
+    "dropout [5.0]": (set_fields("params", dropout=[5.0]), "dropout"),
+    "dropout [NaN]": (set_fields("params", dropout=[NAN]), "dropout"),
+    "spec dropout [5.0]": (set_fields("spec", dropout=[5.0]), "dropout"),
+    "loss_ 'evil'": (set_fields("train_state", loss_="evil"), "loss_"),
     "junk loss_curve_": (_junk_loss_curve, "loss_curve_"),
-    "loss_curve_ longer than history_": (_set("train_state", loss_curve_=[1.0] * 10**6), "loss_curve_"),
-    "n_iter_ True": (_set("train_state", n_iter_=True), "counters"),
-    "t_ -1": (_set("train_state", t_=-1), "counters"),
-    "t_ beyond int64": (_set("train_state", t_=2**70), "int64"),
-    "classes with NaN": (_replace_array("classes", np.array([0.0, 1.0, NAN])), "NaN"),
-    "unsorted classes": (_replace_array("classes", np.array([2, 1, 0])), "sorted"),
-    "repeated classes": (_replace_array("classes", np.array([0, 0, 1])), "sorted and unique"),
-    "callbacks": (_set("params", callbacks=["os.system"]), "callbacks"),
-    "class_weight 'evil'": (_set("params", class_weight="evil"), "class_weight"),
-    "class_weight weight 'evil'": (_set("params", class_weight=[[0, "evil"]]), "class_weight"),
-    "class_weight negative": (_set("params", class_weight=[[0, -1.0]]), "class_weight"),
-    "class_weight NaN": (_set("params", class_weight=[[0, NAN]]), "class_weight"),
-    "class_weight for a missing class": (_set("params", class_weight=[[7, 1.0]]), "class_weight"),
-    "class_weight with a string label": (_set("params", class_weight={"0": 1.0}), "class_weight"),
-    "class_weight with a boolean label": (_set("params", class_weight=[[True, 1.0]]), "class_weight"),
-    "class_weight malformed": (_set("params", class_weight=[[0]]), "class_weight"),
-    "class_weight with a repeated label": (_set("params", class_weight=[[0, 1.0], [0, 2.0]]),
+    "loss_curve_ longer than history_": (set_fields("train_state", loss_curve_=[1.0] * 10**6), "loss_curve_"),
+    "n_iter_ True": (set_fields("train_state", n_iter_=True), "counters"),
+    "t_ -1": (set_fields("train_state", t_=-1), "counters"),
+    "t_ beyond int64": (set_fields("train_state", t_=2**70), "int64"),
+    "classes with NaN": (replace_array("classes", np.array([0.0, 1.0, NAN])), "NaN"),
+    "unsorted classes": (replace_array("classes", np.array([2, 1, 0])), "sorted"),
+    "repeated classes": (replace_array("classes", np.array([0, 0, 1])), "sorted and unique"),
+    "callbacks": (set_fields("params", callbacks=["os.system"]), "callbacks"),
+    "class_weight 'evil'": (set_fields("params", class_weight="evil"), "class_weight"),
+    "class_weight weight 'evil'": (set_fields("params", class_weight=[[0, "evil"]]), "class_weight"),
+    "class_weight negative": (set_fields("params", class_weight=[[0, -1.0]]), "class_weight"),
+    "class_weight NaN": (set_fields("params", class_weight=[[0, NAN]]), "class_weight"),
+    "class_weight for a missing class": (set_fields("params", class_weight=[[7, 1.0]]), "class_weight"),
+    "class_weight with a string label": (set_fields("params", class_weight={"0": 1.0}), "class_weight"),
+    "class_weight with a boolean label": (set_fields("params", class_weight=[[True, 1.0]]), "class_weight"),
+    "class_weight malformed": (set_fields("params", class_weight=[[0]]), "class_weight"),
+    "class_weight with a repeated label": (set_fields("params", class_weight=[[0, 1.0], [0, 2.0]]),
                                            "class_weight"),
-    "random_state True": (_set("params", random_state=True), "random_state"),
-    "hidden_layer_sizes [0]": (_set("params", hidden_layer_sizes=[0]), "hidden_layer_sizes"),
-    "hidden_layer_sizes as a mapping": (_set("params", hidden_layer_sizes={"5": 1}), "hidden_layer_sizes"),
-    "format_version True": (_set("", format_version=True), "format version"),
-    "n_features_in_ 4.0": (_set("", n_features_in_=4.0), "n_features_in_"),
-    "junk label type": (_set("", label_type="evil"), "label type"),
-    "skdeep_version not a string": (_set("", skdeep_version=["evil"]), "skdeep_version"),
-    "2000 hidden layers": (_set("spec", layer_sizes=[4] + [1] * 2000 + [3], dropout=[]), "layer sizes"),
+    "random_state True": (set_fields("params", random_state=True), "random_state"),
+    "hidden_layer_sizes [0]": (set_fields("params", hidden_layer_sizes=[0]), "hidden_layer_sizes"),
+    "hidden_layer_sizes as a mapping": (set_fields("params", hidden_layer_sizes={"5": 1}), "hidden_layer_sizes"),
+    "format_version True": (set_fields(format_version=True), "format version"),
+    "n_features_in_ 4.0": (set_fields(n_features_in_=4.0), "n_features_in_"),
+    "junk label type": (set_fields(label_type="evil"), "label type"),
+    "skdeep_version not a string": (set_fields(skdeep_version=["evil"]), "skdeep_version"),
+    "2000 hidden layers": (set_fields("spec", layer_sizes=[4] + [1] * 2000 + [3], dropout=[]), "layer sizes"),
     "negative running variance": (_second_variance_negative("state"), "variances in state"),
     "negative best running variance": (_second_variance_negative("best_state"), "variances in best_state"),
-    "NaN in the best weights": (_set_array("best_params", 0, NAN), "best_params contains NaN"),
-    "huge schedule state": (_set("train_state", schedule_state={"divisions": 10**9}), "schedule state"),
-    "unknown schedule state": (_set("train_state", schedule_state={"evil": 1}), "schedule"),
-    "unknown optimizer": (_set("train_state", optimizer={"solver": "evil", "t": 1}), "optimizer"),
-    "optimizer arrays without an optimizer": (_set("train_state", optimizer=None), "unknown arrays"),
-    "feature names of the wrong count": (_replace_array("feature_names_in", np.array(["a"])), "feature_names_in"),
-    "labels of 5000 characters": (_replace_array("classes", np.array(["a" * 5000, "b", "c"])), "classes"),
-    "complex labels": (_replace_array("classes", np.array([0j, 1j, 2j])), "classes"),
+    "NaN in the best weights": (set_array_item("best_params", 0, NAN), "best_params contains NaN"),
+    "huge schedule state": (set_fields("train_state", schedule_state={"divisions": 10**9}), "schedule state"),
+    "unknown schedule state": (set_fields("train_state", schedule_state={"evil": 1}), "schedule"),
+    "unknown optimizer": (set_fields("train_state", optimizer={"solver": "evil", "t": 1}), "optimizer"),
+    "optimizer arrays without an optimizer": (set_fields("train_state", optimizer=None), "unknown arrays"),
+    "feature names of the wrong count": (replace_array("feature_names_in", np.array(["a"])), "feature_names_in"),
+    "labels of 5000 characters": (replace_array("classes", np.array(["a" * 5000, "b", "c"])), "classes"),
+    "complex labels": (replace_array("classes", np.array([0j, 1j, 2j])), "classes"),
 }
 
 
@@ -340,7 +312,7 @@ FIELDS = {
 def test_an_invalid_field_is_refused_and_named(name, genuine, tmp_path):
     change, message = FIELDS[name]
     path = tmp_path / "tampered.npz"
-    path.write_bytes(_rewrite(genuine, change))
+    path.write_bytes(rewrite(genuine, change))
     with pytest.raises(InvalidModelFile, match=message):
         load(path)
 
@@ -357,7 +329,7 @@ def test_metadata_just_over_its_limit_is_refused_before_it_is_parsed(genuine, tm
     def pad(arrays, metadata):
         metadata["skdeep_version"] = "x" * MAX_METADATA_BYTES
     path = tmp_path / "padded.npz"
-    path.write_bytes(_rewrite(genuine, pad))
+    path.write_bytes(rewrite(genuine, pad))
     with pytest.raises(InvalidModelFile, match="metadata takes"):
         load(path)
 

@@ -1,7 +1,6 @@
 """save/load without pickle: exact round trips, strict validation, atomic writes."""
 
 import io
-import json
 import os
 import warnings
 import zipfile
@@ -12,6 +11,9 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
 from skdeep import DeepNetClassifier, DeepNetRegressor, InvalidModelFile, load, save
+
+# tests/model_file_edits.py (tests/ is on sys.path: pytest puts conftest.py's folder there)
+from model_file_edits import rewrite
 
 
 @pytest.fixture(autouse=True)
@@ -130,17 +132,6 @@ def _saved_bytes(iris, tmp_path):
     return path.read_bytes()
 
 
-def _rewrite(content, change):
-    """Apply ``change(arrays, metadata)`` to a saved file's contents; return new bytes."""
-    with np.load(io.BytesIO(content), allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    metadata = json.loads(bytes(arrays.pop("metadata")).decode())
-    change(arrays, metadata)
-    arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
 
 TAMPERING = {
     "wrong parameter count": (lambda a, m: a.update(params=a["params"][:-1]), "shape"),
@@ -168,7 +159,7 @@ TAMPERING = {
 def test_a_tampered_file_is_refused_with_a_clear_error(name, iris, tmp_path):
     change, message = TAMPERING[name]
     path = tmp_path / "tampered.npz"
-    path.write_bytes(_rewrite(_saved_bytes(iris, tmp_path), change))
+    path.write_bytes(rewrite(_saved_bytes(iris, tmp_path), change))
     with pytest.raises(InvalidModelFile, match=message):
         load(path)
 
@@ -240,7 +231,7 @@ def test_a_version_1_file_still_loads(iris, tmp_path):
     model = DeepNetClassifier(hidden_layer_sizes=(6,), batch_norm=True, max_iter=3, random_state=0).fit(X, y)
     path = tmp_path / "model.npz"
     save(model, path, include_optimizer=True)
-    path.write_bytes(_rewrite(path.read_bytes(), _as_version_1))
+    path.write_bytes(rewrite(path.read_bytes(), _as_version_1))
     loaded = load(path)
     assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert loaded.loss_curve_ == model.loss_curve_

@@ -7,7 +7,6 @@ are unchanged.
 """
 
 import io
-import json
 import warnings
 import zipfile
 
@@ -18,6 +17,9 @@ from sklearn.exceptions import ConvergenceWarning
 from skdeep import (DeepNetClassifier, InvalidModelFile, TabularNetClassifier, TabularNetRegressor, load,
                     save)
 from skdeep.io import persistence
+
+# tests/model_file_edits.py (tests/ is on sys.path: pytest puts conftest.py's folder there)
+from model_file_edits import arrays_and_metadata, delete_field, replace_array, rewrite, set_array_item, set_fields
 
 pandas = pytest.importorskip("pandas")
 
@@ -186,20 +188,8 @@ def _saved(model, tmp_path, **options):
     return path.read_bytes()
 
 
-def _arrays_and_metadata(content):
-    with np.load(io.BytesIO(content), allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    return arrays, json.loads(bytes(arrays.pop("metadata")).decode())
 
 
-def _rewrite(content, change):
-    """The bytes of a file like ``content`` after ``change(arrays, metadata)``."""
-    arrays, metadata = _arrays_and_metadata(content)
-    change(arrays, metadata)
-    arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
 
 
 def test_the_file_is_a_plain_zip_of_npy_arrays_of_kind_tabularnet(tmp_path):
@@ -211,7 +201,7 @@ def test_the_file_is_a_plain_zip_of_npy_arrays_of_kind_tabularnet(tmp_path):
         "metadata", "params", "best_params", "best_state", "optimizer_first_moment",
         "optimizer_second_moment", "feature_names_in", "classes", "preprocessor_medians",
         "preprocessor_scales", "preprocessor_bin_edges", "preprocessor_categories"))
-    arrays, metadata = _arrays_and_metadata(content)
+    arrays, metadata = arrays_and_metadata(content)
     assert metadata["kind"] == "tabularnet" and metadata["format_version"] == 2
     assert all(array.dtype != object for array in arrays.values())
 
@@ -220,12 +210,12 @@ def test_deepnet_files_keep_their_layout_and_an_explicit_kind_loads(tmp_path):
     X, y = _table().select_dtypes("number").fillna(0).to_numpy(), _target(_table())
     model = DeepNetClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
     content = _saved(model, tmp_path)
-    _, metadata = _arrays_and_metadata(content)
+    _, metadata = arrays_and_metadata(content)
     assert "kind" not in metadata  # files earlier skdeep versions read, as before
     path = tmp_path / "explicit.npz"
-    path.write_bytes(_rewrite(content, lambda arrays, metadata: metadata.update(kind="deepnet")))
+    path.write_bytes(rewrite(content, lambda arrays, metadata: metadata.update(kind="deepnet")))
     assert np.array_equal(load(path).predict_proba(X), model.predict_proba(X))
-    path.write_bytes(_rewrite(content, lambda arrays, metadata: metadata.update(kind="tabularnet")))
+    path.write_bytes(rewrite(content, lambda arrays, metadata: metadata.update(kind="tabularnet")))
     with pytest.raises(InvalidModelFile, match="TabularNet"):
         load(path)
 
@@ -288,32 +278,12 @@ def genuine_regressor(tmp_path_factory):
     return _saved(model, tmp_path_factory.mktemp("genuine"))
 
 
-def _set(*keys, **values):
-    """A change setting ``values`` in the metadata section at ``keys`` (none: the top level)."""
-    def change(arrays, metadata):
-        section = metadata
-        for key in keys:
-            section = section[key]
-        section.update(values)
-    return change
 
 
-def _delete(key):
-    def change(arrays, metadata):
-        del metadata[key]
-    return change
 
 
-def _set_array(name, index, value):
-    def change(arrays, metadata):
-        arrays[name][index] = value
-    return change
 
 
-def _replace_array(name, value):
-    def change(arrays, metadata):
-        arrays[name] = value() if callable(value) else value
-    return change
 
 
 def _swap(name, i, j):
@@ -352,119 +322,119 @@ PRE = "preprocessor"
 # categorical 2 (city: one-hot + missing), 3 (plan: binary), 4 (code: most-frequent), 5 (flag: binary).
 FIELDS = {
     # the envelope
-    "unknown kind": (_set(kind="pickle"), "unknown model kind"),
-    "no kind": (_delete("kind"), "unknown estimator"),
-    "a DeepNet estimator as a tabularnet": (_set(estimator="DeepNetClassifier"),
+    "unknown kind": (set_fields(kind="pickle"), "unknown model kind"),
+    "no kind": (delete_field("kind"), "unknown estimator"),
+    "a DeepNet estimator as a tabularnet": (set_fields(estimator="DeepNetClassifier"),
                                             "unknown TabularNet estimator"),
-    "format version 1": (_set(format_version=1), "from format version 2"),
-    "future format version": (_set(format_version=3), "format version 3"),
-    "unknown field": (_set(surprise=1), "unknown metadata fields"),
-    "no label type": (_delete("label_type"), "missing metadata fields"),
-    "a regressor's field": (_set(y_ndim=1), "unknown metadata fields"),
-    "junk label type": (_set(label_type="evil"), "label type"),
-    "n_features_in_ 0": (_set(n_features_in_=0), "n_features_in_"),
-    "n_features_in_ True": (_set(n_features_in_=True), "n_features_in_"),
-    "n_features_in_ beyond the inputs": (_set(n_features_in_=10**6), "n_features_in_"),
+    "format version 1": (set_fields(format_version=1), "from format version 2"),
+    "future format version": (set_fields(format_version=3), "format version 3"),
+    "unknown field": (set_fields(surprise=1), "unknown metadata fields"),
+    "no label type": (delete_field("label_type"), "missing metadata fields"),
+    "a regressor's field": (set_fields(y_ndim=1), "unknown metadata fields"),
+    "junk label type": (set_fields(label_type="evil"), "label type"),
+    "n_features_in_ 0": (set_fields(n_features_in_=0), "n_features_in_"),
+    "n_features_in_ True": (set_fields(n_features_in_=True), "n_features_in_"),
+    "n_features_in_ beyond the inputs": (set_fields(n_features_in_=10**6), "n_features_in_"),
     # the hyperparameters
-    "callbacks": (_set("params", callbacks=["os.system"]), "callbacks"),
-    "random_state True": (_set("params", random_state=True), "random_state"),
-    "n_ensemble 0": (_set("params", n_ensemble=0), "n_ensemble"),
-    "NaN learning rate": (_set("params", learning_rate_init=NAN), "learning_rate_init"),
-    "dropout 5.0": (_set("params", dropout=5.0), "dropout"),
-    "hidden_layer_sizes [0]": (_set("params", hidden_layer_sizes=[0]), "hidden_layer_sizes"),
-    "class_weight for a missing class": (_set("params", class_weight=[[7, 1.0]]), "class_weight"),
-    "unknown hyperparameter": (_set("params", batch_norm=True), "hyperparameters do not match"),
+    "callbacks": (set_fields("params", callbacks=["os.system"]), "callbacks"),
+    "random_state True": (set_fields("params", random_state=True), "random_state"),
+    "n_ensemble 0": (set_fields("params", n_ensemble=0), "n_ensemble"),
+    "NaN learning rate": (set_fields("params", learning_rate_init=NAN), "learning_rate_init"),
+    "dropout 5.0": (set_fields("params", dropout=5.0), "dropout"),
+    "hidden_layer_sizes [0]": (set_fields("params", hidden_layer_sizes=[0]), "hidden_layer_sizes"),
+    "class_weight for a missing class": (set_fields("params", class_weight=[[7, 1.0]]), "class_weight"),
+    "unknown hyperparameter": (set_fields("params", batch_norm=True), "hyperparameters do not match"),
     # the spec
     "spec without n_members": (lambda a, m: m["spec"].pop("n_members"), "ensemble spec needs"),
-    "spec n_members 0": (_set("spec", n_members=0), "n_members"),
-    "spec hidden activation 'identity'": (_set("spec", hidden_activation="identity"), "identity"),
-    "spec hidden activation unknown": (_set("spec", hidden_activation="os.system"), "hidden activation"),
-    "spec scale factor 3": (_set("spec", scale_factor=3.0), "scale_factor"),
-    "spec scale factor infinite": (_set("spec", scale_factor=INF), "scale_factor"),
-    "spec dropout NaN": (_set("spec", dropout=NAN), "dropout"),
-    "spec output activation of a regressor": (_set("spec", output_activation="identity"),
+    "spec n_members 0": (set_fields("spec", n_members=0), "n_members"),
+    "spec hidden activation 'identity'": (set_fields("spec", hidden_activation="identity"), "identity"),
+    "spec hidden activation unknown": (set_fields("spec", hidden_activation="os.system"), "hidden activation"),
+    "spec scale factor 3": (set_fields("spec", scale_factor=3.0), "scale_factor"),
+    "spec scale factor infinite": (set_fields("spec", scale_factor=INF), "scale_factor"),
+    "spec dropout NaN": (set_fields("spec", dropout=NAN), "dropout"),
+    "spec output activation of a regressor": (set_fields("spec", output_activation="identity"),
                                               "output activation"),
-    "spec dtype float16": (_set("spec", dtype="float16"), "dtype"),
-    "spec of 2000 hidden layers": (_set("spec", layer_sizes=[58] + [1] * 2000 + [3]), "layer sizes"),
-    "spec with a huge layer": (_set("spec", layer_sizes=[58, 60_000_000, 3]), "parameters"),
+    "spec dtype float16": (set_fields("spec", dtype="float16"), "dtype"),
+    "spec of 2000 hidden layers": (set_fields("spec", layer_sizes=[58] + [1] * 2000 + [3]), "layer sizes"),
+    "spec with a huge layer": (set_fields("spec", layer_sizes=[58, 60_000_000, 3]), "parameters"),
     "spec overflowing int64": (_spec_overflowing_int64, "parameters"),
     "network input wider than the preprocessor's output": (_first_input_width, "encodes"),
     # the training state
-    "optimizer 'adam'": (_set("train_state", optimizer={"solver": "adam", "t": 3}), "adamw"),
-    "optimizer step count -1": (_set("train_state", "optimizer", t=-1), "step count"),
-    "schedule state": (_set("train_state", schedule_state={"divisions": 1}), "schedule"),
-    "junk history": (_set("train_state", history_=[{"evil": 1}]), "history_"),
-    "t_ beyond int64": (_set("train_state", t_=2**70), "int64"),
-    "negative Adam second moment": (_set_array("optimizer_second_moment", 0, -1.0), "second_moment"),
-    "NaN in the best weights": (_set_array("best_params", 0, NAN), "best_params contains NaN"),
-    "optimizer arrays without an optimizer": (_set("train_state", optimizer=None), "unknown arrays"),
+    "optimizer 'adam'": (set_fields("train_state", optimizer={"solver": "adam", "t": 3}), "adamw"),
+    "optimizer step count -1": (set_fields("train_state", "optimizer", t=-1), "step count"),
+    "schedule state": (set_fields("train_state", schedule_state={"divisions": 1}), "schedule"),
+    "junk history": (set_fields("train_state", history_=[{"evil": 1}]), "history_"),
+    "t_ beyond int64": (set_fields("train_state", t_=2**70), "int64"),
+    "negative Adam second moment": (set_array_item("optimizer_second_moment", 0, -1.0), "second_moment"),
+    "NaN in the best weights": (set_array_item("best_params", 0, NAN), "best_params contains NaN"),
+    "optimizer arrays without an optimizer": (set_fields("train_state", optimizer=None), "unknown arrays"),
     # the preprocessor's JSON
     "preprocessor field missing": (lambda a, m: m[PRE].pop("encodings_"), "preprocessor needs exactly"),
-    "preprocessor field unknown": (_set(PRE, _names_out=[]), "preprocessor needs exactly"),
-    "preprocessor param unknown": (_set(PRE, "params", surprise=1), "params need exactly the keys"),
-    "preprocessor max_one_hot 1": (_set(PRE, "params", max_one_hot=1), "max_one_hot"),
-    "preprocessor numeric_bins True": (_set(PRE, "params", numeric_bins=True), "numeric_bins"),
-    "preprocessor clip 'yes'": (_set(PRE, "params", clip="yes"), "clip"),
-    "preprocessor dtype float64 under a float32 network": (_set(PRE, "params", dtype="float64"), "dtype"),
-    "preprocessor dtype 'object'": (_set(PRE, "params", dtype="object"), "dtype"),
-    "a column both numeric and categorical": (_set(PRE, numeric_columns_=[0, 1, 2],
+    "preprocessor field unknown": (set_fields(PRE, _names_out=[]), "preprocessor needs exactly"),
+    "preprocessor param unknown": (set_fields(PRE, "params", surprise=1), "params need exactly the keys"),
+    "preprocessor max_one_hot 1": (set_fields(PRE, "params", max_one_hot=1), "max_one_hot"),
+    "preprocessor numeric_bins True": (set_fields(PRE, "params", numeric_bins=True), "numeric_bins"),
+    "preprocessor clip 'yes'": (set_fields(PRE, "params", clip="yes"), "clip"),
+    "preprocessor dtype float64 under a float32 network": (set_fields(PRE, "params", dtype="float64"), "dtype"),
+    "preprocessor dtype 'object'": (set_fields(PRE, "params", dtype="object"), "dtype"),
+    "a column both numeric and categorical": (set_fields(PRE, numeric_columns_=[0, 1, 2],
                                                    categorical_columns_=[2, 3, 4, 5]), "split the columns"),
-    "a column neither": (_set(PRE, numeric_columns_=[0, 1], categorical_columns_=[2, 3, 4, 5]),
+    "a column neither": (set_fields(PRE, numeric_columns_=[0, 1], categorical_columns_=[2, 3, 4, 5]),
                          "split the columns"),
-    "columns out of order": (_set(PRE, numeric_columns_=[1, 0, 6]), "split the columns"),
-    "a column index as a string": (_set(PRE, numeric_columns_=["0", 1, 6]), "split the columns"),
-    "a million column indices": (_set(PRE, numeric_columns_=list(range(10**6))), "split the columns"),
-    "missing indicator 1": (_set(PRE, missing_indicators_=[1, False, False]), "missing_indicators_"),
-    "missing indicator flipped": (_set(PRE, missing_indicators_=[True, True, False]), "encodes"),
-    "one bin edge": (_set(PRE, n_bin_edges=[1, 5, 0]), "n_bin_edges"),
-    "more bin edges than numeric_bins allows": (_set(PRE, n_bin_edges=[6, 5, 0]), "n_bin_edges"),
-    "unknown encoding": (_set(PRE, encodings_=["one-hot", "binary", "evil", "binary"]), "encodings_"),
-    "encodings missing one": (_set(PRE, encodings_=["one-hot", "binary", "most-frequent"]), "encodings_"),
-    "binary column with a missing category": (_set(PRE, missing_categories_=[True, True, False, False]),
+    "columns out of order": (set_fields(PRE, numeric_columns_=[1, 0, 6]), "split the columns"),
+    "a column index as a string": (set_fields(PRE, numeric_columns_=["0", 1, 6]), "split the columns"),
+    "a million column indices": (set_fields(PRE, numeric_columns_=list(range(10**6))), "split the columns"),
+    "missing indicator 1": (set_fields(PRE, missing_indicators_=[1, False, False]), "missing_indicators_"),
+    "missing indicator flipped": (set_fields(PRE, missing_indicators_=[True, True, False]), "encodes"),
+    "one bin edge": (set_fields(PRE, n_bin_edges=[1, 5, 0]), "n_bin_edges"),
+    "more bin edges than numeric_bins allows": (set_fields(PRE, n_bin_edges=[6, 5, 0]), "n_bin_edges"),
+    "unknown encoding": (set_fields(PRE, encodings_=["one-hot", "binary", "evil", "binary"]), "encodings_"),
+    "encodings missing one": (set_fields(PRE, encodings_=["one-hot", "binary", "most-frequent"]), "encodings_"),
+    "binary column with a missing category": (set_fields(PRE, missing_categories_=[True, True, False, False]),
                                               "binary column"),
-    "binary column of three categories": (_set(PRE, n_categories=[3, 3, 3, 1]), "binary column"),
-    "one-hot beyond max_one_hot": (_set(PRE, "params", max_one_hot=3), "one-hot column"),
-    "most-frequent keeping max_one_hot": (_set(PRE, encodings_=["one-hot", "binary", "one-hot", "binary"],
+    "binary column of three categories": (set_fields(PRE, n_categories=[3, 3, 3, 1]), "binary column"),
+    "one-hot beyond max_one_hot": (set_fields(PRE, "params", max_one_hot=3), "one-hot column"),
+    "most-frequent keeping max_one_hot": (set_fields(PRE, encodings_=["one-hot", "binary", "one-hot", "binary"],
                                                n_categories=[3, 2, 3, 2]), "encodes"),
-    "missing_categories_ 0": (_set(PRE, missing_categories_=[True, 0, False, False]), "missing_categories_"),
-    "n_categories -1": (_set(PRE, n_categories=[3, 2, -1, 2]), "n_categories"),
+    "missing_categories_ 0": (set_fields(PRE, missing_categories_=[True, 0, False, False]), "missing_categories_"),
+    "n_categories -1": (set_fields(PRE, n_categories=[3, 2, -1, 2]), "n_categories"),
     "10**8 categories": (_many_categories(4), "one-hot column"),
     "10**8 categories under a huge max_one_hot": (_many_categories(10**9), "encodes"),
     # the preprocessor's arrays
-    "NaN median": (_set_array("preprocessor_medians", 0, NAN), "medians contains NaN"),
-    "infinite median": (_set_array("preprocessor_medians", 1, -INF), "medians contains NaN or infinity"),
-    "negative scale": (_set_array("preprocessor_scales", 0, -1.0), "scales must be finite and non-negative"),
-    "infinite scale": (_set_array("preprocessor_scales", 0, INF), "scales must be finite"),
+    "NaN median": (set_array_item("preprocessor_medians", 0, NAN), "medians contains NaN"),
+    "infinite median": (set_array_item("preprocessor_medians", 1, -INF), "medians contains NaN or infinity"),
+    "negative scale": (set_array_item("preprocessor_scales", 0, -1.0), "scales must be finite and non-negative"),
+    "infinite scale": (set_array_item("preprocessor_scales", 0, INF), "scales must be finite"),
     "bin edges out of order": (_swap("preprocessor_bin_edges", 1, 2), "strictly increasing"),
-    "repeated bin edge": (_set_array("preprocessor_bin_edges", 1, 0.0), "strictly increasing"),
-    "NaN bin edge": (_set_array("preprocessor_bin_edges", 3, NAN), "bin edges contains NaN"),
-    "infinite bin edge": (_set_array("preprocessor_bin_edges", -1, INF), "bin edges contains NaN"),
-    "bin edges of the wrong count": (_replace_array("preprocessor_bin_edges", np.arange(3.0)),
+    "repeated bin edge": (set_array_item("preprocessor_bin_edges", 1, 0.0), "strictly increasing"),
+    "NaN bin edge": (set_array_item("preprocessor_bin_edges", 3, NAN), "bin edges contains NaN"),
+    "infinite bin edge": (set_array_item("preprocessor_bin_edges", -1, INF), "bin edges contains NaN"),
+    "bin edges of the wrong count": (replace_array("preprocessor_bin_edges", np.arange(3.0)),
                                      "preprocessor_bin_edges has"),
-    "bin edges as float32": (_replace_array("preprocessor_bin_edges",
+    "bin edges as float32": (replace_array("preprocessor_bin_edges",
                                             lambda: np.arange(10, dtype=np.float32)), "dtype"),
-    "medians of the wrong count": (_replace_array("preprocessor_medians", np.zeros(2)),
+    "medians of the wrong count": (replace_array("preprocessor_medians", np.zeros(2)),
                                    "preprocessor_medians"),
     "categories out of order": (_swap("preprocessor_categories", 0, 1), "sorted and unique"),
-    "repeated category": (_set_array("preprocessor_categories", 1, "x"), "sorted and unique"),
-    "categories as numbers": (_replace_array("preprocessor_categories", np.arange(10.0)), "dtype"),
-    "categories as objects": (_replace_array("preprocessor_categories", np.array(["a"] * 10, dtype=object)),
+    "repeated category": (set_array_item("preprocessor_categories", 1, "x"), "sorted and unique"),
+    "categories as numbers": (replace_array("preprocessor_categories", np.arange(10.0)), "dtype"),
+    "categories as objects": (replace_array("preprocessor_categories", np.array(["a"] * 10, dtype=object)),
                               "Python objects"),
     "categories of 5000 characters": (
-        _replace_array("preprocessor_categories", lambda: np.array([f"{i}" + "a" * 5000 for i in range(10)])),
+        replace_array("preprocessor_categories", lambda: np.array([f"{i}" + "a" * 5000 for i in range(10)])),
         "at most 4096 characters"),
-    "a million categories": (_replace_array("preprocessor_categories", lambda: np.full(10**6, "a")),
+    "a million categories": (replace_array("preprocessor_categories", lambda: np.full(10**6, "a")),
                              "preprocessor_categories has"),
     "missing categories array": (lambda a, m: a.pop("preprocessor_categories"), "missing"),
     # the rest of the arrays
-    "NaN weights": (_set_array("params", 0, NAN), "params contains NaN"),
+    "NaN weights": (set_array_item("params", 0, NAN), "params contains NaN"),
     "wrong parameter count": (lambda a, m: a.update(params=a["params"][:-1]), "params has"),
-    "a DeepNet's state array": (_replace_array("state", np.zeros(0, dtype=np.float32)), "unknown arrays"),
-    "regression targets in a classifier": (_replace_array("y_mean", np.zeros(1)), "unknown arrays"),
-    "feature names of the wrong count": (_replace_array("feature_names_in", np.array(["a"])),
+    "a DeepNet's state array": (replace_array("state", np.zeros(0, dtype=np.float32)), "unknown arrays"),
+    "regression targets in a classifier": (replace_array("y_mean", np.zeros(1)), "unknown arrays"),
+    "feature names of the wrong count": (replace_array("feature_names_in", np.array(["a"])),
                                          "feature_names_in"),
-    "unsorted classes": (_replace_array("classes", np.array([2, 1, 0])), "sorted"),
-    "classes of the wrong count": (_replace_array("classes", np.array([0, 1])), "classes"),
+    "unsorted classes": (replace_array("classes", np.array([2, 1, 0])), "sorted"),
+    "classes of the wrong count": (replace_array("classes", np.array([0, 1])), "classes"),
 }
 
 
@@ -472,26 +442,26 @@ FIELDS = {
 def test_an_invalid_field_is_refused_and_named(name, genuine, tmp_path):
     change, message = FIELDS[name]
     path = tmp_path / "tampered.npz"
-    path.write_bytes(_rewrite(genuine, change))
+    path.write_bytes(rewrite(genuine, change))
     with pytest.raises(InvalidModelFile, match=message):
         load(path)
 
 
 REGRESSOR_FIELDS = {
-    "y_ndim 3": (_set(y_ndim=3), "y_ndim"),
-    "y_ndim True": (_set(y_ndim=True), "y_ndim"),
-    "y_ndim 1 with two outputs": (_set(y_ndim=1), "contradicts"),
-    "no y_ndim": (_delete("y_ndim"), "missing metadata fields"),
-    "a classifier's field": (_set(label_type="binary"), "unknown metadata fields"),
-    "y_scale negative": (_set_array("y_scale", 1, -2.0), "y_scale must be finite and >= 0"),
-    "y_scale NaN": (_set_array("y_scale", 0, NAN), "y_scale must be finite and >= 0"),
-    "y_mean infinite": (_set_array("y_mean", 0, INF), "y_mean contains NaN or infinity"),
-    "y_mean of the wrong count": (_replace_array("y_mean", np.zeros(3)), "y_mean has"),
-    "y_scale as float32": (_replace_array("y_scale", np.ones(2, dtype=np.float32)), "y_scale has dtype"),
+    "y_ndim 3": (set_fields(y_ndim=3), "y_ndim"),
+    "y_ndim True": (set_fields(y_ndim=True), "y_ndim"),
+    "y_ndim 1 with two outputs": (set_fields(y_ndim=1), "contradicts"),
+    "no y_ndim": (delete_field("y_ndim"), "missing metadata fields"),
+    "a classifier's field": (set_fields(label_type="binary"), "unknown metadata fields"),
+    "y_scale negative": (set_array_item("y_scale", 1, -2.0), "y_scale must be finite and >= 0"),
+    "y_scale NaN": (set_array_item("y_scale", 0, NAN), "y_scale must be finite and >= 0"),
+    "y_mean infinite": (set_array_item("y_mean", 0, INF), "y_mean contains NaN or infinity"),
+    "y_mean of the wrong count": (replace_array("y_mean", np.zeros(3)), "y_mean has"),
+    "y_scale as float32": (replace_array("y_scale", np.ones(2, dtype=np.float32)), "y_scale has dtype"),
     "no y_scale": (lambda a, m: a.pop("y_scale"), "missing"),
-    "classes in a regressor": (_replace_array("classes", np.array([0, 1])), "unknown arrays"),
-    "output activation of a classifier": (_set("spec", output_activation="logistic"), "output activation"),
-    "a classifier's hyperparameter": (_set("params", label_smoothing=0.1), "hyperparameters do not match"),
+    "classes in a regressor": (replace_array("classes", np.array([0, 1])), "unknown arrays"),
+    "output activation of a classifier": (set_fields("spec", output_activation="logistic"), "output activation"),
+    "a classifier's hyperparameter": (set_fields("params", label_smoothing=0.1), "hyperparameters do not match"),
 }
 
 
@@ -499,7 +469,7 @@ REGRESSOR_FIELDS = {
 def test_an_invalid_regressor_field_is_refused_and_named(name, genuine_regressor, tmp_path):
     change, message = REGRESSOR_FIELDS[name]
     path = tmp_path / "tampered.npz"
-    path.write_bytes(_rewrite(genuine_regressor, change))
+    path.write_bytes(rewrite(genuine_regressor, change))
     with pytest.raises(InvalidModelFile, match=message):
         load(path)
 
@@ -522,7 +492,7 @@ def test_a_file_wider_than_the_limit_is_refused_before_its_arrays_are_read(genui
         metadata["spec"]["layer_sizes"][1] = 1
         metadata["spec"]["n_members"] = 1
     path = tmp_path / "wide.npz"
-    path.write_bytes(_rewrite(genuine, change))
+    path.write_bytes(rewrite(genuine, change))
     with pytest.raises(InvalidModelFile, match="encoded features"):
         load(path)
 
