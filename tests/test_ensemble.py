@@ -5,6 +5,7 @@ import pytest
 
 from skdeep.nn.activations import ACTIVATIONS
 from skdeep.nn.ensemble import EnsembleSpec
+from skdeep.utils import numerical_gradient
 
 OUTPUTS = {"softmax": 3, "logistic": 2, "identity": 2}
 
@@ -33,18 +34,6 @@ def _network(output, activation="relu", dropout=0.0, scale_factor=2.0, hidden=(5
     return network
 
 
-def _numerical_gradient(loss, params, eps=1e-6):
-    gradient = np.zeros_like(params)
-    for i in range(params.size):
-        kept = params[i]
-        params[i] = kept + eps
-        above = loss()
-        params[i] = kept - eps
-        below = loss()
-        params[i] = kept
-        gradient[i] = (above - below) / (2 * eps)
-    return gradient
-
 
 @pytest.mark.parametrize("output", sorted(OUTPUTS))
 @pytest.mark.parametrize("activation", sorted(set(ACTIVATIONS) - {"identity"}))
@@ -57,7 +46,7 @@ def test_the_gradient_matches_finite_differences(output, activation):
 
     loss()
     analytic = network.grad.copy()
-    np.testing.assert_allclose(analytic, _numerical_gradient(loss, network.params), atol=1e-7, rtol=1e-5)
+    np.testing.assert_allclose(analytic, numerical_gradient(loss, network.params), atol=1e-7, rtol=1e-5)
 
 
 @pytest.mark.parametrize("hidden", [(5,), (5, 6, 3)])
@@ -71,7 +60,7 @@ def test_the_gradient_with_dropout_matches_finite_differences_for_fixed_masks(hi
 
     loss()
     analytic = network.grad.copy()
-    np.testing.assert_allclose(analytic, _numerical_gradient(loss, network.params), atol=1e-7, rtol=1e-5)
+    np.testing.assert_allclose(analytic, numerical_gradient(loss, network.params), atol=1e-7, rtol=1e-5)
 
 
 def test_without_dropout_the_training_loss_is_the_prediction_loss():

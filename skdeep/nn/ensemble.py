@@ -35,7 +35,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .initializers import initialize_weights
 from .losses import OUTPUTS, softmax
-from .network import INFERENCE_ROWS
+from .network import INFERENCE_ROWS, split_views
 from .values import is_rate
 
 
@@ -138,14 +138,6 @@ def _require(condition, problem):
         raise ValueError(problem + ".")
 
 
-def _split(flat, shapes):
-    views, start = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        views.append(flat[start : start + size].reshape(shape))
-        start += size
-    return views
-
 
 class EnsembleNetwork:
     """``k`` MLPs of one shape over one flat parameter vector (see the module docstring).
@@ -179,7 +171,7 @@ class EnsembleNetwork:
         weight_shapes, bias_shapes = spec.weight_shapes(), spec.bias_shapes()
         n_scale = [(spec.layer_sizes[0],)] if spec.scale_factor else []
         shapes = weight_shapes + bias_shapes + n_scale
-        params, grads = _split(self.params, shapes), _split(self.grad, shapes)
+        params, grads = split_views(self.params, shapes), split_views(self.grad, shapes)
         n = len(weight_shapes)
         self.coefs, self.intercepts = params[:n], params[n : 2 * n]
         self._dcoefs, self._dintercepts = grads[:n], grads[n : 2 * n]

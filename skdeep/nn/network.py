@@ -34,7 +34,7 @@ from .spec import NetworkSpec
 INFERENCE_ROWS = 1024
 
 
-def _split(flat, shapes):
+def split_views(flat, shapes):
     """Consecutive views of ``flat`` with the given shapes."""
     views, start = [], 0
     for shape in shapes:
@@ -151,13 +151,13 @@ class Network:
     # ----------------------------------------------------------------- layers
     def _build_layers(self):
         shapes = self._parameter_shapes()
-        params, grads = _split(self.params, shapes), _split(self.grad, shapes)
+        params, grads = split_views(self.params, shapes), split_views(self.grad, shapes)
         n_dense = len(self.layer_sizes) - 1
         self.coefs, self.intercepts = params[:n_dense], params[n_dense : 2 * n_dense]
         coef_grads, intercept_grads = grads[:n_dense], grads[n_dense : 2 * n_dense]
         norm_params, norm_grads = params[2 * n_dense :], grads[2 * n_dense :]
         if self.batch_norm:
-            norm_state = _split(self.state, [(n,) for n in self._hidden_sizes for _ in "mv"])
+            norm_state = split_views(self.state, [(n,) for n in self._hidden_sizes for _ in "mv"])
 
         self.layers = []
         for l in range(n_dense):
