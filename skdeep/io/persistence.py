@@ -171,6 +171,17 @@ def _contents(estimator, params, include_optimizer):
     ``size`` says in words what sets the ``max_parameters`` needed.
     """
     network = estimator._current_network()
+    metadata, arrays = envelope(estimator, network, params, include_optimizer, {"state": network.state})
+    return metadata, arrays, network.n_params, f"{network.n_params:,} parameters"
+
+
+def envelope(estimator, network, params, include_optimizer, network_arrays):
+    """What every kind of model file holds: ``(metadata, arrays)`` to add the kind's own to.
+
+    The format and versions, the estimator's class and hyperparameters, the
+    network's spec, parameters (and ``network_arrays``), the training state,
+    the input columns, and a classifier's classes.
+    """
     state_values, state_arrays = estimator._train_state.to_dict(include_optimizer=include_optimizer)
     metadata = {
         "format": FORMAT,
@@ -182,13 +193,13 @@ def _contents(estimator, params, include_optimizer):
         "train_state": state_values,
         "n_features_in_": int(estimator.n_features_in_),
     }
-    arrays = {"params": network.params, "state": network.state, **state_arrays}
+    arrays = {"params": network.params, **network_arrays, **state_arrays}
     if hasattr(estimator, "feature_names_in_"):
         arrays["feature_names_in"] = np.asarray(estimator.feature_names_in_, dtype=str)
     if hasattr(estimator, "classes_"):
         metadata["label_type"] = estimator._label_binarizer.y_type_
         arrays["classes"] = _plain_array(estimator.classes_)
-    return metadata, arrays, network.n_params, f"{network.n_params:,} parameters"
+    return metadata, arrays
 
 
 def load(path, *, max_parameters=MAX_PARAMETERS):

@@ -42,18 +42,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._version import __version__
 from ..nn.ensemble import EnsembleSpec
 from ..nn.values import is_count
 from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import TabularPreprocessor
 from ..train.optimizers import AdamW
 from .model_file import expect, shorten
-from .persistence import (FORMAT, FORMAT_VERSION, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, _binarizer,
-                          _check_array_headers, _check_finite, _check_format_version, _check_parameter_count,
-                          _check_train_state, _checked, _estimator_with_params, _Expected, _is_label_dtype,
-                          _is_text_dtype, _n_classes, _plain_array, _plain_params, _restore_classes, _to_json,
-                          _train_state)
+from .persistence import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, _binarizer, _check_array_headers,
+                          _check_finite, _check_format_version, _check_parameter_count, _check_train_state,
+                          _checked, _estimator_with_params, _Expected, _is_label_dtype, _is_text_dtype,
+                          _n_classes, _restore_classes, _to_json, _train_state, envelope)
 
 KIND = "tabularnet"
 
@@ -97,27 +95,10 @@ def contents(estimator, params, include_optimizer):
     """
     network, preprocessor = estimator._network, estimator.preprocessor_
     _check_same_columns(estimator, preprocessor)
-    state_values, state_arrays = estimator._train_state.to_dict(include_optimizer=include_optimizer)
     preprocessor_values, preprocessor_arrays = _preprocessor_contents(preprocessor)
-    metadata = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "kind": KIND,
-        "skdeep_version": __version__,
-        "estimator": type(estimator).__name__,
-        "params": _plain_params(params),
-        "spec": network.spec.to_dict(),
-        "train_state": state_values,
-        "n_features_in_": int(estimator.n_features_in_),
-        "preprocessor": preprocessor_values,
-    }
-    arrays = {"params": network.params, **state_arrays, **preprocessor_arrays}
-    if hasattr(estimator, "feature_names_in_"):
-        arrays["feature_names_in"] = np.asarray(estimator.feature_names_in_, dtype=str)
-    if isinstance(estimator, TabularNetClassifier):
-        metadata["label_type"] = estimator._label_binarizer.y_type_
-        arrays["classes"] = _plain_array(estimator.classes_)
-    else:
+    metadata, arrays = envelope(estimator, network, params, include_optimizer, preprocessor_arrays)
+    metadata.update(kind=KIND, preprocessor=preprocessor_values)
+    if isinstance(estimator, TabularNetRegressor):
         metadata["y_ndim"] = _to_json(estimator._y_ndim)
         arrays["y_mean"], arrays["y_scale"] = np.asarray(estimator.y_mean_), np.asarray(estimator.y_scale_)
     n_params, n_inputs = network.spec.n_params, network.spec.layer_sizes[0]
