@@ -104,7 +104,61 @@ def _state_attribute(name, doc):
     return property(getter, doc=doc)
 
 
-class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
+class _TrainingViews:
+    """The fitted attributes both estimator families read from their TrainState."""
+
+    n_iter_ = _state_attribute("n_iter_", "int: epochs (L-BFGS iterations) run by the last call.")
+    t_ = _state_attribute("t_", "int: training samples seen over the model's life.")
+    loss_ = _state_attribute("loss_", "float: training loss of the last epoch.")
+    loss_curve_ = _state_attribute("loss_curve_", "list of float: training loss of every epoch.")
+    validation_scores_ = _state_attribute(
+        "validation_scores_", "list of float or None: validation score of every epoch.")
+    best_validation_score_ = _state_attribute(
+        "best_validation_score_", "float or None: best validation score (its weights are kept).")
+    history_ = _state_attribute("history_", "list of dict: one record per epoch.")
+
+
+def _checked_hidden_layer_sizes(value, at_least=0):
+    """``hidden_layer_sizes`` as a list of ints (one int is one layer); ValueError if invalid."""
+    sizes = list(value) if np.iterable(value) else [value]
+    if len(sizes) < at_least or not all(
+        isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in sizes
+    ):
+        count = "one or more " if at_least else ""
+        raise ValueError(f"hidden_layer_sizes must be {count}positive integers, got {value!r}.")
+    return [int(n) for n in sizes]
+
+
+def _validated_sample_weight(sample_weight, X, dtype):
+    """``sample_weight`` checked (non-negative, finite, not all zero) as a new array, or None."""
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True, copy=True)
+    if not np.isfinite(sample_weight).all():
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if sample_weight.sum() <= 0:
+        raise ValueError("sample_weight sums to zero: at least one sample must weigh > 0.")
+    return sample_weight
+
+
+def _class_sample_weight(class_weight, y_type, classes, class_indices, incremental=False):
+    """Per-sample weights ``class_weight[y_i]`` for the samples of classes ``classes[class_indices]``."""
+    if y_type == "multilabel-indicator":
+        raise ValueError("class_weight is not supported for multilabel targets.")
+    if class_weight == "balanced" and incremental:
+        raise ValueError(
+            "class_weight='balanced' is not supported for partial_fit: one batch "
+            "cannot tell the class frequencies. Pass a dict of weights instead."
+        )
+    labels = classes[class_indices]
+    if isinstance(class_weight, dict):
+        _check_class_weight_dict(class_weight, classes)
+    present = np.unique(labels)  # a partial_fit batch may lack some classes
+    weights = compute_class_weight(class_weight, classes=present, y=labels)
+    return weights[np.searchsorted(present, labels)]
+
+
+class _BaseDeepNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
     """Shared fit logic of the two estimators; use one of the subclasses."""
 
     _parameter_constraints: dict = {
@@ -145,16 +199,7 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
     }
 
     # ----------------------------------------------------------------- fitted views
-    n_iter_ = _state_attribute("n_iter_", "int: epochs (L-BFGS iterations) run by the last call.")
-    t_ = _state_attribute("t_", "int: training samples seen over the model's life.")
-    loss_ = _state_attribute("loss_", "float: training loss of the last epoch.")
-    loss_curve_ = _state_attribute("loss_curve_", "list of float: training loss of every epoch.")
     best_loss_ = _state_attribute("best_loss_", "float or None: lowest training loss.")
-    validation_scores_ = _state_attribute(
-        "validation_scores_", "list of float or None: validation score of every epoch.")
-    best_validation_score_ = _state_attribute(
-        "best_validation_score_", "float or None: best validation score.")
-    history_ = _state_attribute("history_", "list of dict: one record per epoch.")
 
     @property
     def n_outputs_(self):
@@ -240,25 +285,7 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if np.iterable(sizes) else [sizes]
-        if not all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
-            )
-        return [int(n) for n in sizes]
-
-    def _validate_sample_weight(self, sample_weight, X):
-        if sample_weight is None:
-            return None
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True, copy=True
-        )
-        if not np.isfinite(sample_weight).all():
-            raise ValueError("sample_weight contains NaN or infinity.")
-        if sample_weight.sum() <= 0:
-            raise ValueError("sample_weight sums to zero: at least one sample must weigh > 0.")
-        return sample_weight
+        return _checked_hidden_layer_sizes(self.hidden_layer_sizes)
 
     def _dropout_rates(self, n_hidden, strict=True):
         """One dropout rate per hidden layer, each in [0, 1).
@@ -302,7 +329,7 @@ class _BaseDeepNet(CallbackSupportMixin, BaseEstimator):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         X, Y = self._validate_input(X, y, incremental, reset=not continuing)
-        sample_weight = self._validate_sample_weight(sample_weight, X)
+        sample_weight = _validated_sample_weight(sample_weight, X, X.dtype)
         class_weights = self._class_sample_weight(Y, incremental)
         if class_weights is not None:
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
@@ -524,19 +551,8 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         """Per-sample weights ``class_weight[y_i]``, or None without class weights."""
         if self.class_weight is None:
             return None
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            raise ValueError("class_weight is not supported for multilabel targets.")
-        if self.class_weight == "balanced" and incremental:
-            raise ValueError(
-                "class_weight='balanced' is not supported for partial_fit: one batch "
-                "cannot tell the class frequencies. Pass a dict of weights instead."
-            )
-        labels = self.classes_[_class_indices(Y)]
-        if isinstance(self.class_weight, dict):
-            _check_class_weight_dict(self.class_weight, self.classes_)
-        present = np.unique(labels)  # a partial_fit batch may lack some classes
-        weights = compute_class_weight(self.class_weight, classes=present, y=labels)
-        return weights[np.searchsorted(present, labels)]
+        return _class_sample_weight(self.class_weight, self._label_binarizer.y_type_, self.classes_,
+                                    _class_indices(Y), incremental)
 
     def _validation_strata(self, Y):
         """Labels to stratify the early-stopping split on, exactly as MLPClassifier.

@@ -29,15 +29,16 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from .._estimators import (
-    _check_class_weight_dict,
     _check_effective_weights,
-    _state_attribute,
+    _class_sample_weight,
+    _checked_hidden_layer_sizes,
     _store_constructor_arguments,
+    _TrainingViews,
+    _validated_sample_weight,
 )
 from .._transactions import transactional
 from ..nn.activations import ACTIVATIONS
@@ -58,7 +59,7 @@ FEATURE_SCALE_FACTOR = 6.0
 MIN_VALIDATION_ROWS = 2
 
 
-class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
+class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
     """Shared fit logic of the two tabular estimators; use one of the subclasses."""
 
     _parameter_constraints: dict = {
@@ -87,16 +88,6 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
     }
 
     # ----------------------------------------------------------------- fitted views
-    n_iter_ = _state_attribute("n_iter_", "int: epochs run by the last fit.")
-    t_ = _state_attribute("t_", "int: training samples seen over the model's life.")
-    loss_ = _state_attribute("loss_", "float: training loss of the last epoch.")
-    loss_curve_ = _state_attribute("loss_curve_", "list of float: training loss of every epoch.")
-    validation_scores_ = _state_attribute(
-        "validation_scores_", "list of float or None: validation score of every epoch.")
-    best_validation_score_ = _state_attribute(
-        "best_validation_score_", "float or None: best validation score (its weights are kept).")
-    history_ = _state_attribute("history_", "list of dict: one record per epoch.")
-
     @property
     def best_epoch_(self):
         """int or None: epoch (counted from 1 in the last fit) whose weights were kept.
@@ -115,15 +106,7 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if np.iterable(sizes) else [sizes]
-        if not sizes or not all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0
-                                for n in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be one or more positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(n) for n in sizes)
+        return _checked_hidden_layer_sizes(self.hidden_layer_sizes, at_least=1)
 
     def _spec(self, n_features, n_outputs):
         return EnsembleSpec(
@@ -171,17 +154,6 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
             max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
         return preprocessor, preprocessor.fit_transform(X)
 
-    def _sample_weight(self, sample_weight, X):
-        if sample_weight is None:
-            return None
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                             ensure_non_negative=True, copy=True)
-        if not np.isfinite(sample_weight).all():
-            raise ValueError("sample_weight contains NaN or infinity.")
-        if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight sums to zero: at least one sample must weigh more than 0.")
-        return sample_weight
-
     def _with_class_weights(self, sample_weight, Y):
         """``sample_weight`` times the class weights, in the training dtype, checked; or None."""
         class_weights = self._class_sample_weight(Y)
@@ -205,7 +177,7 @@ class _BaseTabularNet(CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {_num_samples(X)} and {_num_samples(y)}.")
         preprocessor, X_encoded = self._preprocess(X, continuing)
-        sample_weight = self._sample_weight(sample_weight, X_encoded)
+        sample_weight = _validated_sample_weight(sample_weight, X_encoded, np.float64)
         Y = self._encode_targets(y, continuing, sample_weight)
         sample_weight = self._with_class_weights(sample_weight, Y)
         spec = self._spec(X_encoded.shape[1], Y.shape[1])
@@ -385,14 +357,8 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
     def _class_sample_weight(self, Y):
         if self.class_weight is None:
             return None
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            raise ValueError("class_weight is not supported for multilabel targets.")
-        labels = self.classes_[self._class_indices(Y)]
-        if isinstance(self.class_weight, dict):
-            _check_class_weight_dict(self.class_weight, self.classes_)
-        present = np.unique(labels)
-        weights = compute_class_weight(self.class_weight, classes=present, y=labels)
-        return weights[np.searchsorted(present, labels)]
+        return _class_sample_weight(self.class_weight, self._label_binarizer.y_type_, self.classes_,
+                                    self._class_indices(Y))
 
     @staticmethod
     def _class_indices(Y):
