@@ -115,6 +115,14 @@ class EnsembleSpec:
         n_scale = self.layer_sizes[0] if self.scale_factor else 0
         return self.n_weights + sum(math.prod(shape) for shape in self.bias_shapes()) + n_scale
 
+    def training_values_per_row(self):
+        """Values a training step keeps per batch row: the input, its scaled copy and
+        gradient, each member's output and its gradient, and per hidden unit and member
+        up to six arrays (output, pre-activation copy, dropout mask, dropped output,
+        gradient, transposed gradient)."""
+        sizes, k = self.layer_sizes, self.n_members
+        return 3 * sizes[0] + 2 * k * sizes[-1] + 6 * k * sum(sizes[1:-1])
+
     def to_dict(self):
         return {key: list(value) if isinstance(value, tuple) else value
                 for key, value in asdict(self).items()}

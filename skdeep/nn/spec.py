@@ -87,6 +87,14 @@ class NetworkSpec:
         normalized = sum(sizes[1:-1]) if self.batch_norm else 0
         return weights + sum(sizes[1:]) + 2 * normalized
 
+    def training_values_per_row(self):
+        """Values a training step keeps per batch row: the input, the output and its
+        gradient, and per hidden unit Z/A and dA (batch norm adds its normalized copy
+        and output, dropout its mask)."""
+        sizes = self.layer_sizes
+        per_hidden_unit = 2 + 2 * self.batch_norm + self.has_dropout
+        return sizes[0] + 2 * sizes[-1] + per_hidden_unit * sum(sizes[1:-1])
+
     def structure(self):
         """What fixes the parameter layout: layer sizes, batch norm and dtype."""
         return self.layer_sizes, self.batch_norm, self.dtype

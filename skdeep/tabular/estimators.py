@@ -45,6 +45,7 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.ensemble import EnsembleSpec
 from ..train.callbacks import bind, validate_callbacks
 from ..train.config import TrainConfig
+from ..train.data import MIN_VALIDATION_ROWS
 from ..train.memory import check_fits_in_memory
 from ..train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
 from ..train.state import TrainState
@@ -55,8 +56,6 @@ from .schedules import DropoutSchedule, TimeBudget
 
 # Learning-rate factor of the per-feature input scale, as in RealMLP.
 FEATURE_SCALE_FACTOR = 6.0
-# Below this many validation rows the internal split is skipped (see validation_fraction).
-MIN_VALIDATION_ROWS = 2
 
 
 class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):

@@ -20,6 +20,10 @@ def resolve_batch_size(batch_size, n_samples, warn=True):
     return int(np.clip(batch_size, 1, n_samples))
 
 
+# The fewest rows a validation split may have.
+MIN_VALIDATION_ROWS = 2
+
+
 def split_validation(X, Y, sample_weight, fraction, strata, random_state):
     """Hold out ``fraction`` of the samples, stratified on ``strata`` unless None.
 
@@ -28,7 +32,7 @@ def split_validation(X, Y, sample_weight, fraction, strata, random_state):
     """
     arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
     parts = train_test_split(*arrays, test_size=fraction, random_state=random_state, stratify=strata)
-    if parts[1].shape[0] < 2:
+    if parts[1].shape[0] < MIN_VALIDATION_ROWS:
         raise ValueError(
             f"The validation set is too small ({parts[1].shape[0]} sample): increase "
             "'validation_fraction' or the number of samples."

@@ -54,22 +54,14 @@ def training_memory(spec, batch_size):
     """Bytes a training step needs: the per-batch buffers plus the parameter-sized vectors.
 
     ``spec`` is a :class:`~skdeep.nn.spec.NetworkSpec` or an
-    :class:`~skdeep.nn.ensemble.EnsembleSpec` (or a network, which has one). Per batch row, each hidden layer keeps Z/A and dA (batch norm
-    adds its normalized copy and output, dropout its mask); per parameter, the
-    vector, its gradient and up to three optimizer vectors.
+    :class:`~skdeep.nn.ensemble.EnsembleSpec` (or a network, which has one);
+    it says how many values a training step keeps per batch row
+    (``training_values_per_row``). Per parameter: the vector, its gradient and
+    up to three optimizer vectors.
     """
     spec = getattr(spec, "spec", spec)
-    sizes = spec.layer_sizes
-    members = getattr(spec, "n_members", None)
-    if members is not None:  # an EnsembleSpec: k members side by side
-        # the input, its scaled copy and gradient; per hidden unit and member up to six
-        # arrays (output, copy, mask, dropped output, gradient, transposed gradient)
-        per_row = 3 * sizes[0] + 2 * members * sizes[-1] + 6 * members * sum(sizes[1:-1])
-    else:
-        per_row = sizes[0] + 2 * sizes[-1]
-        per_row += sum(sizes[1:-1]) * (2 + 2 * spec.batch_norm + spec.has_dropout)
     itemsize = 4 if spec.dtype == "float32" else 8
-    return itemsize * (batch_size * per_row + 5 * spec.n_params)
+    return itemsize * (batch_size * spec.training_values_per_row() + 5 * spec.n_params)
 
 
 def check_fits_in_memory(spec, batch_size):
