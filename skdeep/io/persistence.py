@@ -315,11 +315,7 @@ def _plan(metadata, max_parameters):
     n_features = metadata["n_features_in_"]
     expect(is_count(n_features) and n_features == spec.layer_sizes[0],
            "n_features_in_ contradicts the layer sizes")
-    label_type = metadata.get("label_type")
-    n_classes = _n_classes(label_type, spec) if Estimator is DeepNetClassifier else 0
-    estimator = _estimator_with_params(Estimator, metadata["params"], n_classes)
-    if n_classes:
-        estimator._label_binarizer = _binarizer(label_type)  # the classes come with the arrays
+    estimator, label_type, n_classes = _estimator_of(Estimator, DeepNetClassifier, metadata, spec)
     expect(spec.output_activation == estimator._output_activation(),
            "the output activation contradicts the estimator")
     _check_train_state(metadata["train_state"], estimator)
@@ -386,6 +382,21 @@ def _n_classes(label_type, spec):
         return 2
     expect(n_outputs >= 2, f"a {label_type} classifier has at least two output units")
     return n_outputs
+
+
+def _estimator_of(Estimator, classifier_class, metadata, spec):
+    """``(estimator, label_type, n_classes)``: the estimator with the saved hyperparameters.
+
+    For a classifier (``Estimator is classifier_class``) the label type is
+    checked against the spec and the label binarizer is ready for the classes,
+    which come with the arrays; a regressor has ``n_classes`` 0.
+    """
+    label_type = metadata.get("label_type")
+    n_classes = _n_classes(label_type, spec) if Estimator is classifier_class else 0
+    estimator = _estimator_with_params(Estimator, metadata["params"], n_classes)
+    if n_classes:
+        estimator._label_binarizer = _binarizer(label_type)
+    return estimator, label_type, n_classes
 
 
 def _estimator_with_params(Estimator, params, n_classes):
@@ -511,11 +522,16 @@ def _expected_arrays(plan):
         required.update({f"optimizer_{name}": vector(plan.n_params)
                          for name in OPTIMIZERS[optimizer["solver"]].STATE_ARRAYS})
     if plan.n_classes:
-        # A binary output unit encodes two classes, or the one class of a single-class fit.
-        lengths = (1, 2) if plan.label_type == "binary" else (plan.n_classes,)
-        required["classes"] = _Expected(tuple((n,) for n in lengths), _is_label_dtype,
-                                        f"numbers, booleans or strings of at most {MAX_LABEL_CHARS} characters")
+        required["classes"] = _expected_classes(plan.label_type, plan.n_classes)
     return required, optional
+
+
+def _expected_classes(label_type, n_classes):
+    """What the ``classes`` array of a classifier with ``n_classes`` output classes must be."""
+    # A binary output unit encodes two classes, or the one class of a single-class fit.
+    lengths = (1, 2) if label_type == "binary" else (n_classes,)
+    return _Expected(tuple((n,) for n in lengths), _is_label_dtype,
+                     f"numbers, booleans or strings of at most {MAX_LABEL_CHARS} characters")
 
 
 def _check_headers(headers, plan):

@@ -48,10 +48,10 @@ from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, Tab
 from ..tabular.preprocessing import TabularPreprocessor
 from ..train.optimizers import AdamW
 from .model_file import expect, shorten
-from .persistence import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, _binarizer, _check_array_headers,
-                          _check_finite, _check_format_version, _check_parameter_count, _check_train_state,
-                          _checked, _estimator_with_params, _Expected, _is_label_dtype, _is_text_dtype,
-                          _n_classes, _restore_classes, _to_json, _train_state, envelope)
+from .persistence import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, _check_array_headers, _check_finite,
+                          _check_format_version, _check_parameter_count, _check_train_state, _checked,
+                          _estimator_of, _Expected, _expected_classes, _is_text_dtype, _restore_classes,
+                          _to_json, _train_state, envelope)
 
 KIND = "tabularnet"
 
@@ -183,12 +183,8 @@ def plan(metadata, max_parameters):
             expect(False, f"the model has {count} {what}; a limit of {max_parameters} parameters allows "
                    f"{max_parameters // per} (one per {per} parameters; pass a larger max_parameters to "
                    "load a model you expect)")
-    label_type = metadata.get("label_type")
-    n_classes = _n_classes(label_type, spec) if Estimator is TabularNetClassifier else 0
-    estimator = _estimator_with_params(Estimator, metadata["params"], n_classes)
-    if n_classes:
-        estimator._label_binarizer = _binarizer(label_type)  # the classes come with the arrays
-    else:
+    estimator, label_type, n_classes = _estimator_of(Estimator, TabularNetClassifier, metadata, spec)
+    if not n_classes:
         estimator._y_ndim = _checked_y_ndim(metadata["y_ndim"], spec.layer_sizes[-1])
     expect(spec.output_activation == estimator._output_activation(),
            "the output activation contradicts the estimator")
@@ -337,10 +333,7 @@ def _expected_arrays(plan):
     if plan.train_state.get("optimizer") is not None:
         required.update({name: vector(plan.n_params) for name in _OPTIMIZER_ARRAYS})
     if plan.n_classes:
-        # A binary output unit encodes two classes, or the one class of a single-class fit.
-        lengths = (1, 2) if plan.label_type == "binary" else (plan.n_classes,)
-        required["classes"] = _Expected(tuple((n,) for n in lengths), _is_label_dtype,
-                                        f"numbers, booleans or {text}")
+        required["classes"] = _expected_classes(plan.label_type, plan.n_classes)
     else:
         n_outputs = plan.spec.layer_sizes[-1]
         required.update(y_mean=vector(n_outputs, np.dtype(np.float64)),
