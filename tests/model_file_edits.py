@@ -57,3 +57,15 @@ def replace_array(name, value):
     def change(arrays, metadata):
         arrays[name] = value() if callable(value) else value
     return change
+
+
+def assert_load_refuses(content, change, match, tmp_path):
+    """Write ``content`` after ``change`` and check that ``load`` refuses it with a ``match``-ing message."""
+    import pytest
+
+    from skdeep import InvalidModelFile, load
+
+    path = tmp_path / "tampered.npz"
+    path.write_bytes(rewrite(content, change))
+    with pytest.raises(InvalidModelFile, match=match):
+        load(path)
