@@ -219,5 +219,5 @@ def test_missing_skl2onnx_gives_the_install_command(monkeypatch, three_classes):
     X, y = three_classes
     clf = DeepNetClassifier(max_iter=5, random_state=0).fit(X, y)
     monkeypatch.setitem(sys.modules, "skl2onnx", None)  # import skl2onnx now fails
-    with pytest.raises(ImportError, match=r'pip install "skdeep\[onnx\]"'):
+    with pytest.raises(ImportError, match=r'pip install "scikit-deepnet\[onnx\]"'):
         to_onnx(clf)

@@ -25,7 +25,7 @@ from skdeep import DeepNetClassifier, DeepNetRegressor
 from skdeep.nn.network import Network
 from skdeep.train.state import TrainState
 
-sio = pytest.importorskip("skops.io", reason="skops is optional: pip install 'skdeep[skops]'")
+sio = pytest.importorskip("skops.io", reason="skops is optional: pip install '.[skops]'")
 from skops.io.exceptions import UntrustedTypesFoundException
 
 pd = pytest.importorskip("pandas", reason="the pipeline test fits a DataFrame")

@@ -21,7 +21,7 @@ rounded to the graph's precision, followed by the ensemble of members and the
 mean of their outputs (see :func:`_ensemble_mean`). The fitted
 :class:`~skdeep.tabular.preprocessing.TabularPreprocessor` converts alone too.
 
-skl2onnx and onnx are optional (``pip install "skdeep[onnx]"``) and imported
+skl2onnx and onnx are optional (``pip install "scikit-deepnet[onnx]"``) and imported
 only here, when an export is asked for.
 """
 
@@ -48,7 +48,7 @@ _SMOOTH_CLIP_SATURATES = 1e150
 # Converter option of the TabularNet estimators: False exports the network alone.
 _PREPROCESSING_OPTION = "include_preprocessing"
 _INSTALL_HINT = (
-    'ONNX export needs the optional packages onnx and skl2onnx: pip install "skdeep[onnx]" '
+    'ONNX export needs the optional packages onnx and skl2onnx: pip install "scikit-deepnet[onnx]" '
     '(".[onnx]" from a checkout)'
 )
 
