@@ -1,12 +1,7 @@
 """The README's quick start stays true: CI runs its test command, the demo runs."""
 
-import importlib.util
 import re
-import warnings
 from pathlib import Path
-
-import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 from skdeep.__main__ import main
 
@@ -50,22 +45,3 @@ def test_demo_prints_both_cross_validated_scores_and_the_layer_table(capsys):
     assert re.search(r"MLPClassifier\s+0\.\d{4} \+/- ", out)
     assert "(100, 64)" in out and "(64, 100)" in out  # W[1] in both notations
     assert "7,510" in out  # 64*100 + 100 + 100*10 + 10 parameters
-
-
-@pytest.mark.slow
-def test_readme_python_examples_run(capsys, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the examples write files
-    readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    assert blocks
-    skipped = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for block in blocks:
-            if "import onnxruntime" in block and importlib.util.find_spec("onnxruntime") is None:
-                skipped.append("the ONNX example")
-                continue
-            exec(compile(block, "README.md", "exec"), {})
-    assert "deepnetclassifier__" in capsys.readouterr().out  # the search printed its best params
-    if skipped:  # the other blocks ran; say which did not
-        pytest.skip(f'{", ".join(skipped)} needs the onnx extra: pip install ".[onnx]"')
