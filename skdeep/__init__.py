@@ -1,6 +1,7 @@
 """skdeep: deep neural networks in plain NumPy with the scikit-learn API."""
 
 from ._estimators import DeepNetClassifier, DeepNetRegressor
+from .display import HistoryDisplay
 from .io.onnx import register_onnx_converters, to_onnx
 from .io.persistence import InvalidModelFile, load, save
 from ._version import __version__
@@ -10,6 +11,7 @@ from .tabular import TabularNetClassifier, TabularNetRegressor
 __all__ = [
     "DeepNetClassifier",
     "DeepNetRegressor",
+    "HistoryDisplay",
     "InvalidModelFile",
     "TabularNetClassifier",
     "TabularNetRegressor",

@@ -35,7 +35,8 @@ def test_every_fitted_attribute_is_documented(Estimator):
 
 
 @pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck", "skdeep.io.onnx",
-                                         "skdeep.tabular.estimators", "skdeep.tabular.preprocessing"])
+                                         "skdeep.tabular.estimators", "skdeep.tabular.preprocessing",
+                                         "skdeep.display"])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib
