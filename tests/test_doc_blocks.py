@@ -50,7 +50,8 @@ OPTIONAL = {
     "dask": ("dask", 'pip install ".[dask]"'),
     "distributed": ("distributed", 'pip install ".[dask]"'),
     "dask_ml": ("dask_ml", 'pip install ".[dask]"'),
-    "matplotlib": ("matplotlib", "pip install matplotlib"),
+    "matplotlib": ("matplotlib", 'pip install ".[plot]"'),
+    "skdeep.HistoryDisplay": ("matplotlib", 'pip install ".[plot]"'),
     "sklearn.callback": ("sklearn.callback", "scikit-learn >= 1.9"),
     # scikit-learn's ProgressBar draws with rich, which no extra installs.
     "sklearn.callback.ProgressBar": ("rich", "pip install rich"),
