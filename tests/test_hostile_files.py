@@ -31,7 +31,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdeep import DeepNetClassifier, DeepNetRegressor, InvalidModelFile, load, save
+from skdeep import DeepNetClassifier, DeepNetRegressor, InvalidModelFile, TabularNetRegressor, load, save
 
 # tests/model_file_edits.py (tests/ is on sys.path: pytest puts conftest.py's folder there)
 from model_file_edits import (
@@ -174,6 +174,35 @@ def _huge_json(content, path):
     return _with_members(content, path, metadata=(parts, zlib.crc32(b"0]", crc), size + 2))
 
 
+def _repeated_directory(content, path, copies, zip64=False):
+    """``content`` whose zip directory lists its first member (params.npy) ``copies`` more times.
+
+    Each copy is a 56-byte directory entry, so a million take 53 MiB, within the
+    file-size limit; zipfile would parse every one of them. The end record
+    states the genuine member count (zipfile goes by the directory's size
+    alone), or, with ``zip64``, a zip64 end record states the true one, as
+    zipfile writes it for archives beyond 4 GiB. ``copies=0`` with ``zip64``
+    is a genuine file in that layout.
+    """
+    count, size, offset = struct.unpack("<H2I", content[-12:-2])
+    directory = content[offset:offset + size]
+    entry = directory[:46 + sum(struct.unpack("<3H", directory[28:34]))]
+    block = entry * 10_000  # written block by block: the parent stays small too
+    with open(path, "wb") as file:
+        file.write(content[:offset + size])
+        for _ in range(copies // 10_000):
+            file.write(block)
+        file.write(entry * (copies % 10_000))
+        size += copies * len(entry)
+        if zip64:
+            end, total = file.tell(), count + copies
+            file.write(struct.pack("<IQ2H2I4Q", 0x06064B50, 44, 45, 45, 0, 0, total, total, size, offset))
+            file.write(struct.pack("<2IQI", 0x07064B50, 0, end, 1))
+            count = min(total, 0xFFFF)
+        file.write(struct.pack("<I4H2IH", 0x06054B50, 0, 0, count, count, size, offset, 0))
+    return path
+
+
 HOSTILE = {
     "a 60-million-unit layer": (_huge_layer, "parameters"),
     "a compression bomb": (_compression_bomb, "uncompressed"),
@@ -227,6 +256,96 @@ def test_a_hostile_file_is_refused_within_bounded_memory_and_time(name, genuine,
     assert path.stat().st_size < 2 * MIB  # the attack is cheap; the refusal must be too
     report = _load_in_sandbox(path)
     assert report.startswith("refused") and message in report, report
+
+
+@pytest.fixture(scope="module")
+def genuine_tabular(iris, tmp_path_factory):
+    """A TabularNetRegressor of one numeric column without bins, one hidden unit and one member."""
+    model = TabularNetRegressor(hidden_layer_sizes=(1,), n_ensemble=1, numeric_bins=0, max_iter=1,
+                                random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(iris[0][:, :1], iris[1])
+    path = tmp_path_factory.mktemp("genuine") / "model.npz"
+    save(model, path)
+    return path.read_bytes()
+
+
+@pytest.fixture(params=["deepnet", "tabularnet"])
+def kind_and_genuine(request):
+    """``(kind, genuine file of that kind)``, for the attacks on both kinds of model file."""
+    fixture = {"deepnet": "genuine", "tabularnet": "genuine_tabular"}[request.param]
+    return request.param, request.getfixturevalue(fixture)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+@pytest.mark.parametrize(("copies", "zip64"), [
+    (10**6, False), (10**6, True),
+    pytest.param(4 * 10**6, False, marks=pytest.mark.slow),  # the same check; 214 MiB, 2.4 GB once parsed
+], ids=["1M", "1M zip64", "4M"])
+def test_a_zip_directory_of_millions_of_entries_is_refused_before_it_is_parsed(copies, zip64,
+                                                                                 kind_and_genuine, tmp_path):
+    """53 MiB of directory per million entries, within the file-size limit; zipfile would parse them all.
+
+    The end record states the genuine member count and the directory's true
+    size; the zip64 end record states the true count.
+    """
+    path = _repeated_directory(kind_and_genuine[1], tmp_path / "hostile.npz", copies, zip64)
+    report = _load_in_sandbox(path)
+    assert report.startswith("refused") and "the zip's directory" in report, report
+
+
+@pytest.mark.parametrize("zip64", [False, True], ids=["zip", "zip64"])
+def test_the_directory_builder_makes_real_directories(zip64, genuine, tmp_path):
+    """zipfile lists every repeated entry: it parses the whole directory it is given."""
+    path = _repeated_directory(genuine, tmp_path / "model.npz", 3, zip64)
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    assert names == [*_members(genuine)] + ["params.npy"] * 3
+
+
+def test_a_genuine_file_with_a_zip64_end_record_loads(kind_and_genuine, tmp_path):
+    """zipfile writes zip64 end records for archives beyond 4 GiB: a large model's file has them."""
+    path = _repeated_directory(kind_and_genuine[1], tmp_path / "model.npz", 0, zip64=True)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+    assert load(path).n_features_in_ in (1, 4)
+
+
+def _zip64_locator_elsewhere(content):
+    end = len(content) - 22
+    return content[:end - 12] + struct.pack("<Q", end - 20 - 56 - 1) + content[end - 4:]
+
+
+def _commented(content):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in _members(content).items():
+            archive.writestr(name, data)
+        archive.comment = b"a comment"
+    return buffer.getvalue()
+
+
+END_RECORDS = {
+    "a byte after the end record": (lambda content: content + b"\0", "does not end with a zip end"),
+    "an archive comment": (_commented, "does not end with a zip end"),
+    "bytes before the first member": (lambda content: bytes(4) + content, "does not end where"),
+    "an end record on disk 1": (lambda content: content[:-18] + b"\1" + content[-17:], "disks"),
+    "a zip64 locator pointing elsewhere": (_zip64_locator_elsewhere, "zip64 end of central directory"),
+}
+
+
+@pytest.mark.parametrize("name", END_RECORDS)
+def test_the_end_records_must_be_where_skdeep_writes_them(name, genuine, tmp_path):
+    """zipfile would find (or guess) the directory in each of these; load reads only the file's end."""
+    tamper, message = END_RECORDS[name]
+    content = genuine
+    if name.startswith("a zip64"):
+        content = _repeated_directory(genuine, tmp_path / "zip64.npz", 0, zip64=True).read_bytes()
+    path = tmp_path / "tampered.npz"
+    path.write_bytes(tamper(content))
+    with pytest.raises(InvalidModelFile, match=message):
+        load(path)
 
 
 def test_the_zip_builder_makes_real_bombs(genuine, tmp_path):

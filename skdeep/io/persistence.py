@@ -5,9 +5,10 @@ around as a pickle is only as safe as its sender. ``save`` writes one ``.npz``
 file (a zip of ``.npy`` arrays) holding numeric arrays and a JSON document
 stored as bytes. ``load`` treats every file as hostile. In order, it
 
-1. checks the file's size and the zip's directory: known member names, and an
-   uncompressed total within the limits (read from the directory, so nothing
-   is decompressed yet);
+1. checks the file's size, the zip's end records (the member count and the
+   directory's size, before the directory is parsed), and the zip's
+   directory: known member names, and an uncompressed total within the
+   limits (read from the directory, so nothing is decompressed yet);
 2. reads the JSON metadata, capped at ``MAX_METADATA_BYTES``, and checks every
    field's type and range. It derives from the network's spec the shape and
    dtype of every array, after bounding the parameter count;
