@@ -203,6 +203,58 @@ def _repeated_directory(content, path, copies, zip64=False):
     return path
 
 
+# 39,950 names of 4,096 four-byte characters: 654 MB as a .npy array, and as much again as
+# Python strings, deflated to under a megabyte.
+LONG_NAME = "\U0001F600" * 4_096
+N_LONG_NAMES = 39_950
+
+
+def _long_names_member():
+    """``(parts, crc, size)`` of a feature_names_in member of N_LONG_NAMES copies of LONG_NAME."""
+    block = np.full(50, LONG_NAME).tobytes()  # 50 names compressed once, repeated
+    return _deflated(_npy_header((N_LONG_NAMES,), f"<U{len(LONG_NAME)}"), block, N_LONG_NAMES // 50)
+
+
+def _deepnet_of_long_names(content, path):
+    """A DeepNet file with N_LONG_NAMES inputs (120k parameters) named by LONG_NAME, under 1 MB.
+
+    ``content`` is ``genuine``: its hidden layer (and so its batch-norm state), best weights and
+    optimizer state are removed, which keeps the arrays within the uncompressed limit.
+    """
+    def change(arrays, metadata):
+        n_outputs = metadata["spec"]["layer_sizes"][-1]
+        metadata["spec"].update(layer_sizes=[N_LONG_NAMES, n_outputs], dropout=[])
+        metadata["params"].update(hidden_layer_sizes=[], dropout=0.0)
+        metadata["n_features_in_"] = N_LONG_NAMES
+        metadata["train_state"]["optimizer"] = None
+        arrays.update(params=np.zeros((N_LONG_NAMES + 1) * n_outputs), state=np.zeros(0))
+        for name in [name for name in arrays if name.startswith(("best_", "optimizer_"))]:
+            del arrays[name]
+    return _with_members(rewrite(content, change), path, feature_names_in=_long_names_member())
+
+
+def _tabularnet_of_long_names(content, path):
+    """A TabularNet file of N_LONG_NAMES numeric columns (80k parameters) named by LONG_NAME, under 1 MB.
+
+    ``content`` is a regressor of one numeric column without bins, one hidden
+    unit and one member: each column adds a network input, its input scale and
+    the hidden unit's weight.
+    """
+    def change(arrays, metadata):
+        from skdeep.nn.ensemble import EnsembleSpec
+
+        preprocessor = metadata["preprocessor"]
+        preprocessor.update(numeric_columns_=list(range(N_LONG_NAMES)),
+                            missing_indicators_=[False] * N_LONG_NAMES, n_bin_edges=[0] * N_LONG_NAMES)
+        metadata["spec"]["layer_sizes"][0] = metadata["n_features_in_"] = N_LONG_NAMES
+        n_params = EnsembleSpec.from_dict(metadata["spec"]).n_params
+        for name in ("params", "best_params"):
+            arrays[name] = np.zeros(n_params, arrays[name].dtype)
+        arrays["preprocessor_medians"] = np.zeros(N_LONG_NAMES)
+        arrays["preprocessor_scales"] = np.ones(N_LONG_NAMES)
+    return _with_members(rewrite(content, change), path, feature_names_in=_long_names_member())
+
+
 HOSTILE = {
     "a 60-million-unit layer": (_huge_layer, "parameters"),
     "a compression bomb": (_compression_bomb, "uncompressed"),
@@ -293,6 +345,17 @@ def test_a_zip_directory_of_millions_of_entries_is_refused_before_it_is_parsed(c
     path = _repeated_directory(kind_and_genuine[1], tmp_path / "hostile.npz", copies, zip64)
     report = _load_in_sandbox(path)
     assert report.startswith("refused") and "the zip's directory" in report, report
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+def test_long_feature_names_are_refused_within_bounded_memory_and_time(kind_and_genuine, tmp_path):
+    """654 MB of names, as much again once decoded, for a network of 80k (or 120k) parameters."""
+    kind, content = kind_and_genuine
+    build = {"deepnet": _deepnet_of_long_names, "tabularnet": _tabularnet_of_long_names}[kind]
+    path = build(content, tmp_path / "hostile.npz")
+    assert path.stat().st_size < MIB
+    report = _load_in_sandbox(path)
+    assert report.startswith("refused") and "arrays take" in report, report
 
 
 @pytest.mark.parametrize("zip64", [False, True], ids=["zip", "zip64"])
@@ -557,6 +620,18 @@ def test_save_refuses_anything_but_the_two_estimators(make, iris, tmp_path):
     if name == "Pipeline":
         assert "skops.io" in str(refusal.value)
     assert not list(tmp_path.iterdir())
+
+
+def test_save_refuses_names_longer_than_load_allows_for_the_network(iris, tmp_path):
+    """1,100 names of 4,096 characters (18 MB) for a network of 3,303 parameters (a 16 MiB allowance)."""
+    X = np.repeat(iris[0], 275, axis=1)
+    model = DeepNetClassifier(hidden_layer_sizes=(), max_iter=1).fit(X, iris[1])
+    model.feature_names_in_ = np.array([f"{j:04}".ljust(4_096, "x") for j in range(X.shape[1])], dtype=object)
+    with pytest.raises(ValueError, match="arrays take"):
+        save(model, tmp_path / "model.npz")
+    model.feature_names_in_ = np.array([f"{j:04}".ljust(3_000, "x") for j in range(X.shape[1])], dtype=object)
+    save(model, tmp_path / "model.npz")
+    assert np.array_equal(load(tmp_path / "model.npz").feature_names_in_, model.feature_names_in_)
 
 
 def test_save_refuses_hyperparameters_load_would_refuse(fitted, tmp_path):
