@@ -31,7 +31,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdeep import DeepNetClassifier, DeepNetRegressor, InvalidModelFile, load, save
+from skdeep import DeepNetClassifier, DeepNetRegressor, InvalidModelFile, TabularNetRegressor, load, save
 
 # tests/model_file_edits.py (tests/ is on sys.path: pytest puts conftest.py's folder there)
 from model_file_edits import (
@@ -174,6 +174,87 @@ def _huge_json(content, path):
     return _with_members(content, path, metadata=(parts, zlib.crc32(b"0]", crc), size + 2))
 
 
+def _repeated_directory(content, path, copies, zip64=False):
+    """``content`` whose zip directory lists its first member (params.npy) ``copies`` more times.
+
+    Each copy is a 56-byte directory entry, so a million take 53 MiB, within the
+    file-size limit; zipfile would parse every one of them. The end record
+    states the genuine member count (zipfile goes by the directory's size
+    alone), or, with ``zip64``, a zip64 end record states the true one, as
+    zipfile writes it for archives beyond 4 GiB. ``copies=0`` with ``zip64``
+    is a genuine file in that layout.
+    """
+    count, size, offset = struct.unpack("<H2I", content[-12:-2])
+    directory = content[offset:offset + size]
+    entry = directory[:46 + sum(struct.unpack("<3H", directory[28:34]))]
+    block = entry * 10_000  # written block by block: the parent stays small too
+    with open(path, "wb") as file:
+        file.write(content[:offset + size])
+        for _ in range(copies // 10_000):
+            file.write(block)
+        file.write(entry * (copies % 10_000))
+        size += copies * len(entry)
+        if zip64:
+            end, total = file.tell(), count + copies
+            file.write(struct.pack("<IQ2H2I4Q", 0x06064B50, 44, 45, 45, 0, 0, total, total, size, offset))
+            file.write(struct.pack("<2IQI", 0x07064B50, 0, end, 1))
+            count = min(total, 0xFFFF)
+        file.write(struct.pack("<I4H2IH", 0x06054B50, 0, 0, count, count, size, offset, 0))
+    return path
+
+
+# 39,950 names of 4,096 four-byte characters: 654 MB as a .npy array, and as much again as
+# Python strings, deflated to under a megabyte.
+LONG_NAME = "\U0001F600" * 4_096
+N_LONG_NAMES = 39_950
+
+
+def _long_names_member():
+    """``(parts, crc, size)`` of a feature_names_in member of N_LONG_NAMES copies of LONG_NAME."""
+    block = np.full(50, LONG_NAME).tobytes()  # 50 names compressed once, repeated
+    return _deflated(_npy_header((N_LONG_NAMES,), f"<U{len(LONG_NAME)}"), block, N_LONG_NAMES // 50)
+
+
+def _deepnet_of_long_names(content, path):
+    """A DeepNet file with N_LONG_NAMES inputs (120k parameters) named by LONG_NAME, under 1 MB.
+
+    ``content`` is ``genuine``: its hidden layer (and so its batch-norm state), best weights and
+    optimizer state are removed, which keeps the arrays within the uncompressed limit.
+    """
+    def change(arrays, metadata):
+        n_outputs = metadata["spec"]["layer_sizes"][-1]
+        metadata["spec"].update(layer_sizes=[N_LONG_NAMES, n_outputs], dropout=[])
+        metadata["params"].update(hidden_layer_sizes=[], dropout=0.0)
+        metadata["n_features_in_"] = N_LONG_NAMES
+        metadata["train_state"]["optimizer"] = None
+        arrays.update(params=np.zeros((N_LONG_NAMES + 1) * n_outputs), state=np.zeros(0))
+        for name in [name for name in arrays if name.startswith(("best_", "optimizer_"))]:
+            del arrays[name]
+    return _with_members(rewrite(content, change), path, feature_names_in=_long_names_member())
+
+
+def _tabularnet_of_long_names(content, path):
+    """A TabularNet file of N_LONG_NAMES numeric columns (80k parameters) named by LONG_NAME, under 1 MB.
+
+    ``content`` is a regressor of one numeric column without bins, one hidden
+    unit and one member: each column adds a network input, its input scale and
+    the hidden unit's weight.
+    """
+    def change(arrays, metadata):
+        from skdeep.nn.ensemble import EnsembleSpec
+
+        preprocessor = metadata["preprocessor"]
+        preprocessor.update(numeric_columns_=list(range(N_LONG_NAMES)),
+                            missing_indicators_=[False] * N_LONG_NAMES, n_bin_edges=[0] * N_LONG_NAMES)
+        metadata["spec"]["layer_sizes"][0] = metadata["n_features_in_"] = N_LONG_NAMES
+        n_params = EnsembleSpec.from_dict(metadata["spec"]).n_params
+        for name in ("params", "best_params"):
+            arrays[name] = np.zeros(n_params, arrays[name].dtype)
+        arrays["preprocessor_medians"] = np.zeros(N_LONG_NAMES)
+        arrays["preprocessor_scales"] = np.ones(N_LONG_NAMES)
+    return _with_members(rewrite(content, change), path, feature_names_in=_long_names_member())
+
+
 HOSTILE = {
     "a 60-million-unit layer": (_huge_layer, "parameters"),
     "a compression bomb": (_compression_bomb, "uncompressed"),
@@ -227,6 +308,107 @@ def test_a_hostile_file_is_refused_within_bounded_memory_and_time(name, genuine,
     assert path.stat().st_size < 2 * MIB  # the attack is cheap; the refusal must be too
     report = _load_in_sandbox(path)
     assert report.startswith("refused") and message in report, report
+
+
+@pytest.fixture(scope="module")
+def genuine_tabular(iris, tmp_path_factory):
+    """A TabularNetRegressor of one numeric column without bins, one hidden unit and one member."""
+    model = TabularNetRegressor(hidden_layer_sizes=(1,), n_ensemble=1, numeric_bins=0, max_iter=1,
+                                random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(iris[0][:, :1], iris[1])
+    path = tmp_path_factory.mktemp("genuine") / "model.npz"
+    save(model, path)
+    return path.read_bytes()
+
+
+@pytest.fixture(params=["deepnet", "tabularnet"])
+def kind_and_genuine(request):
+    """``(kind, genuine file of that kind)``, for the attacks on both kinds of model file."""
+    fixture = {"deepnet": "genuine", "tabularnet": "genuine_tabular"}[request.param]
+    return request.param, request.getfixturevalue(fixture)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+@pytest.mark.parametrize(("copies", "zip64"), [
+    (10**6, False), (10**6, True),
+    pytest.param(4 * 10**6, False, marks=pytest.mark.slow),  # the same check; 214 MiB, 2.4 GB once parsed
+], ids=["1M", "1M zip64", "4M"])
+def test_a_zip_directory_of_millions_of_entries_is_refused_before_it_is_parsed(copies, zip64,
+                                                                                 kind_and_genuine, tmp_path):
+    """53 MiB of directory per million entries, within the file-size limit; zipfile would parse them all.
+
+    The end record states the genuine member count and the directory's true
+    size; the zip64 end record states the true count.
+    """
+    path = _repeated_directory(kind_and_genuine[1], tmp_path / "hostile.npz", copies, zip64)
+    report = _load_in_sandbox(path)
+    assert report.startswith("refused") and "the zip's directory" in report, report
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+def test_long_feature_names_are_refused_within_bounded_memory_and_time(kind_and_genuine, tmp_path):
+    """654 MB of names, as much again once decoded, for a network of 80k (or 120k) parameters."""
+    kind, content = kind_and_genuine
+    build = {"deepnet": _deepnet_of_long_names, "tabularnet": _tabularnet_of_long_names}[kind]
+    path = build(content, tmp_path / "hostile.npz")
+    assert path.stat().st_size < MIB
+    report = _load_in_sandbox(path)
+    assert report.startswith("refused") and "arrays take" in report, report
+
+
+@pytest.mark.parametrize("zip64", [False, True], ids=["zip", "zip64"])
+def test_the_directory_builder_makes_real_directories(zip64, genuine, tmp_path):
+    """zipfile lists every repeated entry: it parses the whole directory it is given."""
+    path = _repeated_directory(genuine, tmp_path / "model.npz", 3, zip64)
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    assert names == [*_members(genuine)] + ["params.npy"] * 3
+
+
+def test_a_genuine_file_with_a_zip64_end_record_loads(kind_and_genuine, tmp_path):
+    """zipfile writes zip64 end records for archives beyond 4 GiB: a large model's file has them."""
+    path = _repeated_directory(kind_and_genuine[1], tmp_path / "model.npz", 0, zip64=True)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+    assert load(path).n_features_in_ in (1, 4)
+
+
+def _zip64_locator_elsewhere(content):
+    end = len(content) - 22
+    return content[:end - 12] + struct.pack("<Q", end - 20 - 56 - 1) + content[end - 4:]
+
+
+def _commented(content):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in _members(content).items():
+            archive.writestr(name, data)
+        archive.comment = b"a comment"
+    return buffer.getvalue()
+
+
+END_RECORDS = {
+    "a byte after the end record": (lambda content: content + b"\0", "does not end with a zip end"),
+    "an archive comment": (_commented, "does not end with a zip end"),
+    "bytes before the first member": (lambda content: bytes(4) + content, "does not end where"),
+    "an end record on disk 1": (lambda content: content[:-18] + b"\1" + content[-17:], "disks"),
+    "a zip64 locator pointing elsewhere": (_zip64_locator_elsewhere, "zip64 end of central directory"),
+}
+
+
+@pytest.mark.parametrize("name", END_RECORDS)
+def test_the_end_records_must_be_where_skdeep_writes_them(name, genuine, tmp_path):
+    """zipfile would find (or guess) the directory in each of these; load reads only the file's end."""
+    tamper, message = END_RECORDS[name]
+    content = genuine
+    if name.startswith("a zip64"):
+        content = _repeated_directory(genuine, tmp_path / "zip64.npz", 0, zip64=True).read_bytes()
+    path = tmp_path / "tampered.npz"
+    path.write_bytes(tamper(content))
+    with pytest.raises(InvalidModelFile, match=message):
+        load(path)
 
 
 def test_the_zip_builder_makes_real_bombs(genuine, tmp_path):
@@ -438,6 +620,18 @@ def test_save_refuses_anything_but_the_two_estimators(make, iris, tmp_path):
     if name == "Pipeline":
         assert "skops.io" in str(refusal.value)
     assert not list(tmp_path.iterdir())
+
+
+def test_save_refuses_names_longer_than_load_allows_for_the_network(iris, tmp_path):
+    """1,100 names of 4,096 characters (18 MB) for a network of 3,303 parameters (a 16 MiB allowance)."""
+    X = np.repeat(iris[0], 275, axis=1)
+    model = DeepNetClassifier(hidden_layer_sizes=(), max_iter=1).fit(X, iris[1])
+    model.feature_names_in_ = np.array([f"{j:04}".ljust(4_096, "x") for j in range(X.shape[1])], dtype=object)
+    with pytest.raises(ValueError, match="arrays take"):
+        save(model, tmp_path / "model.npz")
+    model.feature_names_in_ = np.array([f"{j:04}".ljust(3_000, "x") for j in range(X.shape[1])], dtype=object)
+    save(model, tmp_path / "model.npz")
+    assert np.array_equal(load(tmp_path / "model.npz").feature_names_in_, model.feature_names_in_)
 
 
 def test_save_refuses_hyperparameters_load_would_refuse(fitted, tmp_path):

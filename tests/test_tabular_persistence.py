@@ -121,6 +121,15 @@ def _summary(model):
     return buffer.getvalue()
 
 
+def test_feature_names_are_decoded_once_for_the_estimator_and_its_preprocessor(tmp_path):
+    """Two arrays, as after fit, sharing one set of strings: names may be the file's largest array."""
+    X = _table()
+    loaded = _round_trip(TabularNetRegressor(**SMALL).fit(X, X["income"]), tmp_path)
+    names, names_seen = loaded.feature_names_in_, loaded.preprocessor_.feature_names_in_
+    assert names is not names_seen and list(names) == list(X.columns)
+    assert all(name is seen for name, seen in zip(names, names_seen, strict=True))
+
+
 def test_the_preprocessor_is_restored_attribute_for_attribute(tmp_path):
     X = _table()
     model = TabularNetClassifier(**SMALL).fit(X, _target(X))

@@ -26,6 +26,7 @@ import json
 import math
 import os
 import stat
+import struct
 import tempfile
 import zipfile
 
@@ -38,6 +39,15 @@ METADATA = "metadata"
 # bounds what a header can make us decompress and parse.
 _MAX_HEADER_BYTES = 4_096
 _COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what np.savez(_compressed) writes
+# The most bytes one member's entry takes in the zip's directory: 46 bytes of record, the name,
+# and extra fields (zipfile's zip64 one takes 28 bytes), with room for other writers' fields.
+_MAX_DIRECTORY_ENTRY = 1_024
+# The zip's end records (APPNOTE.TXT 4.3.14 to 4.3.16), as zipfile writes them: the end of
+# central directory record, and before it, for archives beyond 4 GiB, the zip64 end record
+# (without extensible data) and its locator.
+_END = struct.Struct("<4s4H2IH")
+_ZIP64_END = struct.Struct("<4sQ2H2I4Q")
+_ZIP64_LOCATOR = struct.Struct("<4sIQI")
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0}
 
@@ -126,7 +136,11 @@ class ModelFileReader:
     """An open model file whose size and zip directory are checked; nothing is decompressed yet.
 
     Opening checks, in order, that the file is a regular file of a size
-    within ``max_uncompressed``, that it is a zip archive, and, from the zip's
+    within ``max_uncompressed``; from the zip's end records alone (the last
+    22 bytes, and 76 before them in a zip64 archive), before zipfile parses
+    the directory, that it is a zip archive whose directory lists no more
+    members than ``array_names`` and the metadata, takes no more than 1 KiB
+    a member, and ends where the end records begin; then, from the zip's
     directory alone, that every member is a known array stored once, the
     metadata among them, not encrypted, compressed as ``np.savez`` or
     ``np.savez_compressed`` compresses, and of a total uncompressed size
@@ -155,10 +169,11 @@ class ModelFileReader:
     """
 
     def __init__(self, file, *, array_names, max_uncompressed):
+        names = {*array_names, METADATA}
         _check_file_size(file, max_uncompressed)
-        self._archive = _open_zip(file)
+        self._archive = _open_zip(file, max_members=len(names))
         try:
-            self._members = _members(self._archive, {*array_names, METADATA}, max_uncompressed)
+            self._members = _members(self._archive, names, max_uncompressed)
         except BaseException:
             self._archive.close()
             raise
@@ -267,16 +282,70 @@ def _check_file_size(file, uncompressed_limit):
            "model within the limits can take (see load's max_parameters)")
 
 
-def _open_zip(file):
+def _open_zip(file, max_members):
     # The first four bytes tell a damaged zip from something that never was one.
     is_zip = file.read(4) == b"PK\x03\x04"
-    file.seek(0)
     try:
+        # zipfile reads and parses the whole directory, whatever its size, as it opens.
+        _check_end_records(file, max_members)
+        file.seek(0)
         return zipfile.ZipFile(file)
     except zipfile.BadZipFile as error:
         problem = "it is a damaged or truncated zip archive" if is_zip else "it is not a zip archive"
         raise InvalidModelFile(f"{problem}, and skdeep model files are .npz (zip) archives written "
                                f"by skdeep.save ({error})") from None
+
+
+def _check_end_records(file, max_members):
+    """Check the zip's directory from its end records, before zipfile reads the directory.
+
+    zipfile finds the end record as these checks do when it is the file's last
+    22 bytes (no archive comment, which skdeep never writes), and the zip64
+    end record where the locator says only when it lies right before it:
+    both then read the same directory size and place.
+
+    Raises
+    ------
+    zipfile.BadZipFile
+        The end records are missing or malformed.
+    InvalidModelFile
+        The directory lists more than ``max_members`` members, takes more
+        than ``_MAX_DIRECTORY_ENTRY`` bytes a member, or does not end where
+        the end records begin.
+    """
+    size = file.seek(0, os.SEEK_END)
+    end = _unpacked(file, size - _END.size, _END)
+    if end is None or end[0] != b"PK\x05\x06" or end[-1] != 0:
+        raise zipfile.BadZipFile("the file does not end with a zip end of central directory record "
+                                 "without a comment, as skdeep's files do")
+    _, disk, directory_disk, disk_count, count, directory_size, directory_start, _ = end
+    directory_end = size - _END.size
+    locator = _unpacked(file, directory_end - _ZIP64_LOCATOR.size, _ZIP64_LOCATOR)
+    if locator is not None and locator[0] == b"PK\x06\x07":
+        directory_end -= _ZIP64_LOCATOR.size + _ZIP64_END.size
+        record = _unpacked(file, directory_end, _ZIP64_END)
+        if (record is None or record[0] != b"PK\x06\x06" or record[1] != _ZIP64_END.size - 12
+                or locator[1:] != (0, directory_end, 1)):
+            raise zipfile.BadZipFile("the zip64 end of central directory record is damaged or misplaced")
+        disk, directory_disk, disk_count, count, directory_size, directory_start = record[4:]
+    if disk or directory_disk or disk_count != count:
+        raise zipfile.BadZipFile("the archive spans several disks")
+    expect(count <= max_members, f"the zip's directory lists {count} members; a model file has at "
+           f"most {max_members}")
+    limit = count * _MAX_DIRECTORY_ENTRY
+    expect(directory_size <= limit, f"the zip's directory takes {directory_size} bytes, more than "
+           f"the {limit} its {count} members can take")
+    expect(directory_start + directory_size == directory_end, "the zip's directory does not end where "
+           "its end record begins")
+
+
+def _unpacked(file, position, layout):
+    """``layout`` unpacked from ``file`` at ``position``, or None where the file has no such bytes."""
+    if position < 0:
+        return None
+    file.seek(position)
+    data = file.read(layout.size)
+    return layout.unpack(data) if len(data) == layout.size else None
 
 
 def _members(archive, names, uncompressed_limit):

@@ -5,15 +5,17 @@ around as a pickle is only as safe as its sender. ``save`` writes one ``.npz``
 file (a zip of ``.npy`` arrays) holding numeric arrays and a JSON document
 stored as bytes. ``load`` treats every file as hostile. In order, it
 
-1. checks the file's size and the zip's directory: known member names, and an
-   uncompressed total within the limits (read from the directory, so nothing
-   is decompressed yet);
+1. checks the file's size, the zip's end records (the member count and the
+   directory's size, before the directory is parsed), and the zip's
+   directory: known member names, and an uncompressed total within the
+   limits (read from the directory, so nothing is decompressed yet);
 2. reads the JSON metadata, capped at ``MAX_METADATA_BYTES``, and checks every
    field's type and range. It derives from the network's spec the shape and
    dtype of every array, after bounding the parameter count;
 3. reads each array's ``.npy`` header (a few hundred bytes) and checks it
-   against that expectation, and the member's uncompressed size against the
-   header;
+   against that expectation, the member's uncompressed size against the
+   header, and the arrays' total size against what a network of the
+   declared parameter count may take;
 4. only then decompresses the arrays, never with pickle, and checks their
    values (finite weights, non-negative variances and second moments, sorted
    labels, ...).
@@ -35,6 +37,7 @@ this module passes it the limits.
 """
 
 import json
+import math
 import os
 import warnings
 from dataclasses import dataclass, replace
@@ -73,11 +76,19 @@ MAX_HIDDEN_LAYERS = 1_000
 MAX_METADATA_BYTES = 16 * 2**20
 #: Cap on the length of one class label or feature name, in characters.
 MAX_LABEL_CHARS = 4_096
-# The uncompressed arrays may take this many bytes per allowed parameter: room
-# for eight float64 vectors, where a model file holds at most four parameter
+# The uncompressed arrays may take this many bytes per parameter: room for
+# eight float64 vectors, where a model file holds at most four parameter
 # vectors (params, best_params, two optimizer moments) and two smaller state
-# vectors, plus the labels and feature names.
+# vectors, plus the labels and feature names. It bounds the members by the
+# allowed parameter count as the file is opened, and the arrays by the
+# network's own parameter count (plus _BYTES_OF_TEXT) once the metadata and
+# headers are read, before any array is decompressed.
 _BYTES_PER_PARAMETER = 64
+# Room beyond _BYTES_PER_PARAMETER for the labels, feature names and categories
+# of a small network; a string array of n items of up to MAX_LABEL_CHARS
+# characters takes 4 * MAX_LABEL_CHARS bytes an item, and as much again once
+# decoded to Python strings.
+_BYTES_OF_TEXT = 16 * 2**20
 # Counters are int64-sized in any real training run.
 _MAX_COUNT = 2**63 - 1
 # The 'adaptive' schedule divides the rate by 5 until it is at most 1e-6; even
@@ -217,7 +228,9 @@ def load(path, *, max_parameters=MAX_PARAMETERS):
         Refuse a network with more parameters than this (10 million by
         default), before allocating anything for it. The uncompressed arrays
         may take at most 64 bytes per allowed parameter, and the file about as
-        much. Raise it to load a larger model you expect.
+        much; once the network's own parameter count is known, at most 64
+        bytes per parameter it has, plus 16 MiB. Raise it to load a larger
+        model you expect.
 
     Returns
     -------
@@ -268,7 +281,9 @@ def _read_model(file, max_parameters):
         plan_of, check_headers, assemble = _reader_of_kind(metadata)
         plan = plan_of(metadata, max_parameters)
         # Member names were checked when the file was opened; each header read is bounded.
-        check_headers({name: reader.read_header(name) for name in reader.array_names}, plan)
+        headers = {name: reader.read_header(name) for name in reader.array_names}
+        check_headers(headers, plan)
+        _check_array_bytes(headers, plan.n_params)
         arrays = {name: reader.read_array(name) for name in reader.array_names}
     return assemble(plan, arrays)
 
@@ -561,6 +576,21 @@ def _check_array_headers(headers, required, optional):
                f"{wanted}")
 
 
+def _check_array_bytes(headers, n_params):
+    """The arrays' total size against what a network of ``n_params`` parameters may take.
+
+    The limit checked as the file was opened is per *allowed* parameter; this
+    one is per parameter of the network the metadata describes. The strings
+    (labels, feature names, categories) are the arrays whose size the
+    metadata leaves open, and they take as much again once decoded.
+    """
+    total = sum(math.prod(shape) * dtype.itemsize for shape, dtype in headers.values())
+    limit = _BYTES_PER_PARAMETER * n_params + _BYTES_OF_TEXT
+    expect(total <= limit, f"the arrays take {total} bytes, more than the {limit} a network of {n_params} "
+           f"parameters may take ({_BYTES_PER_PARAMETER} bytes a parameter and {_BYTES_OF_TEXT} for its "
+           "labels, feature names and categories)")
+
+
 def _assemble(plan, arrays):
     """The estimator, from the checked plan and the arrays (shapes and dtypes already checked)."""
     estimator, spec = plan.estimator, plan.spec
@@ -755,7 +785,9 @@ def _check_loadable(metadata, arrays):
         metadata = json.loads(json.dumps(metadata))
         plan_of, check_headers, assemble = _reader_of_kind(metadata)
         plan = plan_of(metadata, max_parameters=float("inf"))
-        check_headers({name: (array.shape, array.dtype) for name, array in arrays.items()}, plan)
+        headers = {name: (array.shape, array.dtype) for name, array in arrays.items()}
+        check_headers(headers, plan)
+        _check_array_bytes(headers, plan.n_params)
         assemble(plan, dict(arrays))
     except InvalidModelFile as error:
         reason = str(error).removeprefix("invalid skdeep model file: ")

@@ -353,12 +353,15 @@ def assemble(plan, arrays):
     _check_finite("params", arrays["params"])
     network.params[...] = arrays.pop("params")
     names = arrays.pop("feature_names_in", None)
+    if names is not None:
+        # Decoded once: the estimator's and the preprocessor's arrays share the strings, as after fit.
+        names = names.astype(object)
     estimator.preprocessor_ = _assembled_preprocessor(plan, arrays, names)
     expect(estimator.preprocessor_.n_features_out_ == spec.layer_sizes[0],
            "the preprocessor's layout contradicts the network's inputs")
     estimator.n_features_in_ = plan.n_features
     if names is not None:
-        estimator.feature_names_in_ = names.astype(object)
+        estimator.feature_names_in_ = names.copy()
     if plan.n_classes:
         _restore_classes(estimator, arrays.pop("classes"))
     else:
@@ -372,7 +375,10 @@ def assemble(plan, arrays):
 
 
 def _assembled_preprocessor(plan, arrays, names):
-    """The fitted preprocessor: the plan's, given its arrays, each checked, and its layout built."""
+    """The fitted preprocessor: the plan's, given its arrays, each checked, and its layout built.
+
+    ``names`` are the input columns' names as an object array, or None.
+    """
     preprocessor = plan.preprocessor
     medians, scales = arrays.pop("preprocessor_medians"), arrays.pop("preprocessor_scales")
     _check_finite("the preprocessor's medians", medians)
@@ -387,7 +393,7 @@ def _assembled_preprocessor(plan, arrays, names):
     expect(_increasing_within(categories, plan.n_categories),
            "the preprocessor's categories must be sorted and unique within each column")
     if names is not None:
-        preprocessor.feature_names_in_ = names.astype(object)
+        preprocessor.feature_names_in_ = names
     preprocessor.medians_, preprocessor.scales_ = medians, scales
     # Views into the arrays just read: the categories may be the largest array of the file.
     # (A column's categories keep the string width of the longest category of any column,
