@@ -1079,6 +1079,8 @@ BAD_FITS = {
     "X-no-columns": (lambda: X[:, :0], None, ValueError, "0 feature"),
     "X-inf": (lambda: X_INF, None, ValueError, "infinity"),
     "X-minus-inf-in-a-frame-column": ("frame-inf", None, ValueError, "'num'"),
+    "X-frame-no-rows": ("frame-no-rows", lambda y: y[:0], ValueError, "0 sample.*required by TabularNet"),
+    "X-frame-datetime-column": ("frame-datetime", None, ValueError, "Column 'when' has dtype datetime64"),
     "X-complex": (lambda: X.astype(complex), None, ValueError, "[Cc]omplex"),
     "y-wrong-length": (None, lambda y: y[:-1], ValueError, "inconsistent numbers of samples"),
     "y-3d": (None, lambda y: y[:, None, None], ValueError, "1-D or 2-D|Unknown label type"),
@@ -1105,13 +1107,19 @@ def test_bad_input_gives_a_clear_error_and_no_model(kind, make_X, make_y, error,
     if make_X == "frame-inf":
         X_ = _frame(pd, 60, seed=0)
         X_.loc[3, "num"] = -np.inf
+    elif make_X == "frame-no-rows":
+        X_ = _frame(pd, 60, seed=0).iloc[:0]
+    elif make_X == "frame-datetime":
+        X_ = _frame(pd, 60, seed=0).assign(when=pd.Timestamp("2024-01-01"))
     else:
         X_ = X if make_X is None else make_X()
     y = Y[kind] if make_y is None else make_y(Y[kind])
     est = _make(kind)
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=match) as raised:
         est.fit(X_, y)
     _assert_unfitted(est)
+    # The user called the estimator: its preprocessor, an inner part, goes unnamed.
+    assert "TabularPreprocessor" not in str(raised.value)
 
 
 @pytest.mark.parametrize("kind", ESTIMATORS)
@@ -1119,9 +1127,10 @@ def test_bad_input_at_predict_gives_a_clear_error(kind):
     est = _make(kind, numeric_bins=0).fit(X, Y[kind])
     before = _outputs(est, X)
     for X_, match in ((X_INF, "infinity"), (X[:, :2], "2 features"), (X[:, :, None], "dim 3"),
-                      (X[:0], "0 sample"), (X[0], "Expected 2D array")):
-        with pytest.raises(ValueError, match=match):
+                      (X[:0], "0 sample"), (X[0], "Expected 2D array"), (X.astype("m8[s]"), "dtype")):
+        with pytest.raises(ValueError, match=match) as raised:
             est.predict(X_)
+        assert "TabularPreprocessor" not in str(raised.value)
     # NaN is a missing value, also where fit saw none (the median then stands in).
     X_nan = X.copy()
     X_nan[0, 0] = np.nan

@@ -19,11 +19,11 @@ itself is short; around it:
 """
 
 import time
-import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .._warn import warn
 from .data import batches, normalized_weights, resolve_batch_size, split_validation, take_rows
 from .interrupt import StopAfterBatch
 from .optimizers import make_optimizer
@@ -158,8 +158,8 @@ class _Epochs:
         except Diverged as error:
             if self.validation is None:
                 raise
-            warnings.warn(f"{error.summary} Training stopped; the weights with the best "
-                          "validation score were restored.", UserWarning, stacklevel=4)
+            warn(f"{error.summary} Training stopped; the weights with the best "
+                 "validation score were restored.", UserWarning)
             loss = np.nan
         if loss is None:
             return None
@@ -208,9 +208,9 @@ def _run_epoch(network, optimizer, config, data, batch_size, order, learning_rat
         optimizer.step(params, grad, learning_rate)
         accumulated_loss += batch_loss * len(weights)
         if interrupt.requested:
-            warnings.warn(
+            warn(
                 f"Training interrupted by user during epoch {epoch}; stopped after the current "
-                "batch. That epoch is not counted in n_iter_.", stacklevel=3,
+                "batch. That epoch is not counted in n_iter_."
             )
             return None
     if not np.isfinite(params).all():
@@ -302,10 +302,10 @@ def _warn_if_not_converged(stopped_by, incremental, schedule, config):
     # Running out of epochs is a convergence failure, unless the schedule was
     # planned to last exactly that long.
     if stopped_by is None and not incremental and schedule.planned_epochs is None:
-        warnings.warn(
+        warn(
             f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) reached and the "
             "optimization hasn't converged yet.",
-            ConvergenceWarning, stacklevel=3,
+            ConvergenceWarning,
         )
 
 
