@@ -54,6 +54,7 @@ from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
 from .schedules import DropoutSchedule, TimeBudget
+from .stopping import fit_report, stop_reason
 
 # Learning-rate factor of the per-feature input scale, as in RealMLP.
 FEATURE_SCALE_FACTOR = 6.0
@@ -94,12 +95,16 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
 
         None without a validation split, where the last epoch's weights are kept.
         """
-        check_is_fitted(self)
-        records = self._train_state.history_[len(self.history_) - self.n_iter_:] if self.n_iter_ else []
-        scores = [record["validation_score"] for record in records]
+        scores = [record["validation_score"] for record in self._last_fit_records()]
         if not scores or any(score is None for score in scores) or not np.isfinite(scores).any():
             return None
         return int(np.nanargmax(scores)) + 1
+
+    def _last_fit_records(self):
+        """The ``history_`` records of the last fit's epochs."""
+        check_is_fitted(self)
+        history = self._train_state.history_
+        return history[len(history) - self.n_iter_:] if self.n_iter_ else []
 
     def __sklearn_is_fitted__(self):
         return "_network" in self.__dict__
@@ -208,16 +213,21 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         self.preprocessor_ = preprocessor
         self._network, self._train_state = network, state  # live: callbacks see the fit in progress
         hooks = [DropoutSchedule(network, self.dropout, self.max_iter)]
-        if self.max_time is not None:
-            hooks.append(TimeBudget(self.max_time))
+        time_budget = None if self.max_time is None else TimeBudget(self.max_time)
+        if time_budget is not None:
+            hooks.append(time_budget)
         hooks += bind((*callbacks, SklearnCallbackBridge()), self)
         info = {"solver": "adamw", "incremental": False, "X": X, "y": y, "sample_weight": sample_weight,
                 "validation": config.early_stopping}
-        train_stochastic(
+        stopped_by = train_stochastic(
             network, state, config, (X_encoded, Y.astype(network.dtype), sample_weight),
             incremental=False, random_state=random_state, hooks=hooks, info=info,
             strata=self._validation_strata(Y, config), score=self._validation_score,
+            # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
+            stop_messages=False,
         )
+        if self.verbose:
+            print(fit_report(self, stop_reason(stopped_by, time_budget)))
         return self
 
     def _continued_network(self, spec):
