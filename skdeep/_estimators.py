@@ -19,7 +19,7 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -32,6 +32,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
+from ._inputs import checked_X, ravel_column_vector
 from ._parameter_list import ParameterList
 from ._summary import layer_table
 from ._transactions import transactional
@@ -414,7 +415,7 @@ class _BaseDeepNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
 
     def _validated_input(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
+        return checked_X(self, X, reset=False, accept_sparse="csr", dtype=(np.float64, np.float32))
 
     def _decision_logits(self, X):
         """Validated forward pass up to the output logits ``Z[L]``, 2-D."""
@@ -525,8 +526,7 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
             dtype=(np.float64, np.float32),
             reset=reset,
         )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        y = ravel_column_vector(y)
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
@@ -730,8 +730,7 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
             dtype=(np.float64, np.float32),
             reset=reset,
         )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        y = ravel_column_vector(y)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative targets y; some are negative.")
         return X, y.reshape(len(y), -1)

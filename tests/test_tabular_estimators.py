@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 from skdeep import TabularNetClassifier, TabularNetRegressor
 from skdeep.callbacks import RECORD_KEYS, Callback, StopOnPlateau
 from skdeep.nn.activations import ACTIVATIONS
+from skdeep.nn.ensemble import EnsembleNetwork
 from skdeep.train.data import split_validation
 
 pytestmark = [
@@ -904,7 +905,9 @@ def test_a_tiny_max_time_stops_after_the_first_epoch_and_says_so(kind, capsys):
     assert est.n_iter_ == len(est.history_) == 1
     assert est.best_epoch_ == 1 and est.validation_scores_ == [est.best_validation_score_]
     assert _outputs(est, X).shape[0] == 60
-    assert "The time budget (max_time) ran out after epoch 1." in capsys.readouterr().out
+    score = est.best_validation_score_
+    assert (f"Training stopped after epoch 1: the time budget max_time=1e-09 s was used up. "
+            f"Kept the weights of epoch 1 (best validation score {score:.4f}).") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("kind", ESTIMATORS)
@@ -975,9 +978,9 @@ def test_summary_prints_the_layers_and_the_parameter_total(feature_scaling, hidd
     est.summary(file=out)
     text = out.getvalue()
 
-    total = int(re.search(r"Total parameters: (\d+)", text).group(1))
-    assert total == est._network.params.size
-    counts = [int(line.split()[-1]) for line in text.splitlines()
+    total = est._network.params.size
+    assert total >= 1000 and f"Total parameters: {total:,} " in text  # with thousands separators
+    counts = [int(line.split()[-1].replace(",", "")) for line in text.splitlines()
               if line.startswith(("dense ", "feature scale"))]
     assert sum(counts) == total
     assert len(counts) == len(hidden_layer_sizes) + 1 + feature_scaling
@@ -986,6 +989,114 @@ def test_summary_prints_the_layers_and_the_parameter_total(feature_scaling, hidd
     assert "8 columns (3 numeric, 5 categorical)" in text
     assert ("feature scale" in text) == feature_scaling
     assert re.search(rf"dense {len(hidden_layer_sizes) + 1} .*logistic", text)
+
+
+def _summary_text(est):
+    out = io.StringIO()
+    est.summary(file=out)
+    return out.getvalue()
+
+
+def _kept_best(est):
+    return (f"Kept the weights of epoch {est.best_epoch_} "
+            f"(best validation score {est.best_validation_score_:.4f}).")
+
+
+def _reports(est, capsys):
+    """The last line verbose printed and the last line of summary(): how the fit ended."""
+    return capsys.readouterr().out.splitlines()[-1], _summary_text(est).splitlines()[-1]
+
+
+@pytest.mark.parametrize("kind", ESTIMATORS)
+def test_verbose_and_summary_say_the_patience_ran_out_and_which_epoch_was_kept(kind, capsys):
+    est = _make(kind, LEARN, max_iter=200, n_iter_no_change=2, verbose=True).fit(X, Y[kind])
+    # Stopped when more than 2 epochs in a row did not reach the best score (a tie counts as reaching it).
+    assert est.n_iter_ < 200 and est.n_iter_ - est.best_epoch_ >= 3
+    report = (f"Training stopped after epoch {est.n_iter_}: the validation score did not improve for "
+              f"more than n_iter_no_change=2 epochs. {_kept_best(est)}")
+    assert _reports(est, capsys) == (report, report)
+    assert "tol" not in report  # a parameter TabularNet does not have
+
+
+@pytest.mark.parametrize("kind", ESTIMATORS)
+def test_verbose_and_summary_say_max_iter_was_reached(kind, capsys):
+    est = _make(kind, LEARN, verbose=True).fit(X, Y[kind])
+    report = f"Training ran all max_iter=5 epochs. {_kept_best(est)}"
+    assert _reports(est, capsys) == (report, report)
+
+
+@pytest.mark.parametrize("validation_fraction, why", [
+    (None, "validation_fraction=None"),
+    (0.01, "too few rows for validation_fraction=0.01"),  # 1 row of 60: no split
+])
+def test_without_a_validation_split_verbose_and_summary_say_the_last_epoch_was_kept(
+        validation_fraction, why, capsys):
+    est = _make("regressor", LEARN, validation_fraction=validation_fraction, verbose=True).fit(X, _SIGNAL)
+    report = f"Training ran all max_iter=5 epochs. Kept the last epoch's weights (no validation split: {why})."
+    assert _reports(est, capsys) == (report, report)
+
+
+def _stop_at_epoch_2(estimator, record):
+    return record["epoch"] == 2
+
+
+def _ctrl_c_at_epoch_2(estimator, record):
+    if record["epoch"] == 2:
+        raise KeyboardInterrupt
+    return False
+
+
+@pytest.mark.filterwarnings("ignore:Training interrupted by user")
+@pytest.mark.parametrize("params, why", [
+    ({"callbacks": [_stop_at_epoch_2]}, "a callback stopped it"),
+    ({"callbacks": [_ctrl_c_at_epoch_2]}, "interrupted by the user (Ctrl-C)"),
+    ({"max_time": 1e-9, "max_iter": 2}, None),  # the budget runs out as epoch 2 is the last anyway
+])
+def test_an_early_stop_is_named_by_verbose_and_left_open_by_summary(params, why, capsys):
+    est = _make("classifier", LEARN, **{"max_iter": 50, **params}, verbose=True).fit(X, Y["classifier"])
+    verbose, summary = _reports(est, capsys)
+    if why is None:  # the time budget: from epoch 1 on
+        assert est.n_iter_ == 1
+        assert verbose == (f"Training stopped after epoch 1: the time budget max_time=1e-09 s was used up. "
+                           f"{_kept_best(est)}")
+        assert summary == (f"Training stopped after epoch 1: the time budget max_time=1e-09 s, a callback or "
+                           f"Ctrl-C ended it before max_iter=2. {_kept_best(est)}")
+        return
+    assert est.n_iter_ == 2
+    assert verbose == f"Training stopped after epoch 2: {why}. {_kept_best(est)}"
+    # The fitted state (what save keeps) does not record which of them it was.
+    assert summary == (f"Training stopped after epoch 2: a callback or Ctrl-C ended it before max_iter=50. "
+                       f"{_kept_best(est)}")
+
+
+def test_a_divergence_is_reported_with_the_best_epoch_before_it(monkeypatch, capsys):
+    calls = []
+    original = EnsembleNetwork.loss_and_gradient
+
+    def diverging(self, *args):
+        calls.append(None)
+        loss = original(self, *args)
+        if len(calls) < 8:  # 48 training rows, batches of 16: the 8th batch is in epoch 3
+            return loss
+        self.params[...] = np.nan  # as a real divergence leaves them
+        return np.nan
+
+    monkeypatch.setattr(EnsembleNetwork, "loss_and_gradient", diverging)
+    est = _make("regressor", LEARN, max_iter=10, verbose=True)
+    with pytest.warns(UserWarning, match="Training diverged"):
+        est.fit(X, _SIGNAL)
+    assert est.n_iter_ == 3 and est.best_epoch_ in (1, 2)
+    report = (f"Training stopped after epoch 3: the loss became non-finite (training diverged). "
+              f"{_kept_best(est)}")
+    assert _reports(est, capsys) == (report, report)
+
+
+def test_after_a_warm_start_the_report_counts_the_epochs_of_the_last_fit(capsys):
+    est = _make("regressor", LEARN, validation_fraction=None).fit(X, _SIGNAL)
+    est.set_params(warm_start=True, max_iter=3, verbose=True).fit(X, _SIGNAL)
+    report = ("Training ran all max_iter=3 epochs of this fit. Kept the last epoch's weights "
+              "(no validation split: validation_fraction=None).")
+    assert _reports(est, capsys) == (report, report)
 
 
 # --------------------------------------------------------------------- options
@@ -1079,6 +1190,8 @@ BAD_FITS = {
     "X-no-columns": (lambda: X[:, :0], None, ValueError, "0 feature"),
     "X-inf": (lambda: X_INF, None, ValueError, "infinity"),
     "X-minus-inf-in-a-frame-column": ("frame-inf", None, ValueError, "'num'"),
+    "X-frame-no-rows": ("frame-no-rows", lambda y: y[:0], ValueError, "0 sample.*required by TabularNet"),
+    "X-frame-datetime-column": ("frame-datetime", None, ValueError, "Column 'when' has dtype datetime64"),
     "X-complex": (lambda: X.astype(complex), None, ValueError, "[Cc]omplex"),
     "y-wrong-length": (None, lambda y: y[:-1], ValueError, "inconsistent numbers of samples"),
     "y-3d": (None, lambda y: y[:, None, None], ValueError, "1-D or 2-D|Unknown label type"),
@@ -1105,13 +1218,19 @@ def test_bad_input_gives_a_clear_error_and_no_model(kind, make_X, make_y, error,
     if make_X == "frame-inf":
         X_ = _frame(pd, 60, seed=0)
         X_.loc[3, "num"] = -np.inf
+    elif make_X == "frame-no-rows":
+        X_ = _frame(pd, 60, seed=0).iloc[:0]
+    elif make_X == "frame-datetime":
+        X_ = _frame(pd, 60, seed=0).assign(when=pd.Timestamp("2024-01-01"))
     else:
         X_ = X if make_X is None else make_X()
     y = Y[kind] if make_y is None else make_y(Y[kind])
     est = _make(kind)
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=match) as raised:
         est.fit(X_, y)
     _assert_unfitted(est)
+    # The user called the estimator: its preprocessor, an inner part, goes unnamed.
+    assert "TabularPreprocessor" not in str(raised.value)
 
 
 @pytest.mark.parametrize("kind", ESTIMATORS)
@@ -1119,9 +1238,10 @@ def test_bad_input_at_predict_gives_a_clear_error(kind):
     est = _make(kind, numeric_bins=0).fit(X, Y[kind])
     before = _outputs(est, X)
     for X_, match in ((X_INF, "infinity"), (X[:, :2], "2 features"), (X[:, :, None], "dim 3"),
-                      (X[:0], "0 sample"), (X[0], "Expected 2D array")):
-        with pytest.raises(ValueError, match=match):
+                      (X[:0], "0 sample"), (X[0], "Expected 2D array"), (X.astype("m8[s]"), "dtype")):
+        with pytest.raises(ValueError, match=match) as raised:
             est.predict(X_)
+        assert "TabularPreprocessor" not in str(raised.value)
     # NaN is a missing value, also where fit saw none (the median then stands in).
     X_nan = X.copy()
     X_nan[0, 0] = np.nan

@@ -39,7 +39,6 @@ this module passes it the limits.
 import json
 import math
 import os
-import warnings
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
@@ -50,6 +49,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._estimators import DeepNetClassifier, DeepNetRegressor
 from .._version import __version__
+from .._warn import warn
 from ..nn.spec import NetworkSpec
 from ..nn.values import is_count, is_number, is_rate
 from ..tabular.estimators import TabularNetClassifier, TabularNetRegressor
@@ -158,8 +158,7 @@ def save(estimator, path, *, include_optimizer=False):
     check_is_fitted(estimator)
     params = estimator.get_params()
     if params.get("callbacks"):
-        warnings.warn("callbacks are code and are not saved; the loaded model has callbacks=None.",
-                      stacklevel=2)
+        warn("callbacks are code and are not saved; the loaded model has callbacks=None.")
     params["callbacks"] = None
     if isinstance(estimator, _TABULAR_ESTIMATORS):
         metadata, arrays, needed, size = _tabular().contents(estimator, params, include_optimizer)
@@ -168,10 +167,9 @@ def save(estimator, path, *, include_optimizer=False):
     _check_loadable_params(estimator, metadata["params"])
     _check_loadable(metadata, arrays)
     if needed > MAX_PARAMETERS:
-        warnings.warn(
+        warn(
             f"The model has {size}, more than load's default limit of {MAX_PARAMETERS:,} parameters "
-            f"allows: load it with skdeep.load(path, max_parameters={needed}).",
-            stacklevel=2,
+            f"allows: load it with skdeep.load(path, max_parameters={needed})."
         )
     write_model_file(path, metadata, arrays)
 

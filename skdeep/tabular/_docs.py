@@ -124,7 +124,8 @@ _PARAMETERS_TAIL = """
         dropout masks. An int gives identical fits.
 
     verbose : bool or int, default=False
-        Print one line per epoch.
+        Print one line per epoch and, at the end of the fit, why training
+        stopped and which epoch's weights were kept (``summary()`` says it too).
 
     warm_start : bool, default=False
         Continue training the fitted network (its preprocessing is kept, not

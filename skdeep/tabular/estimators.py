@@ -27,10 +27,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from .._estimators import (
     _check_effective_weights,
@@ -40,6 +40,7 @@ from .._estimators import (
     _TrainingViews,
     _validated_sample_weight,
 )
+from .._inputs import checked_X, ravel_column_vector
 from .._transactions import transactional
 from ..nn.activations import ACTIVATIONS
 from ..nn.ensemble import EnsembleSpec
@@ -51,8 +52,9 @@ from ..train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridg
 from ..train.state import TrainState
 from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
-from .preprocessing import TabularPreprocessor
+from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
 from .schedules import DropoutSchedule, TimeBudget
+from .stopping import fit_report, stop_reason
 
 # Learning-rate factor of the per-feature input scale, as in RealMLP.
 FEATURE_SCALE_FACTOR = 6.0
@@ -93,12 +95,16 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
 
         None without a validation split, where the last epoch's weights are kept.
         """
-        check_is_fitted(self)
-        records = self._train_state.history_[len(self.history_) - self.n_iter_:] if self.n_iter_ else []
-        scores = [record["validation_score"] for record in records]
+        scores = [record["validation_score"] for record in self._last_fit_records()]
         if not scores or any(score is None for score in scores) or not np.isfinite(scores).any():
             return None
         return int(np.nanargmax(scores)) + 1
+
+    def _last_fit_records(self):
+        """The ``history_`` records of the last fit's epochs."""
+        check_is_fitted(self)
+        history = self._train_state.history_
+        return history[len(history) - self.n_iter_:] if self.n_iter_ else []
 
     def __sklearn_is_fitted__(self):
         return "_network" in self.__dict__
@@ -138,17 +144,27 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         return n_validation >= MIN_VALIDATION_ROWS and n_samples - n_validation >= 1
 
     def _checked_table(self, X, reset):
-        """``X`` checked for names and width (setting them with ``reset``); arrays made 2-D arrays."""
-        if hasattr(X, "iloc"):  # a DataFrame keeps its columns' own dtypes
-            validate_data(self, X, skip_check_array=True, reset=reset)
+        """``X`` checked for names and width (setting them with ``reset``); arrays made 2-D arrays.
+
+        The only check of a fitted model's input: warnings and errors name
+        this estimator, not its preprocessor.
+        """
+        if is_dataframe(X):  # a DataFrame keeps its columns' own dtypes
+            checked_X(self, X, reset=reset, skip_check_array=True)
+            check_frame_not_empty(X, self)
             return X
-        return validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
+        return checked_X(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+
+    def _encoded(self, X):
+        """``X`` checked (not reset) and encoded by the fitted preprocessor."""
+        X = self._checked_table(X, reset=False)
+        return self.preprocessor_._encode(X, is_dataframe(X))
 
     def _preprocess(self, X, continuing):
         """Validate ``X`` (setting ``n_features_in_``) and encode it with a fitted preprocessor."""
-        X = self._checked_table(X, reset=not continuing)
         if continuing:
-            return self.preprocessor_, self.preprocessor_.transform(X)
+            return self.preprocessor_, self._encoded(X)
+        X = self._checked_table(X, reset=True)
         preprocessor = TabularPreprocessor(
             max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
         return preprocessor, preprocessor.fit_transform(X)
@@ -197,16 +213,21 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         self.preprocessor_ = preprocessor
         self._network, self._train_state = network, state  # live: callbacks see the fit in progress
         hooks = [DropoutSchedule(network, self.dropout, self.max_iter)]
-        if self.max_time is not None:
-            hooks.append(TimeBudget(self.max_time))
+        time_budget = None if self.max_time is None else TimeBudget(self.max_time)
+        if time_budget is not None:
+            hooks.append(time_budget)
         hooks += bind((*callbacks, SklearnCallbackBridge()), self)
         info = {"solver": "adamw", "incremental": False, "X": X, "y": y, "sample_weight": sample_weight,
                 "validation": config.early_stopping}
-        train_stochastic(
+        stopped_by = train_stochastic(
             network, state, config, (X_encoded, Y.astype(network.dtype), sample_weight),
             incremental=False, random_state=random_state, hooks=hooks, info=info,
             strata=self._validation_strata(Y, config), score=self._validation_score,
+            # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
+            stop_messages=False,
         )
+        if self.verbose:
+            print(fit_report(self, stop_reason(stopped_by, time_budget)))
         return self
 
     def _continued_network(self, spec):
@@ -232,7 +253,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
 
     def _validated_encoding(self, X):
         check_is_fitted(self)
-        return self.preprocessor_.transform(self._checked_table(X, reset=False))
+        return self._encoded(X)
 
     def _predict_output(self, X):
         """Mean of the members' probabilities or (standardized) values, 2-D."""
@@ -336,8 +357,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
     def _encode_targets(self, y, continuing, sample_weight):
         """One-hot (or 0/1 indicator) targets, smoothed towards uniform by ``label_smoothing``."""
         y = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        y = ravel_column_vector(y)
         check_classification_targets(y)
         if continuing:
             classes = np.unique(y) if y.ndim == 1 else None
@@ -475,8 +495,7 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
     def _encode_targets(self, y, continuing, sample_weight):
         """Targets standardized column by column, weighted (with the first fit's statistics when continuing)."""
         y = np.asarray(y, dtype=np.float64) if not hasattr(y, "iloc") else y.to_numpy(dtype=np.float64)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        y = ravel_column_vector(y)
         if y.ndim not in (1, 2) or y.size == 0:
             raise ValueError(f"y must be 1-D or 2-D with at least one value, got shape {y.shape}.")
         if not np.isfinite(y).all():

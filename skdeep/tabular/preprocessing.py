@@ -53,6 +53,29 @@ def _object_kind(values, missing):
     return _CATEGORICAL
 
 
+def is_dataframe(X):
+    """Whether ``X`` is a pandas DataFrame (without importing pandas)."""
+    pd = _pandas()
+    return pd is not None and isinstance(X, pd.DataFrame)
+
+
+def check_frame_not_empty(X, estimator):
+    """Refuse a DataFrame without rows or columns (``validate_data`` does not look when told to skip it)."""
+    for size, what in ((X.shape[0], "sample"), (X.shape[1], "feature")):
+        if size < 1:
+            raise ValueError(
+                f"Found array with 0 {what}(s) (shape={X.shape}) while a minimum of 1 is "
+                f"required by {type(estimator).__name__}."
+            )
+
+
+def _check_array_dtype(X):
+    if X.dtype.kind not in "biufOUS":
+        raise ValueError(
+            f"Arrays of dtype {X.dtype} are not supported: pass numbers, strings, bools or an object array."
+        )
+
+
 def _smooth_clip(z):
     # z / sqrt(1 + (z/3)^2), written with hypot so that (z/3)^2 cannot overflow;
     # a scaled value that overflowed to +-inf maps to the limit +-3.
@@ -217,23 +240,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     def _validate(self, X, reset):
         """Check X (names, width, dimensions) and return it with whether it is a DataFrame."""
-        pd = _pandas()
-        if pd is not None and isinstance(X, pd.DataFrame):
+        if is_dataframe(X):
             # Keep the columns' own dtypes: check_array would force one dtype on all.
             validate_data(self, X, skip_check_array=True, reset=reset)
-            for size, what in ((X.shape[0], "sample"), (X.shape[1], "feature")):
-                if size < 1:
-                    raise ValueError(
-                        f"Found array with 0 {what}(s) (shape={X.shape}) while a minimum of 1 is "
-                        f"required by {type(self).__name__}."
-                    )
+            check_frame_not_empty(X, self)
             return X, True
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
-        if X.dtype.kind not in "biufOUS":
-            raise ValueError(
-                f"{type(self).__name__} does not support arrays of dtype {X.dtype}: pass numbers, "
-                "strings, bools or an object array."
-            )
+        _check_array_dtype(X)
         return X, False
 
     def _column_name(self, j):
@@ -260,8 +273,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 values = column.to_numpy(dtype=np.float64, na_value=np.nan)
                 return _NUMERIC, values, missing
             raise ValueError(
-                f"Column {self._column_name(j)} has dtype {dtype}, which {type(self).__name__} does "
-                "not support: convert it to numbers or to a categorical or string dtype."
+                f"Column {self._column_name(j)} has dtype {dtype}, which is not supported: convert "
+                "it to numbers or to a categorical or string dtype."
             )
         values = X[:, j]
         kind = X.dtype.kind
@@ -287,8 +300,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if infinite.any():
             names = ", ".join(self._column_name(positions[i]) for i in np.flatnonzero(infinite))
             raise ValueError(
-                f"Input contains infinity in numeric column(s) {names}. {type(self).__name__} "
-                "treats NaN and None as missing values but refuses inf: replace it first."
+                f"Input contains infinity in numeric column(s) {names}. NaN and None are missing "
+                "values, but infinity is refused: replace it first."
             )
         return matrix
 
@@ -412,6 +425,17 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, is_frame = self._validate(X, reset=False)
+        return self._encode(X, is_frame)
+
+    def _encode(self, X, is_frame):
+        """``transform`` of an ``X`` already validated, by ``_validate`` or by the estimator that owns this.
+
+        An estimator checks ``X`` against its own ``feature_names_in_`` and
+        ``n_features_in_`` (the same as these) and warns under its own name:
+        validating again here would warn a second time, naming this class.
+        """
+        if not is_frame:
+            _check_array_dtype(X)
         n_samples = X.shape[0]
         columns = [self._read_column(X, j, is_frame) for j in range(X.shape[1])]
         for j in self.numeric_columns_:

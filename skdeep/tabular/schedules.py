@@ -35,16 +35,19 @@ class DropoutSchedule:
 
 
 class TimeBudget:
-    """Stop training after the first epoch that ends ``seconds`` or more after the fit began."""
+    """Stop training after the first epoch that ends ``seconds`` or more after the fit began.
 
-    stop_message = "The time budget (max_time) ran out"
+    ``ran_out`` says, after the fit, whether it did.
+    """
 
     def __init__(self, seconds):
         self.seconds = seconds
         self.started = None
+        self.ran_out = False
 
     def on_fit_begin(self, info):
-        self.started = time.perf_counter()
+        self.started, self.ran_out = time.perf_counter(), False
 
     def on_epoch_end(self, record):
-        return time.perf_counter() - self.started >= self.seconds
+        self.ran_out = time.perf_counter() - self.started >= self.seconds
+        return self.ran_out

@@ -1,8 +1,10 @@
-"""The text of ``TabularNet*.summary()``: preprocessing, then the ensemble's layers."""
+"""The text of ``TabularNet*.summary()``: preprocessing, the ensemble's layers, how training ended."""
+
+from .stopping import fit_report, fitted_stop_reason
 
 
 def tabular_summary(estimator):
-    """The preprocessing and layer table of a fitted tabular estimator, as one string."""
+    """The preprocessing, layer table and end of training of a fitted tabular estimator, as one string."""
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator)
@@ -11,20 +13,21 @@ def tabular_summary(estimator):
     sizes, k = spec.layer_sizes, spec.n_members
     lines = [
         f"{type(estimator).__name__}: {k} member(s) trained together, predictions averaged",
-        f"Input: {pre.n_features_in_} columns ({len(pre.numeric_columns_)} numeric, "
-        f"{len(pre.categorical_columns_)} categorical) -> {sizes[0]} features "
-        f"({n_bins} piecewise-linear bin features)",
+        f"Input: {pre.n_features_in_:,} columns ({len(pre.numeric_columns_):,} numeric, "
+        f"{len(pre.categorical_columns_):,} categorical) -> {sizes[0]:,} features "
+        f"({n_bins:,} piecewise-linear bin features)",
     ]
     rows = [("layer", "shape (rows: inputs)", "activation", "parameters")]
     if spec.scale_factor:
-        rows.append(("feature scale", f"({sizes[0]},)", "-", str(sizes[0])))
+        rows.append(("feature scale", f"({sizes[0]},)", "-", f"{sizes[0]:,}"))
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
         last = index == len(sizes) - 1
         activation = spec.output_activation if last else spec.hidden_activation
         shape = f"{k} x ({n_in}, {n_out})"
-        rows.append((f"dense {index}", shape, activation, str(k * (n_in * n_out + n_out))))
+        rows.append((f"dense {index}", shape, activation, f"{k * (n_in * n_out + n_out):,}"))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
               for row in rows]
-    lines.append(f"Total parameters: {spec.n_params}   dtype: {spec.dtype}   dropout: {spec.dropout}")
+    lines.append(f"Total parameters: {spec.n_params:,}   dtype: {spec.dtype}   dropout: {spec.dropout}")
+    lines.append(fit_report(estimator, fitted_stop_reason(estimator)))
     return "\n".join(lines)

@@ -1,10 +1,10 @@
 """The training data of one call: validation split, batch size and mini-batches."""
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
+
+from .. import _warn
 
 
 def resolve_batch_size(batch_size, n_samples, warn=True):
@@ -12,10 +12,9 @@ def resolve_batch_size(batch_size, n_samples, warn=True):
     if batch_size == "auto":
         return min(200, n_samples)
     if warn and batch_size > n_samples:
-        warnings.warn(
+        _warn.warn(
             f"Got batch_size={batch_size} larger than the {n_samples} training "
-            "samples; it is clipped to the number of samples.",
-            stacklevel=2,
+            "samples; it is clipped to the number of samples."
         )
     return int(np.clip(batch_size, 1, n_samples))
 

@@ -2,7 +2,8 @@
 
 import signal
 import threading
-import warnings
+
+from .._warn import warn
 
 
 class StopAfterBatch:
@@ -39,6 +40,6 @@ class StopAfterBatch:
             signal.signal(signal.SIGINT, self._previous)
         if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
             self.interrupted = True
-            warnings.warn("Training interrupted by user.", stacklevel=2)
+            warn("Training interrupted by user.")
             return True
         return False

@@ -7,12 +7,12 @@ passed to the callbacks, any of which may stop the minimization.
 """
 
 import time
-import warnings
 
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from .._warn import warn
 from .data import normalized_weights
 from .interrupt import StopAfterBatch
 from .progress import Progress
@@ -50,9 +50,7 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
         if any([bool(hook.on_epoch_end(record)) for hook in hooks]):
             progress.say(f"A callback stopped training after iteration {record['epoch']}.")
             stop_reason.append("callback")
-        elif interrupt.requested:  # Ctrl-C: stop after this iteration
-            warnings.warn(f"Training interrupted by user after iteration {record['epoch']}.",
-                          stacklevel=2)
+        elif interrupt.requested:  # Ctrl-C: stop after this iteration (_finish warns, outside SciPy)
             stop_reason.append("interrupt")
         if stop_reason:
             raise StopIteration  # SciPy ends the minimization cleanly
@@ -102,11 +100,15 @@ def _finish(network, state, result, stop_reason):
     network.params[...] = result.x
     state.loss_ = float(result.fun)
     if stop_reason:
+        # Warned here, not in the callback: from inside SciPy's frames the
+        # warning could not find the user's line (skdeep._warn).
+        if stop_reason[0] == "interrupt":
+            warn(f"Training interrupted by user after iteration {state.epochs}.")
         return stop_reason[0]
     if result.status != 0:  # a limit on iterations or evaluations, or an abnormal stop
-        warnings.warn(
+        warn(
             f"lbfgs failed to converge after {result.nit} iterations ({result.message}). "
             "Increase max_iter or max_fun, or scale the data.",
-            ConvergenceWarning, stacklevel=3,
+            ConvergenceWarning,
         )
     return None

@@ -19,11 +19,11 @@ itself is short; around it:
 """
 
 import time
-import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .._warn import warn
 from .data import batches, normalized_weights, resolve_batch_size, split_validation, take_rows
 from .interrupt import StopAfterBatch
 from .optimizers import make_optimizer
@@ -32,7 +32,7 @@ from .schedules import continued_schedule, make_schedule
 
 
 def train_stochastic(network, state, config, data, *, incremental, random_state, hooks=(),
-                     info=None, strata=None, score=None):
+                     info=None, strata=None, score=None, stop_messages=True):
     """Train ``network`` with a stochastic solver, updating ``state``.
 
     Parameters
@@ -57,6 +57,15 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         Labels to stratify the early-stopping split on.
     score : callable ``(network, X, Y, sample_weight) -> float``
         The validation score (early stopping).
+    stop_messages : bool, default=True
+        Whether ``verbose`` prints, as training stops, why (in MLPClassifier's
+        words: ``tol``...). False when the caller reports it in its own terms.
+
+    Returns
+    -------
+    stopped_by : {None, 'plateau', 'callback', 'interrupt', 'diverged'}
+        Why training stopped: None when it ran all its epochs; 'callback'
+        for any hook that asked to stop.
     """
     X, Y, sample_weight = data
     validation = None
@@ -72,7 +81,8 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     optimizer, schedule = _resume(network, state, config, incremental)
     epochs = 1 if incremental else config.max_iter
     progress = Progress(config.verbose, epochs, validation is not None)
-    rule = StoppingRule(config, state, schedule, progress, network, validation is not None)
+    say = progress.say if stop_messages else _say_nothing
+    rule = StoppingRule(config, state, schedule, say, network, validation is not None)
     run = _Epochs(network, optimizer, schedule, state, config, (X, Y, sample_weight), batch_size,
                   random_state, validation, score)
     watchers = [_ProgressHook(progress), *hooks]
@@ -85,7 +95,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         with StopAfterBatch() as interrupt:
             for _ in range(epochs):
                 record = run.next_epoch(interrupt)
-                stopped_by = _stop_reason(record, rule, watchers, progress)
+                stopped_by = _stop_reason(record, rule, watchers, say)
                 if stopped_by is not None:
                     break
         if interrupt.interrupted:
@@ -104,9 +114,14 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         if rule.best_weights is not None and stopped_by != "error":
             network.restore(rule.best_weights)
         call_hooks(begun, "on_fit_end", dict(info, n_epochs=state.n_iter_, stopped_by=stopped_by))
+    return stopped_by
 
 
-def _stop_reason(record, rule, watchers, progress):
+def _say_nothing(message):
+    pass
+
+
+def _stop_reason(record, rule, watchers, say):
     """Why training stops after this epoch's ``record`` (None if it goes on)."""
     if record is None:
         return "interrupt"
@@ -115,9 +130,7 @@ def _stop_reason(record, rule, watchers, progress):
     if record["loss"] != record["loss"]:  # NaN: diverged, with early stopping (see _Epochs)
         return "diverged"  # whatever a callback said: the optimizer state must be dropped
     if stoppers:
-        # A hook may say why it stops (the time budget does); else it is a callback.
-        reason = getattr(stoppers[0], "stop_message", None) or "A callback stopped training"
-        progress.say(f"{reason} after epoch {record['epoch']}.")
+        say(f"A callback stopped training after epoch {record['epoch']}.")
         return "callback"
     return "plateau" if rule.should_stop() else None
 
@@ -158,8 +171,8 @@ class _Epochs:
         except Diverged as error:
             if self.validation is None:
                 raise
-            warnings.warn(f"{error.summary} Training stopped; the weights with the best "
-                          "validation score were restored.", UserWarning, stacklevel=4)
+            warn(f"{error.summary} Training stopped; the weights with the best "
+                 "validation score were restored.", UserWarning)
             loss = np.nan
         if loss is None:
             return None
@@ -208,9 +221,9 @@ def _run_epoch(network, optimizer, config, data, batch_size, order, learning_rat
         optimizer.step(params, grad, learning_rate)
         accumulated_loss += batch_loss * len(weights)
         if interrupt.requested:
-            warnings.warn(
+            warn(
                 f"Training interrupted by user during epoch {epoch}; stopped after the current "
-                "batch. That epoch is not counted in n_iter_.", stacklevel=3,
+                "batch. That epoch is not counted in n_iter_."
             )
             return None
     if not np.isfinite(params).all():
@@ -243,8 +256,8 @@ class StoppingRule:
     runs all its epochs: the rule then stops only with early stopping.
     """
 
-    def __init__(self, config, state, schedule, progress, network, with_validation):
-        self.config, self.state, self.schedule, self.progress = config, state, schedule, progress
+    def __init__(self, config, state, schedule, say, network, with_validation):
+        self.config, self.state, self.schedule, self.say = config, state, schedule, say
         self.network, self.with_validation = network, with_validation
         self.best_weights = None
         if with_validation:
@@ -283,7 +296,7 @@ class StoppingRule:
         message = (f"{what} did not improve more than tol={config.tol:f} for "
                    f"{config.n_iter_no_change} consecutive epochs.")
         keep_going, note = self.schedule.on_plateau()
-        self.progress.say(f"{message} {note}")
+        self.say(f"{message} {note}")
         if keep_going:
             state.no_improvement_count = 0
         return not keep_going
@@ -302,10 +315,10 @@ def _warn_if_not_converged(stopped_by, incremental, schedule, config):
     # Running out of epochs is a convergence failure, unless the schedule was
     # planned to last exactly that long.
     if stopped_by is None and not incremental and schedule.planned_epochs is None:
-        warnings.warn(
+        warn(
             f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) reached and the "
             "optimization hasn't converged yet.",
-            ConvergenceWarning, stacklevel=3,
+            ConvergenceWarning,
         )
 
 
