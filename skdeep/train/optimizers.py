@@ -52,10 +52,16 @@ class _Optimizer:
         for name in self.STATE_ARRAYS:
             setattr(self, name, np.zeros_like(params))
 
-    def state_dict(self):
-        """The state as ``{"t": int, <array name>: ndarray}`` (arrays are copies)."""
+    def state_dict(self, copy=True):
+        """The state as ``{"t": int, <array name>: ndarray}``.
+
+        The arrays are copies unless ``copy=False``, which hands over the
+        optimizer's own arrays: for a caller that is done with the optimizer
+        and need not hold its state twice.
+        """
         state = {"t": self.t}
-        state.update({name: getattr(self, name).copy() for name in self.STATE_ARRAYS})
+        state.update({name: getattr(self, name).copy() if copy else getattr(self, name)
+                      for name in self.STATE_ARRAYS})
         return state
 
     def load_state_dict(self, state):
