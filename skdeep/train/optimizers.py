@@ -10,8 +10,9 @@ parameter-sized buffer. The rules follow scikit-learn's
 hyperparameters mean the same thing.
 
 ``OPTIMIZERS`` maps each solver name to its class; parameter validation, the
-factory :func:`make_optimizer` and persistence all read it. Each class lists
-the estimator hyperparameters it takes (``HYPERPARAMETERS``), its state arrays
+factory :func:`make_optimizer`, persistence and the memory guard
+(:mod:`skdeep.train.memory`) all read it. Each class lists the estimator
+hyperparameters it takes (``HYPERPARAMETERS``), its state arrays
 (``STATE_ARRAYS``, the parameter-sized arrays it keeps between steps) and how
 many parameter-sized temporaries a step needs at its peak
 (``STEP_TEMPORARIES``), and can give and take its state with
@@ -37,11 +38,12 @@ def _chunks(size):
 class _Optimizer:
     """Shared state handling: a step counter ``t`` and named state arrays.
 
-    A subclass declares its memory: ``STATE_ARRAYS`` are the parameter-sized
-    arrays it keeps, and ``STEP_TEMPORARIES`` (no default: each optimizer
-    states it) counts the parameter-sized arrays a step needs beyond those and
-    the gradient, at its peak, whether allocated during the step or kept as a
-    buffer.
+    A subclass declares its memory, which the memory guard budgets a fit with
+    (:func:`~skdeep.train.memory.training_memory`): ``STATE_ARRAYS`` are the
+    parameter-sized arrays it keeps, and ``STEP_TEMPORARIES`` (no default:
+    each optimizer states it) counts the parameter-sized arrays a step needs
+    beyond those and the gradient, at its peak, whether allocated during the
+    step or kept as a buffer.
     """
 
     HYPERPARAMETERS = ()
