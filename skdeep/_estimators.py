@@ -337,7 +337,7 @@ class _BaseDeepNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         random_state = check_random_state(self.random_state)
         spec = (self._continued_spec(X.shape[1], Y.shape[1]) if continuing
                 else self._spec(X.shape[1], Y.shape[1], X.dtype))
-        self._check_batches(spec, X.shape[0])
+        self._check_batches(spec, X.shape[0], continuing)
         if continuing:
             network = self._network if spec == self._network.spec else self._network.with_spec(spec)
             state = self._train_state
@@ -386,7 +386,7 @@ class _BaseDeepNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             )
         return asked
 
-    def _check_batches(self, spec, n_samples):
+    def _check_batches(self, spec, n_samples, continuing):
         """Refuse, before anything is allocated, batches batch norm cannot use or memory cannot hold."""
         # L-BFGS runs one full batch; the trainer warns about a clipped batch_size itself.
         batch_size = (n_samples if self.solver == "lbfgs"
@@ -397,7 +397,7 @@ class _BaseDeepNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
                 f"batch_size={self.batch_size!r} and {n_samples} sample(s): the variance of "
                 "1 sample is 0. Use a larger batch_size or batch_norm=False."
             )
-        check_fits_in_memory(spec, batch_size)
+        check_fits_in_memory(spec, batch_size, self.solver, continuing)
 
     def _class_sample_weight(self, Y, incremental):
         """Per-sample weights from ``class_weight`` (classifier only)."""

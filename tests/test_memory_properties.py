@@ -1,17 +1,30 @@
 """The properties the speed work relies on: no per-batch allocation growth, no
-parameter-sized temporaries in an optimizer step, no buffers kept after fit.
+more memory in an optimizer step than the optimizer declares, a memory guard
+whose estimate holds for every solver, no buffers kept after fit.
 
 Measured with tracemalloc, which sees NumPy's allocations; no test is timed.
 """
 
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
 
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+
 from skdeep import DeepNetClassifier
 from skdeep.nn.network import Network
-from skdeep.train.optimizers import SGD, Adam
+from skdeep.nn.spec import NetworkSpec
+from skdeep.train.memory import training_memory
+from skdeep.train.optimizers import OPTIMIZERS, SGD, Nadam, make_optimizer
+
+# Every registered optimizer, and SGD also down its plain-momentum and no-momentum paths.
+OPTIMIZER_CASES = [(solver, {}) for solver in sorted(OPTIMIZERS)] + [
+    ("sgd", {"nesterovs_momentum": False}),
+    ("sgd", {"momentum": 0.0, "nesterovs_momentum": False}),
+]
 
 
 def _peak_allocation(function):
@@ -24,25 +37,112 @@ def _peak_allocation(function):
         tracemalloc.stop()
 
 
-def _at_rate(optimizer, learning_rate):
-    """``optimizer`` whose ``step(params, grad)`` steps at ``learning_rate``."""
-    step = optimizer.step
-    optimizer.step = lambda params, grad: step(params, grad, learning_rate)
-    return optimizer
+def _declared_vectors(optimizer_class):
+    """Parameter-sized arrays an optimizer declares: those it keeps and those a step needs."""
+    return len(optimizer_class.STATE_ARRAYS) + optimizer_class.STEP_TEMPORARIES
 
 
-@pytest.mark.parametrize("make_optimizer", [
-    lambda params: _at_rate(Adam(params, 0.9, 0.999, 1e-8), 1e-3),
-    lambda params: _at_rate(SGD(params, momentum=0.9, nesterovs_momentum=False), 0.1),
-    lambda params: _at_rate(SGD(params, momentum=0.9, nesterovs_momentum=True), 0.1),
-], ids=["adam", "sgd", "nesterov"])
-def test_an_optimizer_step_allocates_nothing_the_size_of_the_parameters(make_optimizer):
+@pytest.mark.parametrize("solver, options", OPTIMIZER_CASES,
+                         ids=[solver + "".join(f"-{k}={v}" for k, v in options.items())
+                              for solver, options in OPTIMIZER_CASES])
+def test_an_optimizer_step_needs_exactly_the_memory_the_optimizer_declares(solver, options):
     params = np.random.RandomState(0).normal(size=1_000_000)
-    optimizer = make_optimizer(params)
     grad = np.ones_like(params)
-    optimizer.step(params, grad)
-    grad[...] = 1.0
-    assert _peak_allocation(lambda: optimizer.step(params, grad)) < params.nbytes / 10
+    hyperparameters = {**DeepNetClassifier().get_params(), **options}
+    tracemalloc.start()
+    try:
+        optimizer = make_optimizer(solver, params, hyperparameters, n_weights=len(params) // 2)
+        optimizer.step(params, grad, 1e-3)  # anything allocated on first use is allocated now
+        kept = tracemalloc.get_traced_memory()[0]
+        grad[...] = 1.0
+        tracemalloc.reset_peak()
+        optimizer.step(params, grad, 1e-3)
+        peak = tracemalloc.get_traced_memory()[1]  # what it keeps plus what the step allocated
+    finally:
+        tracemalloc.stop()
+    declared = type(optimizer)
+    n_state, slack = len(declared.STATE_ARRAYS), params.nbytes / 10
+    declared_bytes = _declared_vectors(declared) * params.nbytes
+    # It keeps its state arrays (and any buffer it counts as a temporary), and they are
+    # the state it gives away.
+    assert n_state * params.nbytes <= kept < declared_bytes + slack
+    state_arrays = [value for value in optimizer.state_dict().values()
+                    if isinstance(value, np.ndarray) and value.shape == params.shape]
+    assert len(state_arrays) == n_state
+    # At its peak a step needs what the class declares: no more (the guard would be wrong)
+    # and no less (the guard would refuse fits that fit).
+    assert declared_bytes <= peak < declared_bytes + slack
+
+
+def test_the_memory_estimate_reads_each_optimizers_declaration(monkeypatch):
+    spec = NetworkSpec((20, 300, 300, 3), "relu", "softmax", "float64")
+    vector = 8 * spec.n_params
+    estimate = {solver: training_memory(spec, 64, solver) for solver in OPTIMIZERS}
+    # Nadam keeps two moments where SGD keeps one velocity; neither needs temporaries.
+    assert estimate["nadam"] - estimate["sgd"] == vector
+    assert estimate["nadam"] == estimate["adam"] == estimate["adamw"]
+    assert estimate["rmsprop"] == estimate["sgd"]
+    # A continued fit also holds what it would roll back to: the weights, the last call's
+    # best weights and its optimizer state.
+    assert training_memory(spec, 64, "nadam", continuing=True) == estimate["nadam"] + 4 * vector
+    assert training_memory(spec, 64, "sgd", continuing=True) == estimate["sgd"] + 3 * vector
+    # The estimate follows the declaration, and without a solver budgets the largest one.
+    monkeypatch.setattr(Nadam, "STEP_TEMPORARIES", 2)
+    assert training_memory(spec, 64, "nadam") == estimate["nadam"] + 2 * vector
+    assert training_memory(spec, 64) == training_memory(spec, 64, "nadam")
+    monkeypatch.setattr(SGD, "STATE_ARRAYS", ("velocity", "a", "b", "c"))
+    assert training_memory(spec, 64, "sgd") == estimate["sgd"] + 3 * vector
+    assert training_memory(spec, 64) == training_memory(spec, 64, "sgd")
+
+
+@pytest.mark.parametrize("solver", [None, "", "Adam", "bogus"])
+def test_the_memory_estimate_refuses_an_unknown_solver(solver):
+    spec = NetworkSpec((4, 3, 2), "relu", "softmax", "float64")
+    if solver is None:
+        assert training_memory(spec, 8, solver) > 0
+    else:
+        with pytest.raises(ValueError, match="Unknown solver"):
+            training_memory(spec, 8, solver)
+
+
+# A network of a quarter of a million parameters on a few narrow rows: the parameter-sized
+# vectors dominate a fit's memory, as they do where the guard matters.
+_WIDE = (500, 500)
+
+
+def _wide_problem():
+    rng = np.random.RandomState(0)
+    return rng.normal(size=(40, 50)), rng.randint(0, 2, 40)
+
+
+@pytest.mark.parametrize("solver", [*sorted(OPTIMIZERS), "lbfgs"])
+@pytest.mark.parametrize("continuing", [False, True], ids=["fit", "warm-start"])
+def test_the_memory_estimate_bounds_a_fits_measured_peak(solver, continuing):
+    """The guard's figure holds for every solver, with early stopping's best-weight copies."""
+    X, y = _wide_problem()
+    clf = DeepNetClassifier(hidden_layer_sizes=_WIDE, solver=solver, batch_size=10, max_iter=2,
+                            early_stopping=solver != "lbfgs", validation_fraction=0.25,
+                            n_iter_no_change=10, warm_start=continuing, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # two epochs do not converge
+        # A tiny fit first: what the first fit in a process imports and caches is not training memory.
+        clone(clf).set_params(hidden_layer_sizes=(2,)).fit(X, y)
+        tracemalloc.start()
+        try:
+            if continuing:
+                clf.fit(X, y)
+                tracemalloc.reset_peak()  # from here the peak counts what the first fit left too
+            clf.fit(X, y)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    network = clf._network
+    batch_size = X.shape[0] if solver == "lbfgs" else 10
+    estimate = training_memory(network.spec, batch_size, solver, continuing)
+    # Slack for what the guard leaves out: the data's copies and Python's own objects.
+    assert peak < estimate + network.params.nbytes / 20
+    # And the estimate is not far above the truth.
+    assert estimate < peak + 3 * network.params.nbytes
 
 
 def test_training_batches_reuse_their_buffers():

@@ -266,6 +266,19 @@ def test_state_dict_names_the_step_count_and_every_state_array(solver):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
+def test_state_dict_without_copy_hands_over_the_optimizers_own_arrays(solver):
+    """For the trainer, which is done with the optimizer: its state is not held twice."""
+    params, grads = _problem()
+    optimizer = _build(solver, params)
+    optimizer.step(params, grads[0].copy(), 0.01)
+    copied, handed_over = optimizer.state_dict(), optimizer.state_dict(copy=False)
+    assert set(handed_over) == set(copied) and handed_over["t"] == copied["t"] == 1
+    for name in OPTIMIZERS[solver].STATE_ARRAYS:
+        assert handed_over[name] is getattr(optimizer, name)
+        np.testing.assert_array_equal(handed_over[name], copied[name])
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_a_restored_optimizer_takes_bit_identical_steps(solver):
     params, grads = _problem(n_steps=8)
     original = _build(solver, params)

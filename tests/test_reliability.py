@@ -34,6 +34,25 @@ def test_the_memory_estimate_grows_with_batch_and_width():
     assert wide.spec.n_params == wide.n_params
 
 
+def test_the_memory_check_budgets_the_solver_the_estimator_trains_with(monkeypatch):
+    estimates = []
+
+    def recording_training_memory(spec, batch_size, solver=None, continuing=False):
+        estimates.append((solver, continuing, estimate(spec, batch_size, solver, continuing)))
+        return estimates[-1][2]
+
+    estimate = _memory.training_memory
+    monkeypatch.setattr(_memory, "training_memory", recording_training_memory)
+    X, y = np.random.RandomState(0).normal(size=(60, 5)), np.arange(60) % 2
+    for solver in ("sgd", "nadam", "lbfgs"):
+        DeepNetClassifier(hidden_layer_sizes=(64,), solver=solver, max_iter=1).fit(X, y)
+    DeepNetClassifier(hidden_layer_sizes=(64,), solver="nadam").partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)
+    assert [(solver, continuing) for solver, continuing, _ in estimates] == [
+        ("sgd", False), ("nadam", False), ("lbfgs", False), ("nadam", False), ("nadam", True)]
+    sgd, nadam, lbfgs, first, continued = (needed for _, _, needed in estimates)
+    assert sgd < nadam < continued and first == nadam and lbfgs > nadam
+
+
 def test_the_memory_check_runs_before_the_network_is_allocated(monkeypatch):
     from skdeep.nn.network import Network
 

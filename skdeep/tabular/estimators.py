@@ -206,7 +206,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             state.best_validation_score_ = -np.inf if config.early_stopping else None
             state.no_improvement_count = 0
         else:
-            check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]))
+            check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]), config.solver)
             network = spec.build()
             network.initialize(random_state)
             state = TrainState()

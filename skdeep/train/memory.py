@@ -2,6 +2,8 @@
 
 import os
 
+from .optimizers import OPTIMIZERS
+
 _CGROUP_V2 = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current")
 _CGROUP_V1 = ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
               "/sys/fs/cgroup/memory/memory.usage_in_bytes")
@@ -50,23 +52,78 @@ def _free_pages():
         return None
 
 
-def training_memory(spec, batch_size):
+# SciPy's L-BFGS-B works in float64 whatever the network's dtype. With its default 10
+# correction pairs it holds 38 parameter-sized float64 vectors (the pairs, its
+# workspace, bounds and copies of the point and the gradient: measured with
+# tracemalloc under SciPy 1.17), and train_lbfgs adds its float64 start and gradient.
+LBFGS_FLOAT64_VECTORS = 40
+
+
+def training_memory(spec, batch_size, solver=None, continuing=False):
     """Bytes a training step needs: the per-batch buffers plus the parameter-sized vectors.
 
-    ``spec`` is a :class:`~skdeep.nn.spec.NetworkSpec` or an
-    :class:`~skdeep.nn.ensemble.EnsembleSpec` (or a network, which has one);
-    it says how many values a training step keeps per batch row
-    (``training_values_per_row``). Per parameter: the vector, its gradient and
-    up to three optimizer vectors.
+    Parameters
+    ----------
+    spec : NetworkSpec, EnsembleSpec or network
+        A :class:`~skdeep.nn.spec.NetworkSpec` or an
+        :class:`~skdeep.nn.ensemble.EnsembleSpec` (or a network, which has one);
+        it says how many values a training step keeps per batch row
+        (``training_values_per_row``) and how many parameters there are.
+    batch_size : int
+        Rows per batch (all of them for L-BFGS).
+    solver : str or None, default=None
+        ``'lbfgs'`` or a key of :data:`~skdeep.train.optimizers.OPTIMIZERS`,
+        whose class declares the parameter-sized arrays it keeps
+        (``STATE_ARRAYS``) and those a step needs (``STEP_TEMPORARIES``).
+        None budgets the optimizer that needs the most.
+    continuing : bool, default=False
+        True for a fit that goes on from a fitted model (``warm_start``,
+        ``partial_fit``): until it ends it also holds what it would roll back
+        to, the weights, the last call's best weights and optimizer state.
+
+    Returns
+    -------
+    int
+        Per parameter: the vector, its gradient, the solver's vectors and, for a
+        stochastic solver, the copies of the best weights early stopping makes;
+        per batch row: the values a step keeps.
     """
     spec = getattr(spec, "spec", spec)
     itemsize = 4 if spec.dtype == "float32" else 8
-    return itemsize * (batch_size * spec.training_values_per_row() + 5 * spec.n_params)
+    if solver not in (None, "lbfgs", *OPTIMIZERS):
+        raise ValueError(f"Unknown solver {solver!r}; expected 'lbfgs', one of {sorted(OPTIMIZERS)} "
+                         "or None.")
+    # The parameters and their gradient; a continued fit also keeps the weights a failed call
+    # rolls back to.
+    vectors = 3 if continuing else 2
+    if solver == "lbfgs":
+        per_parameter = itemsize * vectors + 8 * LBFGS_FLOAT64_VECTORS
+    else:
+        # Early stopping's best weights, twice as it copies the new best before it drops the
+        # last; a continued fit also keeps the last call's best for a rollback.
+        vectors += 3 if continuing else 2
+        candidates = OPTIMIZERS.values() if solver is None else [OPTIMIZERS[solver]]
+        vectors += max(_optimizer_vectors(optimizer, continuing) for optimizer in candidates)
+        per_parameter = itemsize * vectors
+    return itemsize * batch_size * spec.training_values_per_row() + per_parameter * spec.n_params
 
 
-def check_fits_in_memory(spec, batch_size):
-    """Raise MemoryError, saying what to lower, if training would not fit in available memory."""
-    needed, available = training_memory(spec, batch_size), available_memory()
+def _optimizer_vectors(optimizer, continuing):
+    """Parameter-sized vectors an optimizer class needs: its state and a step's temporaries.
+
+    A continued fit also holds the previous call's state until it ends (it is
+    what a failed call rolls back to).
+    """
+    state = len(optimizer.STATE_ARRAYS)
+    return state + optimizer.STEP_TEMPORARIES + (state if continuing else 0)
+
+
+def check_fits_in_memory(spec, batch_size, solver=None, continuing=False):
+    """Raise MemoryError, saying what to lower, if training would not fit in available memory.
+
+    The arguments are those of :func:`training_memory`.
+    """
+    needed, available = training_memory(spec, batch_size, solver, continuing), available_memory()
     if available is not None and needed > available:
         raise MemoryError(
             f"Training needs about {needed / 2**30:.1f} GiB for batch_size={batch_size} with "

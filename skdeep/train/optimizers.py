@@ -10,21 +10,41 @@ parameter-sized buffer. The rules follow scikit-learn's
 hyperparameters mean the same thing.
 
 ``OPTIMIZERS`` maps each solver name to its class; parameter validation, the
-factory :func:`make_optimizer` and persistence all read it. Each class lists
-the estimator hyperparameters it takes (``HYPERPARAMETERS``) and its state
-arrays (``STATE_ARRAYS``), and can give and take its state with
+factory :func:`make_optimizer`, persistence and the memory guard
+(:mod:`skdeep.train.memory`) all read it. Each class lists the estimator
+hyperparameters it takes (``HYPERPARAMETERS``), its state arrays
+(``STATE_ARRAYS``, the parameter-sized arrays it keeps between steps) and how
+many parameter-sized temporaries a step needs at its peak
+(``STEP_TEMPORARIES``), and can give and take its state with
 :meth:`state_dict` and :meth:`load_state_dict`.
+
+A step that needs more than the gradient as workspace runs in chunks of
+:data:`~skdeep.nn.inplace.CHUNK` elements, so that its temporaries are
+chunk-sized rather than parameter-sized.
 """
 
 import math
 
 import numpy as np
 
-from ..nn.inplace import add_scaled
+from ..nn.inplace import CHUNK, add_scaled
+
+
+def _chunks(size):
+    """Slices cutting ``range(size)`` into pieces of at most ``CHUNK`` elements."""
+    return [slice(start, start + CHUNK) for start in range(0, size, CHUNK)]
 
 
 class _Optimizer:
-    """Shared state handling: a step counter ``t`` and named state arrays."""
+    """Shared state handling: a step counter ``t`` and named state arrays.
+
+    A subclass declares its memory, which the memory guard budgets a fit with
+    (:func:`~skdeep.train.memory.training_memory`): ``STATE_ARRAYS`` are the
+    parameter-sized arrays it keeps, and ``STEP_TEMPORARIES`` (no default:
+    each optimizer states it) counts the parameter-sized arrays a step needs
+    beyond those and the gradient, at its peak, whether allocated during the
+    step or kept as a buffer.
+    """
 
     HYPERPARAMETERS = ()
     STATE_ARRAYS = ()
@@ -34,10 +54,16 @@ class _Optimizer:
         for name in self.STATE_ARRAYS:
             setattr(self, name, np.zeros_like(params))
 
-    def state_dict(self):
-        """The state as ``{"t": int, <array name>: ndarray}`` (arrays are copies)."""
+    def state_dict(self, copy=True):
+        """The state as ``{"t": int, <array name>: ndarray}``.
+
+        The arrays are copies unless ``copy=False``, which hands over the
+        optimizer's own arrays: for a caller that is done with the optimizer
+        and need not hold its state twice.
+        """
         state = {"t": self.t}
-        state.update({name: getattr(self, name).copy() for name in self.STATE_ARRAYS})
+        state.update({name: getattr(self, name).copy() if copy else getattr(self, name)
+                      for name in self.STATE_ARRAYS})
         return state
 
     def load_state_dict(self, state):
@@ -74,6 +100,7 @@ class SGD(_Optimizer):
 
     HYPERPARAMETERS = ("momentum", "nesterovs_momentum")
     STATE_ARRAYS = ("velocity",)
+    STEP_TEMPORARIES = 0  # grad is the workspace; add_scaled's temporaries are chunk-sized
 
     def __init__(self, params, momentum=0.9, nesterovs_momentum=True):
         super().__init__(params)
@@ -102,6 +129,7 @@ class Adam(_Optimizer):
 
     HYPERPARAMETERS = ("beta_1", "beta_2", "epsilon")
     STATE_ARRAYS = ("first_moment", "second_moment")
+    STEP_TEMPORARIES = 0  # grad is the workspace
 
     def __init__(self, params, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(params)
@@ -135,24 +163,27 @@ class RMSprop(_Optimizer):
 
     HYPERPARAMETERS = ("rho", "epsilon")
     STATE_ARRAYS = ("second_moment",)
+    STEP_TEMPORARIES = 0  # grad is the workspace; the rest is chunk-sized
 
     def __init__(self, params, rho=0.9, epsilon=1e-8):
         super().__init__(params)
         self.rho, self.epsilon = rho, epsilon
-        self._scratch = np.empty_like(params)
 
     def step(self, params, grad, learning_rate):
         self.t += 1
-        scratch = self._scratch
-        self.second_moment *= self.rho
-        np.multiply(grad, grad, out=scratch)
-        scratch *= 1 - self.rho
-        self.second_moment += scratch
-        np.sqrt(self.second_moment, out=scratch)
-        scratch += self.epsilon
-        np.divide(grad, scratch, out=scratch)
-        scratch *= learning_rate
-        params -= scratch
+        rho, epsilon = self.rho, self.epsilon
+        # g is needed after v is updated, so g^2 and sqrt(v) + epsilon are made a chunk at a time.
+        for part in _chunks(len(params)):
+            g, v, p = grad[part], self.second_moment[part], params[part]
+            v *= rho
+            square = np.multiply(g, g)
+            square *= 1 - rho
+            v += square
+            denominator = np.sqrt(v, out=square)
+            denominator += epsilon
+            g /= denominator
+            g *= learning_rate
+            p -= g
 
 
 class AdamW(Adam):
@@ -185,29 +216,33 @@ class Nadam(Adam):
     ``params <- params - lr m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)``.
     """
 
-    def __init__(self, params, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        super().__init__(params, beta_1, beta_2, epsilon)
-        self._scratch = np.empty_like(params)
+    STEP_TEMPORARIES = 0  # grad becomes the step; the rest is chunk-sized
 
     def step(self, params, grad, learning_rate):
         self.t += 1
-        t, beta_1, beta_2 = self.t, self.beta_1, self.beta_2
-        scratch = self._scratch
-        self.first_moment *= beta_1
-        self.first_moment += np.multiply(grad, 1 - beta_1, out=scratch)
-        self.second_moment *= beta_2
-        np.multiply(grad, grad, out=scratch)
-        scratch *= 1 - beta_2
-        self.second_moment += scratch
-        # scratch <- sqrt(v_hat) + epsilon
-        np.divide(self.second_moment, 1 - beta_2**t, out=scratch)
-        np.sqrt(scratch, out=scratch)
-        scratch += self.epsilon
-        m_hat = self.first_moment * (beta_1 / (1 - beta_1 ** (t + 1)))
-        m_hat += grad * ((1 - beta_1) / (1 - beta_1**t))
-        m_hat /= scratch
-        m_hat *= learning_rate
-        params -= m_hat
+        t, beta_1, beta_2, epsilon = self.t, self.beta_1, self.beta_2, self.epsilon
+        lookahead, current = beta_1 / (1 - beta_1 ** (t + 1)), (1 - beta_1) / (1 - beta_1**t)
+        second_correction = 1 - beta_2**t
+        # g is needed three times and m and v must survive the step, so what the formula
+        # makes beyond them is made a chunk at a time; g is overwritten with m_hat, then
+        # with the step itself.
+        for part in _chunks(len(params)):
+            g, m, v, p = grad[part], self.first_moment[part], self.second_moment[part], params[part]
+            m *= beta_1
+            work = np.multiply(g, 1 - beta_1)
+            m += work
+            v *= beta_2
+            np.multiply(g, g, out=work)
+            work *= 1 - beta_2
+            v += work
+            g *= current
+            g += np.multiply(m, lookahead, out=work)  # g <- m_hat
+            denominator = np.divide(v, second_correction, out=work)  # sqrt(v_hat) + epsilon
+            np.sqrt(denominator, out=denominator)
+            denominator += epsilon
+            g /= denominator
+            g *= learning_rate
+            p -= g
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "nadam": Nadam}

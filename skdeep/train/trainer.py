@@ -107,9 +107,10 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     finally:
         progress.close()
         network.release_buffers()
-        # After a divergence the moments are not finite: the next call starts afresh.
+        # After a divergence the moments are not finite: the next call starts afresh. The
+        # optimizer ends here, so its arrays are handed over: a copy would hold them twice.
         state.optimizer = (None if stopped_by == "diverged"
-                           else {"solver": config.solver, "state": optimizer.state_dict()})
+                           else {"solver": config.solver, "state": optimizer.state_dict(copy=False)})
         state.schedule_state = schedule.state_dict()
         if rule.best_weights is not None and stopped_by != "error":
             network.restore(rule.best_weights)
