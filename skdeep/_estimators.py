@@ -37,6 +37,7 @@ from ._summary import layer_table
 from ._transactions import transactional
 from .nn.activations import ACTIVATIONS
 from .nn.initializers import INITIALIZERS, layer_initializers
+from .nn.network import Network
 from .nn.spec import NetworkSpec
 from .train.callbacks import bind, validate_callbacks
 from .train.config import TrainConfig
@@ -341,7 +342,7 @@ class _BaseDeepNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             network = self._network if spec == self._network.spec else self._network.with_spec(spec)
             state = self._train_state
         else:
-            network = spec.build()
+            network = Network(spec)
             initializers = layer_initializers(self.init, self.activation, len(network.layer_sizes) - 1)
             network.initialize(initializers, random_state)
             state = TrainState()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skdeep.nn.activations import ACTIVATIONS
-from skdeep.nn.ensemble import EnsembleSpec
+from skdeep.nn.ensemble import EnsembleNetwork, EnsembleSpec
 from skdeep.utils import numerical_gradient
 
 OUTPUTS = {"softmax": 3, "logistic": 2, "identity": 2}
@@ -27,7 +27,7 @@ def _problem(output, n_rows=9, n_inputs=4, seed=0):
 def _network(output, activation="relu", dropout=0.0, scale_factor=2.0, hidden=(5, 6), members=3, seed=0):
     spec = EnsembleSpec((4, *hidden, OUTPUTS[output]), members, activation, output, "float64",
                         dropout=dropout, scale_factor=scale_factor)
-    network = spec.build()
+    network = EnsembleNetwork(spec)
     rng = np.random.RandomState(seed)
     network.initialize(rng)
     network.params += rng.normal(0, 0.1, network.params.shape)  # non-zero biases, scale away from 1

@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 from skdeep import TabularNetClassifier, TabularNetRegressor
 from skdeep.callbacks import RECORD_KEYS, Callback, StopOnPlateau
 from skdeep.nn.activations import ACTIVATIONS
+from skdeep.nn.ensemble import EnsembleNetwork
 from skdeep.train.data import split_validation
 
 pytestmark = [
@@ -923,7 +924,7 @@ def _internal_validation_split(est, X_, y):
     Y_ = est._encode_targets(y, True, None).astype(est._network.dtype)
     config = est._train_config(len(y))
     random_state = np.random.RandomState(est.random_state)
-    est._network.spec.build().initialize(random_state)
+    EnsembleNetwork(est._network.spec).initialize(random_state)
     _, validation = split_validation(X_encoded, Y_, None, config.validation_fraction,
                                      est._validation_strata(Y_, config), random_state)
     return validation
@@ -1007,7 +1008,7 @@ def test_dropout_zero_trains_the_network_that_predicts():
     for dropout in (0.0, 0.5):
         snapshots = Snapshots()
         est = _make("regressor", EXACT, dropout=dropout, callbacks=[snapshots]).fit(X, _SIGNAL)
-        start = est._network.spec.build()
+        start = EnsembleNetwork(est._network.spec)
         start.params[...] = snapshots.begin
         Y_ = ((_SIGNAL - est.y_mean_) / est.y_scale_)[:, None]
         loss = start.loss(est.preprocessor_.transform(X), Y_, np.full(60, 1 / 60), 0.0)

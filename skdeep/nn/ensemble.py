@@ -28,7 +28,7 @@ members share.
 """
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -36,8 +36,11 @@ from .activations import ACTIVATIONS
 from .initializers import initialize_weights
 from .losses import OUTPUTS, softmax
 from .network import INFERENCE_ROWS, split_views
-from .values import is_rate
+from .values import (checked_choice, checked_dtype, checked_keys, checked_layer_sizes,
+                     checked_positive_int, checked_rate, is_number, plain_fields, require)
 
+# The output activations an ensemble offers: the classifiers' and the regressor's.
+ENSEMBLE_OUTPUTS = ("softmax", "logistic", "identity")
 
 
 @dataclass(frozen=True)
@@ -71,28 +74,24 @@ class EnsembleSpec:
     scale_factor: float = 0.0
 
     def __post_init__(self):
-        sizes = self.layer_sizes
-        _require(isinstance(sizes, (tuple, list)) and len(sizes) >= 3
-                 and all(_is_count(n) for n in sizes),
-                 f"layer_sizes must be at least three positive integers, got {sizes!r}")
-        object.__setattr__(self, "layer_sizes", tuple(int(n) for n in sizes))
-        _require(_is_count(self.n_members), f"n_members must be a positive integer, got {self.n_members!r}")
-        object.__setattr__(self, "n_members", int(self.n_members))
-        _require(self.hidden_activation in ACTIVATIONS,
-                 f"unknown hidden activation {self.hidden_activation!r}")
-        _require(self.output_activation in ("softmax", "logistic", "identity"),
-                 f"unknown output activation {self.output_activation!r}")
-        _require(self.dtype in ("float32", "float64"),
-                 f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        _require(is_rate(self.dropout), f"dropout must be a float in [0, 1), got {self.dropout!r}")
-        object.__setattr__(self, "dropout", float(self.dropout))
-        _require(isinstance(self.scale_factor, (int, float)) and not isinstance(self.scale_factor, bool)
-                 and 0 <= self.scale_factor < np.inf,
-                 f"scale_factor must be a finite number >= 0, got {self.scale_factor!r}")
-        object.__setattr__(self, "scale_factor", float(self.scale_factor))
+        # The checks of nn/values.py, shared with NetworkSpec, in field order; each
+        # returns the normalized value, set once below (the dataclass is frozen).
+        checked = {
+            "layer_sizes": checked_layer_sizes(self.layer_sizes, at_least=3),
+            "n_members": checked_positive_int("n_members", self.n_members),
+            "hidden_activation": checked_choice("hidden activation", self.hidden_activation, ACTIVATIONS),
+            "output_activation": checked_choice("output activation", self.output_activation,
+                                                ENSEMBLE_OUTPUTS),
+            "dtype": checked_dtype(self.dtype),
+            "dropout": checked_rate("dropout", self.dropout),
+            "scale_factor": _checked_scale_factor(self.scale_factor),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     @property
     def has_dropout(self):
+        """True if the hidden layers drop units in training."""
         return self.dropout > 0
 
     def weight_shapes(self):
@@ -124,27 +123,18 @@ class EnsembleSpec:
         return 3 * sizes[0] + 2 * k * sizes[-1] + 6 * k * sum(sizes[1:-1])
 
     def to_dict(self):
-        return {key: list(value) if isinstance(value, tuple) else value
-                for key, value in asdict(self).items()}
+        """Plain JSON-able values (tuples as lists)."""
+        return plain_fields(self)
 
     @classmethod
     def from_dict(cls, values):
-        if not isinstance(values, dict) or set(values) != set(cls.__dataclass_fields__):
-            raise ValueError(f"an ensemble spec needs exactly the keys {sorted(cls.__dataclass_fields__)}.")
-        return cls(**values)
-
-    def build(self):
-        return EnsembleNetwork(self)
+        """Inverse of :meth:`to_dict`; raises ValueError on unknown or missing keys."""
+        return cls(**checked_keys(values, [field.name for field in fields(cls)], "an ensemble spec"))
 
 
-def _is_count(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
-
-
-def _require(condition, problem):
-    if not condition:
-        raise ValueError(problem + ".")
-
+def _checked_scale_factor(value):
+    require(is_number(value) and value >= 0, f"scale_factor must be a finite number >= 0, got {value!r}")
+    return float(value)
 
 
 class EnsembleNetwork:
@@ -158,6 +148,8 @@ class EnsembleNetwork:
     batch_norm = False  # the trainer asks; batch norm is not offered here
 
     def __init__(self, spec):
+        if not isinstance(spec, EnsembleSpec):
+            raise TypeError(f"EnsembleNetwork takes an EnsembleSpec, got {type(spec).__name__}.")
         self.spec = spec
         self.dtype = np.dtype(spec.dtype)
         self.layer_sizes = spec.layer_sizes

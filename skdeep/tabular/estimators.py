@@ -42,7 +42,7 @@ from .._estimators import (
 )
 from .._transactions import transactional
 from ..nn.activations import ACTIVATIONS
-from ..nn.ensemble import EnsembleSpec
+from ..nn.ensemble import EnsembleNetwork, EnsembleSpec
 from ..train.callbacks import bind, validate_callbacks
 from ..train.config import TrainConfig
 from ..train.data import MIN_VALIDATION_ROWS
@@ -191,7 +191,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             state.no_improvement_count = 0
         else:
             check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]))
-            network = spec.build()
+            network = EnsembleNetwork(spec)
             network.initialize(random_state)
             state = TrainState()
         self.preprocessor_ = preprocessor
