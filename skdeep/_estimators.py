@@ -565,8 +565,7 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         """
         return Y.astype(bool) if Y.shape[1] == 1 else None
 
-    def _validation_score(self, network, X, Y, sample_weight):
-        probabilities = network.predict(X)
+    def _validation_score(self, probabilities, Y, sample_weight):
         if not np.isfinite(probabilities).all():
             return np.nan
         decode = self._label_binarizer.inverse_transform
@@ -740,8 +739,7 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
     def _validation_strata(self, Y):
         return None
 
-    def _validation_score(self, network, X, Y, sample_weight):
-        prediction = network.predict(X)
+    def _validation_score(self, prediction, Y, sample_weight):
         if not np.isfinite(prediction).all():
             return np.nan
         return r2_score(Y, prediction, sample_weight=sample_weight)

@@ -161,7 +161,24 @@ def test_loss_and_gradient_returns_the_penalized_loss_of_the_prediction(output):
     data_loss = OUTPUTS[output][0](_reference_forward(network, X), Y, weights)
     penalty = l2 / 2 * sum(float((W**2).sum()) for W in network.coefs)
     assert network.loss_and_gradient(X, Y, weights, l2) == pytest.approx(data_loss + penalty, rel=1e-12)
-    assert network.loss(X, Y, weights, l2) == pytest.approx(data_loss + penalty, rel=1e-12)
+    assert network.evaluate(X, Y, weights, l2)[1] == pytest.approx(data_loss + penalty, rel=1e-12)
+
+
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_evaluate_returns_the_prediction_and_the_loss_of_one_forward_pass(output, monkeypatch):
+    network = _network("tanh", output)
+    X, Y = _data(output)
+    weights = np.full(M, 1 / M)
+    passes = []
+    forward = network.forward
+    monkeypatch.setattr(network, "forward", lambda *args, **kw: passes.append(1) or forward(*args, **kw))
+    predictions, loss = network.evaluate(X, Y, weights, 0.2)
+    assert len(passes) == 1
+    # The loss overwrites the logits with its gradient: the predictions must not be a view of them.
+    np.testing.assert_array_equal(predictions, network.predict(X))
+    logits = _reference_forward(network, X)
+    penalty = 0.1 * sum(float((W**2).sum()) for W in network.coefs)
+    assert loss == pytest.approx(OUTPUTS[output][0](logits, Y, weights) + penalty, rel=1e-12)
 
 
 def test_l2_penalty_adds_l2_times_weights_to_the_weight_gradient_only():

@@ -34,7 +34,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .initializers import initialize_weights
-from .losses import OUTPUTS, softmax
+from .losses import OUTPUTS
 from .network import INFERENCE_ROWS, split_views
 from .values import (checked_choice, checked_dtype, checked_keys, checked_layer_sizes,
                      checked_positive_int, checked_rate, is_number, plain_fields, require)
@@ -159,10 +159,9 @@ class EnsembleNetwork:
         self.state = np.zeros(0, dtype=self.dtype)  # no running statistics
         self.dropout_rate = spec.dropout  # the dropout schedule changes it between epochs
         self._activation = ACTIVATIONS[spec.hidden_activation]
-        self._loss, _ = OUTPUTS[spec.output_activation]
+        self._loss, self._output_function = OUTPUTS[spec.output_activation]
         self._rng = np.random.default_rng(0)
         self._cache = None  # what the backward pass needs of the last training forward pass
-        self._predicted = None  # (X, params, predictions) of the last validation loss
         self._buffers = {}  # training buffers reused from batch to batch
         self._build_views()
 
@@ -356,25 +355,27 @@ class EnsembleNetwork:
         weights = self.params[: self.n_weights]
         return 0.5 * l2 * float(np.dot(weights, weights)) if l2 else 0.0
 
-    def loss(self, X, Y, weights, l2):
-        """Mean loss of the members in prediction mode (the validation loss).
+    def evaluate(self, X, Y, weights, l2):
+        """The members' mean prediction of ``X`` and their mean loss, from one pass.
 
-        The members' predictions of ``X`` come out of the same pass: the next
-        :meth:`member_predictions` of this same ``X`` (the validation score,
-        right after) takes them instead of running the network again, unless
-        the parameters changed in between.
+        Parameters are those of :meth:`loss_and_gradient`. Returns
+        ``(predictions, loss)``: what :meth:`predict` gives, and the loss in
+        prediction mode (the validation loss). Nothing is kept between calls.
         """
         m = X.shape[0]
         total = 0.0
-        predictions = self._empty_predictions(X)
+        members = self._empty_predictions(X)
         for start in range(0, m, INFERENCE_ROWS):
             rows = slice(start, min(start + INFERENCE_ROWS, m))
             Z = self._member_logits(X[rows])
-            predictions[:, rows] = _output(self.spec.output_activation, Z)
+            members[:, rows] = self._outputs(Z)  # copied before the loss overwrites Z with dZ
             Y_all, weights_all = self._stack(Y[rows], weights[rows])
             total += self._loss(Z.reshape(-1, Y.shape[1]), Y_all, weights_all)
-        self._predicted = (X, self.params.copy(), predictions)
-        return total + self._penalty(l2)
+        return members.mean(axis=0), total + self._penalty(l2)
+
+    def _outputs(self, Z):
+        """The output activation of the registry applied to logits of shape ``(k, m, n[L])``."""
+        return self._output_function(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
 
     def _empty_predictions(self, X):
         shape = (self.spec.n_members, X.shape[0], self.layer_sizes[-1])
@@ -382,13 +383,10 @@ class EnsembleNetwork:
 
     def member_predictions(self, X):
         """Each member's probabilities or values, shape ``(k, m, n[L])``."""
-        predicted, self._predicted = self._predicted, None
-        if predicted is not None and predicted[0] is X and np.array_equal(predicted[1], self.params):
-            return predicted[2]
         out = self._empty_predictions(X)
         for start in range(0, X.shape[0], INFERENCE_ROWS):
             rows = slice(start, min(start + INFERENCE_ROWS, X.shape[0]))
-            out[:, rows] = _output(self.spec.output_activation, self._member_logits(X[rows]))
+            out[:, rows] = self._outputs(self._member_logits(X[rows]))
         return out
 
     def predict(self, X):
@@ -404,11 +402,3 @@ def _new_array(dtype):
 def _copy_into(source, destination):
     destination[...] = source
     return destination
-
-
-def _output(name, Z):
-    if name == "softmax":
-        return softmax(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
-    if name == "logistic":
-        return 0.5 * (1.0 + np.tanh(0.5 * Z))  # sigmoid without overflow warnings
-    return Z

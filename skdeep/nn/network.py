@@ -296,10 +296,18 @@ class Network:
         """Output-layer activations: probabilities or regression values."""
         return self._output_function(self.forward(X, training=False))
 
-    def loss(self, X, Y, weights, l2):
-        """Loss of the prediction-mode network, without gradient (validation loss)."""
-        loss = self._loss(self.forward(X, training=False), Y, weights)
-        return loss + self._penalty(l2)
+    def evaluate(self, X, Y, weights, l2):
+        """Predictions and loss of the prediction-mode network, from one forward pass.
+
+        Parameters are those of :meth:`loss_and_gradient`. Returns
+        ``(predictions, loss)``: what :meth:`predict` gives, and the loss
+        without gradient (the validation loss). Nothing is kept between calls.
+        """
+        logits = self.forward(X, training=False)
+        predictions = self._output_function(logits)
+        if np.may_share_memory(predictions, logits):  # the identity: the loss overwrites logits
+            predictions = predictions.copy()
+        return predictions, self._loss(logits, Y, weights) + self._penalty(l2)
 
     def _penalty(self, l2):
         weights_flat = self.params[: self.n_weights]

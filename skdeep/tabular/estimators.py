@@ -373,8 +373,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
             return None
         return self._class_indices(Y)
 
-    def _validation_score(self, network, X, Y, sample_weight):
-        probabilities = network.predict(X)
+    def _validation_score(self, probabilities, Y, sample_weight):
         if not np.isfinite(probabilities).all():
             return np.nan
         if Y.shape[1] == 1 or self._label_binarizer.y_type_ == "multilabel-indicator":
@@ -503,8 +502,7 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
     def _validation_strata(self, Y, config):
         return None
 
-    def _validation_score(self, network, X, Y, sample_weight):
-        prediction = network.predict(X)
+    def _validation_score(self, prediction, Y, sample_weight):
         if not np.isfinite(prediction).all():
             return np.nan
         # R² is the same on standardized targets: no need to unscale.

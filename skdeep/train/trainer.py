@@ -55,8 +55,10 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         Passed to the hooks' ``on_fit_begin`` and ``on_fit_end``.
     strata : ndarray or None
         Labels to stratify the early-stopping split on.
-    score : callable ``(network, X, Y, sample_weight) -> float``
-        The validation score (early stopping).
+    score : callable ``(predictions, Y, sample_weight) -> float``
+        The validation score (early stopping), from the network's predictions
+        of the validation inputs (:meth:`~skdeep.nn.protocol.TrainableNetwork.evaluate`
+        gives them with the validation loss, in one pass).
     """
     X, Y, sample_weight = data
     validation = None
@@ -228,8 +230,8 @@ def _end_epoch(state, network, loss, n_samples, learning_rate, validation, score
     if validation is not None:
         X_val, Y_val, sample_weight_val = validation
         weights, _ = normalized_weights(sample_weight_val, slice(0, len(Y_val)), X_val.dtype)
-        values["validation_loss"] = network.loss(X_val, Y_val, weights, 0.0)
-        values["validation_score"] = score(network, X_val, Y_val, sample_weight_val)
+        predictions, values["validation_loss"] = network.evaluate(X_val, Y_val, weights, 0.0)
+        values["validation_score"] = score(predictions, Y_val, sample_weight_val)
     return state.record_epoch(loss, **values)
 
 
