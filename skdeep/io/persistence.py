@@ -621,7 +621,7 @@ def _train_state(values, arrays, network, estimator):
     if state.best_params is not None:
         _check_finite("best_params", state.best_params)
         _check_finite("best_state", state.best_state)
-        if network.batch_norm:
+        if network.spec.batch_norm:
             _check_variances("best_state", network.spec, state.best_state)
     if state.optimizer is not None:
         config = TrainConfig.from_params(estimator.get_params())

@@ -94,6 +94,11 @@ class EnsembleSpec:
         """True if the hidden layers drop units in training."""
         return self.dropout > 0
 
+    @property
+    def batch_norm(self):
+        """Always False: the ensemble has no batch normalization."""
+        return False
+
     def weight_shapes(self):
         """Shapes of ``W[1], ..., W[L]`` (the first one shared by the members)."""
         sizes, k = self.layer_sizes, self.n_members
@@ -140,12 +145,14 @@ def _checked_scale_factor(value):
 class EnsembleNetwork:
     """``k`` MLPs of one shape over one flat parameter vector (see the module docstring).
 
-    It offers what the training loop needs of a network: ``params``,
-    ``grad``, ``n_weights``, ``loss_and_gradient``, ``loss``, ``predict``,
-    ``snapshot``/``restore``, ``start_epoch`` and ``release_buffers``.
-    """
+    It offers what the training loop needs of a network, listed by
+    :class:`~skdeep.nn.protocol.TrainableNetwork`.
 
-    batch_norm = False  # the trainer asks; batch norm is not offered here
+    Parameters
+    ----------
+    spec : EnsembleSpec
+        The architecture; the parameters start at zero (see :meth:`initialize`).
+    """
 
     def __init__(self, spec):
         if not isinstance(spec, EnsembleSpec):
@@ -232,14 +239,20 @@ class EnsembleNetwork:
         """New dropout masks every epoch, reproducible from the seed and epoch."""
         self._rng = np.random.default_rng([int(base_seed), int(epoch)])
 
+    def set_running_statistics(self, X, weights):
+        """Nothing to do: the ensemble keeps no running statistics."""
+
     def release_buffers(self):
-        self._cache = self._predicted = None
+        """Free the training buffers and cache; training reallocates them."""
+        self._cache = None
         self._buffers = {}
 
     def snapshot(self):
+        """Copies of the parameters and running statistics (none), for :meth:`restore`."""
         return self.params.copy(), self.state.copy()
 
     def restore(self, snapshot):
+        """Put back the parameters of a :meth:`snapshot`."""
         self.params[...] = snapshot[0]
 
     # ------------------------------------------------------------- passes

@@ -49,6 +49,9 @@ def split_views(flat, shapes):
 class Network:
     """A feed-forward network of Dense, batch-norm, activation and dropout layers.
 
+    It offers what the training loop needs of a network, listed by
+    :class:`~skdeep.nn.protocol.TrainableNetwork`.
+
     Parameters
     ----------
     spec : NetworkSpec
@@ -188,6 +191,7 @@ class Network:
         One training-mode pass at the current weights with momentum 0: what a
         full-batch solver (L-BFGS) needs, whose loss evaluations include line-
         search trial points that must not leave a trace in the statistics.
+        Without batch norm there is nothing to do.
         """
         norms = [layer for layer in self.layers if isinstance(layer, BatchNorm)]
         momenta = [layer.momentum for layer in norms]

@@ -37,7 +37,9 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
 
     Parameters
     ----------
-    network : Network
+    network : TrainableNetwork
+        Anything with the members :class:`~skdeep.nn.protocol.TrainableNetwork`
+        lists: a ``Network`` or an ``EnsembleNetwork``.
     state : TrainState
         Updated in place: counters, curves, history, stopping state, optimizer
         and schedule position.
@@ -197,7 +199,7 @@ def _run_epoch(network, optimizer, config, data, batch_size, order, learning_rat
     X, Y, sample_weight = data
     params, grad = network.params, network.grad
     accumulated_loss = 0.0
-    for rows in batches(X.shape[0], batch_size, order, no_single_row=network.batch_norm):
+    for rows in batches(X.shape[0], batch_size, order, no_single_row=network.spec.batch_norm):
         weights, weight_sum = normalized_weights(sample_weight, rows, X.dtype)
         if weights is None:  # every sample of this batch has weight zero
             continue
