@@ -38,6 +38,7 @@ from ._summary import layer_table
 from ._transactions import transactional
 from .nn.activations import ACTIVATIONS
 from .nn.initializers import INITIALIZERS, layer_initializers
+from .nn.network import Network
 from .nn.spec import NetworkSpec
 from .train.callbacks import bind, validate_callbacks
 from .train.config import TrainConfig
@@ -342,7 +343,7 @@ class _BaseDeepNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             network = self._network if spec == self._network.spec else self._network.with_spec(spec)
             state = self._train_state
         else:
-            network = spec.build()
+            network = Network(spec)
             initializers = layer_initializers(self.init, self.activation, len(network.layer_sizes) - 1)
             network.initialize(initializers, random_state)
             state = TrainState()
@@ -564,8 +565,7 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         """
         return Y.astype(bool) if Y.shape[1] == 1 else None
 
-    def _validation_score(self, network, X, Y, sample_weight):
-        probabilities = network.predict(X)
+    def _validation_score(self, probabilities, Y, sample_weight):
         if not np.isfinite(probabilities).all():
             return np.nan
         decode = self._label_binarizer.inverse_transform
@@ -738,8 +738,7 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
     def _validation_strata(self, Y):
         return None
 
-    def _validation_score(self, network, X, Y, sample_weight):
-        prediction = network.predict(X)
+    def _validation_score(self, prediction, Y, sample_weight):
         if not np.isfinite(prediction).all():
             return np.nan
         return r2_score(Y, prediction, sample_weight=sample_weight)

@@ -9,6 +9,7 @@ from skdeep.nn.activations import ACTIVATIONS
 from skdeep.nn.layers import Batch, BatchNorm, Dropout
 from skdeep.nn.losses import OUTPUTS
 from skdeep.nn.network import Network
+from skdeep.nn.spec import NetworkSpec
 from skdeep.utils import check_gradient
 
 
@@ -23,7 +24,7 @@ def _targets(output, rng, m, k):
 
 
 def _network(activation, output, rng, **options):
-    net = Network((4, 6, 5, 3), activation, output, np.float64, **options)
+    net = Network(NetworkSpec((4, 6, 5, 3), activation, output, "float64", **options))
     net.initialize("glorot_normal", rng)
     # Move gamma and beta away from 1 and 0 so that their gradients are exercised.
     net.params += rng.normal(scale=0.1, size=net.params.shape)
@@ -102,7 +103,7 @@ def test_dropout_masks_in_training_and_passes_through_in_prediction():
 def test_dropout_layers_and_epochs_draw_different_masks():
     rng = np.random.RandomState(3)
     X = rng.normal(size=(50, 4))
-    net = Network((4, 30, 30, 2), "relu", "softmax", np.float64, dropout=[0.5, 0.5])
+    net = Network(NetworkSpec((4, 30, 30, 2), "relu", "softmax", "float64", dropout=[0.5, 0.5]))
     net.initialize("he_uniform", rng)
 
     def masks(epoch):
@@ -118,7 +119,7 @@ def test_dropout_layers_and_epochs_draw_different_masks():
 
 def test_network_with_batch_norm_keeps_gamma_beta_in_the_flat_vector_and_pickles():
     rng = np.random.RandomState(4)
-    net = Network((3, 4, 2), "tanh", "softmax", np.float64, batch_norm=True, dropout=[0.1])
+    net = Network(NetworkSpec((3, 4, 2), "tanh", "softmax", "float64", batch_norm=True, dropout=[0.1]))
     net.initialize("glorot_uniform", rng)
     norm = net.layers[1]
     assert isinstance(norm, BatchNorm)

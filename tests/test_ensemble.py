@@ -1,10 +1,10 @@
-"""EnsembleNetwork: gradients by finite differences, buffers, and the validation-prediction cache."""
+"""EnsembleNetwork: gradients by finite differences, buffers, evaluation, the spec's checks."""
 
 import numpy as np
 import pytest
 
 from skdeep.nn.activations import ACTIVATIONS
-from skdeep.nn.ensemble import EnsembleSpec
+from skdeep.nn.ensemble import EnsembleNetwork, EnsembleSpec
 from skdeep.utils import numerical_gradient
 
 OUTPUTS = {"softmax": 3, "logistic": 2, "identity": 2}
@@ -27,7 +27,7 @@ def _problem(output, n_rows=9, n_inputs=4, seed=0):
 def _network(output, activation="relu", dropout=0.0, scale_factor=2.0, hidden=(5, 6), members=3, seed=0):
     spec = EnsembleSpec((4, *hidden, OUTPUTS[output]), members, activation, output, "float64",
                         dropout=dropout, scale_factor=scale_factor)
-    network = spec.build()
+    network = EnsembleNetwork(spec)
     rng = np.random.RandomState(seed)
     network.initialize(rng)
     network.params += rng.normal(0, 0.1, network.params.shape)  # non-zero biases, scale away from 1
@@ -66,7 +66,7 @@ def test_the_gradient_with_dropout_matches_finite_differences_for_fixed_masks(hi
 def test_without_dropout_the_training_loss_is_the_prediction_loss():
     network = _network("logistic", "gelu")
     X, Y, weights = _problem("logistic")
-    assert network.loss_and_gradient(X, Y, weights, 0.0) == pytest.approx(network.loss(X, Y, weights, 0.0))
+    assert network.loss_and_gradient(X, Y, weights, 0.0) == pytest.approx(network.evaluate(X, Y, weights, 0.0)[1])
 
 
 def test_dropout_drops_about_its_rate_and_keeps_the_expected_activation():
@@ -99,19 +99,33 @@ def test_predictions_never_share_memory_with_training_buffers():
     np.testing.assert_array_equal(network.predict(X), kept)
 
 
-def test_the_validation_predictions_are_reused_only_for_the_same_rows_and_weights():
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_evaluate_gives_the_prediction_and_the_members_mean_loss_of_one_pass(output, monkeypatch):
+    network = _network(output, "tanh")
+    X, Y, weights = _problem(output, n_rows=11)
+    monkeypatch.setattr("skdeep.nn.ensemble.INFERENCE_ROWS", 4)  # several chunks, the last one short
+    predictions, loss = network.evaluate(X, Y, weights, 0.1)
+    np.testing.assert_array_equal(predictions, network.predict(X))
+    # The mean of the members' losses, each computed alone on its own logits.
+    members = network.member_predictions(X)
+    penalty = 0.05 * float(network.params[: network.n_weights] @ network.params[: network.n_weights])
+    if output == "identity":
+        per_member = [0.5 * weights @ ((P - Y) ** 2).mean(axis=1) for P in members]
+    elif output == "softmax":
+        per_member = [-(weights @ (Y * np.log(P)).sum(axis=1)) for P in members]
+    else:
+        per_member = [-(weights @ (Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)) for P in members]
+    assert loss == pytest.approx(np.mean(per_member) + penalty, rel=1e-10)
+
+
+def test_evaluate_keeps_nothing_between_calls():
     network = _network("softmax")
     X, Y, weights = _problem("softmax")
-    network.loss(X, Y, weights, 0.0)
-    reused = network.member_predictions(X)
-    np.testing.assert_allclose(reused, network.member_predictions(X))  # computed afresh: same values
-    network.loss(X, Y, weights, 0.0)
-    network.params[0] += 1.0  # the weights changed after the loss: no reuse
-    changed = network.member_predictions(X)
-    network.params[0] -= 1.0
-    network.params[0] += 1.0
-    np.testing.assert_array_equal(changed, network.member_predictions(X))
-    assert not np.allclose(changed, reused)
+    before, _ = network.evaluate(X, Y, weights, 0.0)
+    network.params[0] += 1.0  # new weights: the next prediction is computed anew
+    after = network.predict(X)
+    assert not np.allclose(before, after)
+    np.testing.assert_array_equal(network.evaluate(X, Y, weights, 0.0)[0], after)
 
 
 def test_with_spec_shares_the_parameters_and_refuses_another_layout():

@@ -8,6 +8,7 @@ import pytest
 from skdeep.nn.activations import ACTIVATIONS
 from skdeep.nn.layers import ActivationLayer
 from skdeep.nn.network import Network
+from skdeep.nn.spec import NetworkSpec
 from skdeep.utils import check_gradient, numerical_gradient
 
 
@@ -56,7 +57,7 @@ def test_numerical_gradient_is_float64_even_for_float32_parameters():
 
 def _network_and_data(activation="tanh", output="softmax"):
     rng = np.random.RandomState(0)
-    network = Network((3, 5, 4, 2), activation, output, np.float64)
+    network = Network(NetworkSpec((3, 5, 4, 2), activation, output, "float64"))
     network.initialize("glorot_uniform", rng)
     X = rng.normal(size=(6, 3))
     Y = np.eye(2)[rng.randint(2, size=6)]
@@ -157,6 +158,6 @@ def test_check_gradient_passes_weights_summing_to_one_to_the_network(sample_weig
 
 def test_check_gradient_of_a_zero_gradient_is_zero_not_nan():
     # All-zero parameters, tanh(0) = 0 and targets 0: the loss is flat in every direction.
-    network = Network((3, 4, 2), "tanh", "identity", np.float64)
+    network = Network(NetworkSpec((3, 4, 2), "tanh", "identity", "float64"))
     X = np.random.RandomState(0).normal(size=(5, 3))
     assert check_gradient(network, X, np.zeros((5, 2))) == 0.0

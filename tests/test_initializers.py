@@ -105,9 +105,10 @@ def test_mlp_init_draws_weights_and_biases_exactly_as_mlpclassifier(activation, 
     from sklearn.neural_network import MLPClassifier
 
     from skdeep.nn.network import Network
+    from skdeep.nn.spec import NetworkSpec
 
     sizes = (7, 5, 4, 3)
-    network = Network(sizes, activation, "softmax", dtype)
+    network = Network(NetworkSpec(sizes, activation, "softmax", np.dtype(dtype).name))
     network.initialize("mlp", np.random.RandomState(42))
     mlp = MLPClassifier(activation=activation)
     mlp._random_state = np.random.RandomState(42)

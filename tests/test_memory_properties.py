@@ -148,7 +148,7 @@ def test_the_memory_estimate_bounds_a_fits_measured_peak(solver, continuing):
 def test_training_batches_reuse_their_buffers():
     rng = np.random.RandomState(0)
     m, hidden = 256, 512
-    net = Network((50, hidden, hidden, 10), "relu", "softmax", np.float64)
+    net = Network(NetworkSpec((50, hidden, hidden, 10), "relu", "softmax", "float64"))
     net.initialize("he_uniform", rng)
     X = rng.normal(size=(m, 50))
     Y = np.eye(10)[rng.randint(0, 10, m)]
@@ -175,7 +175,7 @@ def test_fit_keeps_no_training_buffers_afterwards():
 
 def test_prediction_memory_is_bounded_by_the_output_not_the_hidden_layers():
     rng = np.random.RandomState(0)
-    net = Network((20, 512, 512, 3), "relu", "softmax", np.float64)
+    net = Network(NetworkSpec((20, 512, 512, 3), "relu", "softmax", "float64"))
     net.initialize("he_uniform", rng)
     X = rng.normal(size=(40_000, 20))
     one_hidden_layer = X.shape[0] * 512 * 8  # what an unchunked pass would allocate, twice
@@ -187,7 +187,7 @@ def test_prediction_memory_is_bounded_by_the_output_not_the_hidden_layers():
 @pytest.mark.parametrize("batch_norm", [False, True])
 def test_chunked_prediction_equals_the_textbook_forward_pass(n_rows, batch_norm):
     rng = np.random.RandomState(1)
-    net = Network((6, 9, 7, 4), "tanh", "softmax", np.float32, batch_norm=batch_norm)
+    net = Network(NetworkSpec((6, 9, 7, 4), "tanh", "softmax", "float32", batch_norm=batch_norm))
     net.initialize("glorot_uniform", rng)
     net.params += rng.normal(scale=0.1, size=net.params.shape).astype(np.float32)
     if batch_norm:

@@ -9,6 +9,7 @@ from skdeep.nn.activations import ACTIVATIONS
 from skdeep.nn.initializers import DEFAULT_INITIALIZER
 from skdeep.nn.losses import OUTPUTS
 from skdeep.nn.network import Network
+from skdeep.nn.spec import NetworkSpec
 from skdeep.utils import check_gradient
 
 LAYER_SIZES = (4, 6, 5, 3)
@@ -16,7 +17,7 @@ M = 7
 
 
 def _network(activation="tanh", output="softmax", dtype=np.float64, seed=0, layer_sizes=LAYER_SIZES):
-    network = Network(layer_sizes, activation, output, dtype)
+    network = Network(NetworkSpec(layer_sizes, activation, output, np.dtype(dtype).name))
     network.initialize(DEFAULT_INITIALIZER[activation], np.random.RandomState(seed))
     # Non-zero biases, so that a bias misplaced in the layout changes the output.
     for b in network.intercepts:
@@ -41,7 +42,7 @@ def _data(output, n_outputs=LAYER_SIZES[-1], seed=0):
 
 def _reference_forward(network, X):
     """Logits from copies of the coefficients, by the textbook loop."""
-    activation = ACTIVATIONS[network.hidden_activation].forward
+    activation = ACTIVATIONS[network.spec.hidden_activation].forward
     A = X
     for l, (W, b) in enumerate(zip(network.coefs, network.intercepts, strict=False)):
         Z = A @ W.copy() + b.copy()
@@ -53,7 +54,7 @@ def _reference_forward(network, X):
 
 # ------------------------------------------------------------ the flat vector
 def test_n_params_counts_every_weight_and_bias():
-    network = Network(LAYER_SIZES, "relu", "softmax", np.float64)
+    network = Network(NetworkSpec(LAYER_SIZES, "relu", "softmax", "float64"))
     expected = sum(n_in * n_out + n_out for n_in, n_out in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:], strict=False))
     assert network.n_params == expected == network.params.size == network.grad.size
     assert network.n_weights == sum(n_in * n_out for n_in, n_out in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:], strict=False))
@@ -61,7 +62,7 @@ def test_n_params_counts_every_weight_and_bias():
 
 @pytest.mark.parametrize("vector", ["params", "grad"])
 def test_flat_vector_is_one_contiguous_array_and_every_layer_is_a_view_into_it(vector):
-    network = Network(LAYER_SIZES, "relu", "softmax", np.float64)
+    network = Network(NetworkSpec(LAYER_SIZES, "relu", "softmax", "float64"))
     flat = getattr(network, vector)
     assert flat.ndim == 1 and flat.flags.c_contiguous and flat.flags.owndata
     dense_layers = network.layers[::2]
@@ -79,7 +80,7 @@ def test_flat_vector_is_one_contiguous_array_and_every_layer_is_a_view_into_it(v
 
 @pytest.mark.parametrize("vector", ["params", "grad"])
 def test_flat_layout_is_all_weights_row_major_then_all_biases(vector):
-    network = Network(LAYER_SIZES, "relu", "softmax", np.float64)
+    network = Network(NetworkSpec(LAYER_SIZES, "relu", "softmax", "float64"))
     flat = getattr(network, vector)
     flat[...] = np.arange(flat.size)
     dense_layers = network.layers[::2]
@@ -97,7 +98,7 @@ def test_flat_layout_is_all_weights_row_major_then_all_biases(vector):
 
 
 def test_writing_a_coefficient_view_writes_the_flat_vector():
-    network = Network(LAYER_SIZES, "relu", "softmax", np.float64)
+    network = Network(NetworkSpec(LAYER_SIZES, "relu", "softmax", "float64"))
     network.coefs[1][2, 3] = 7.0
     network.intercepts[2][1] = -5.0
     offset_W = LAYER_SIZES[0] * LAYER_SIZES[1] + 2 * LAYER_SIZES[2] + 3
@@ -107,14 +108,14 @@ def test_writing_a_coefficient_view_writes_the_flat_vector():
 
 
 def test_hidden_layers_are_dense_then_activation_and_the_output_layer_is_dense_alone():
-    network = Network(LAYER_SIZES, "gelu", "softmax", np.float64)
+    network = Network(NetworkSpec(LAYER_SIZES, "gelu", "softmax", "float64"))
     kinds = [type(layer).__name__ for layer in network.layers]
     assert kinds == ["Dense", "ActivationLayer", "Dense", "ActivationLayer", "Dense"]
     assert all(layer.name == "gelu" for layer in network.layers[1::2])
 
 
 def test_initialize_draws_weights_with_zero_biases_and_is_deterministic():
-    first, second = (Network(LAYER_SIZES, "relu", "softmax", np.float64) for _ in range(2))
+    first, second = (Network(NetworkSpec(LAYER_SIZES, "relu", "softmax", "float64")) for _ in range(2))
     first.params[...] = 1.0
     first.initialize("he_uniform", np.random.RandomState(3))
     second.initialize("he_uniform", np.random.RandomState(3))
@@ -160,7 +161,24 @@ def test_loss_and_gradient_returns_the_penalized_loss_of_the_prediction(output):
     data_loss = OUTPUTS[output][0](_reference_forward(network, X), Y, weights)
     penalty = l2 / 2 * sum(float((W**2).sum()) for W in network.coefs)
     assert network.loss_and_gradient(X, Y, weights, l2) == pytest.approx(data_loss + penalty, rel=1e-12)
-    assert network.loss(X, Y, weights, l2) == pytest.approx(data_loss + penalty, rel=1e-12)
+    assert network.evaluate(X, Y, weights, l2)[1] == pytest.approx(data_loss + penalty, rel=1e-12)
+
+
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_evaluate_returns_the_prediction_and_the_loss_of_one_forward_pass(output, monkeypatch):
+    network = _network("tanh", output)
+    X, Y = _data(output)
+    weights = np.full(M, 1 / M)
+    passes = []
+    forward = network.forward
+    monkeypatch.setattr(network, "forward", lambda *args, **kw: passes.append(1) or forward(*args, **kw))
+    predictions, loss = network.evaluate(X, Y, weights, 0.2)
+    assert len(passes) == 1
+    # The loss overwrites the logits with its gradient: the predictions must not be a view of them.
+    np.testing.assert_array_equal(predictions, network.predict(X))
+    logits = _reference_forward(network, X)
+    penalty = 0.1 * sum(float((W**2).sum()) for W in network.coefs)
+    assert loss == pytest.approx(OUTPUTS[output][0](logits, Y, weights) + penalty, rel=1e-12)
 
 
 def test_l2_penalty_adds_l2_times_weights_to_the_weight_gradient_only():
@@ -240,7 +258,7 @@ def test_pickle_round_trip_keeps_the_dtype(dtype):
 @pytest.mark.parametrize("output", sorted(OUTPUTS))
 def test_float32_network_computes_in_float32(output):
     network64 = _network("gelu", output)
-    network32 = Network(LAYER_SIZES, "gelu", output, np.float32)
+    network32 = Network(NetworkSpec(LAYER_SIZES, "gelu", output, "float32"))
     network32.params[...] = network64.params
     X, Y = _data(output)
     X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
@@ -263,7 +281,7 @@ def test_float32_network_computes_in_float32(output):
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_inference_layers_fold_batch_norm_and_drop_dropout(activation):
-    network = Network(LAYER_SIZES, activation, "softmax", np.float64, batch_norm=True, dropout=[0.5, 0.3])
+    network = Network(NetworkSpec(LAYER_SIZES, activation, "softmax", "float64", batch_norm=True, dropout=[0.5, 0.3]))
     network.initialize(DEFAULT_INITIALIZER[activation], np.random.RandomState(0))
     # Trained-looking normalization: scales, shifts and running statistics away from 1 and 0.
     rng = np.random.RandomState(1)
@@ -285,7 +303,7 @@ def test_inference_layers_fold_batch_norm_and_drop_dropout(activation):
 def test_with_spec_shares_the_flat_vectors_and_changes_only_what_the_spec_says():
     from dataclasses import replace
 
-    network = Network((4, 6, 3), "relu", "softmax", np.float64, batch_norm=True)
+    network = Network(NetworkSpec((4, 6, 3), "relu", "softmax", "float64", batch_norm=True))
     network.initialize("he_uniform", np.random.RandomState(0))
     tanh = network.with_spec(replace(network.spec, hidden_activation="tanh"))
     assert tanh.params is network.params and tanh.state is network.state
@@ -294,3 +312,48 @@ def test_with_spec_shares_the_flat_vectors_and_changes_only_what_the_spec_says()
     assert network.coefs[0][0, 0] == 42.0
     with pytest.raises(ValueError, match="layer sizes, batch_norm, dtype"):
         network.with_spec(replace(network.spec, layer_sizes=(4, 7, 3)))
+
+
+# ------------------------------------------------------------- the spec
+def test_a_network_is_built_from_a_spec_only():
+    spec = NetworkSpec((4, 6, 3), "relu", "softmax", "float32", dropout=[0.2])
+    network = Network(spec)
+    assert network.spec is spec and network.dtype == np.float32
+    assert network.layer_sizes == spec.layer_sizes and network.dropout == spec.dropout
+    with pytest.raises(TypeError, match="takes a NetworkSpec"):
+        Network((4, 6, 3))
+    with pytest.raises(TypeError, match="takes a NetworkSpec"):
+        Network(spec.to_dict())
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(layer_sizes=(4,)), "at least two positive integers"),
+    (dict(layer_sizes=(4, 0, 3)), "at least two positive integers"),
+    (dict(layer_sizes=(4, True, 3)), "at least two positive integers"),
+    (dict(hidden_activation="swish"), "unknown hidden activation"),
+    (dict(hidden_activation=["relu"]), "unknown hidden activation"),
+    (dict(output_activation="sigmoid"), "unknown output activation"),
+    (dict(dtype="float16"), "dtype"),
+    (dict(batch_norm=1), "batch_norm must be a bool"),
+    (dict(batch_norm_momentum=1.0), "batch_norm_momentum"),
+    (dict(batch_norm_momentum=float("nan")), "batch_norm_momentum"),
+    (dict(dropout=(0.5,)), "dropout must be 2 rates"),
+    (dict(dropout=(0.5, 1.0)), "dropout must be 2 rates"),
+])
+def test_an_invalid_spec_is_refused_naming_the_field(bad, match):
+    fields = dict(layer_sizes=(4, 5, 6, 3), hidden_activation="relu", output_activation="softmax",
+                  dtype="float64")
+    with pytest.raises(ValueError, match=match):
+        NetworkSpec(**{**fields, **bad})
+
+
+def test_a_pickle_of_the_older_layout_still_loads():
+    # Older versions pickled the fields one by one, the dtype as a NumPy type string.
+    network = _network("relu", "softmax")
+    older = {"layer_sizes": LAYER_SIZES, "hidden_activation": "relu", "output_activation": "softmax",
+             "dtype": "<f8", "params": network.params.copy(), "state": network.state.copy()}
+    restored = Network.__new__(Network)
+    restored.__setstate__(older)
+    assert restored.spec == network.spec
+    X, _ = _data("softmax")
+    np.testing.assert_array_equal(restored.predict(X), network.predict(X))

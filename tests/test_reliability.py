@@ -22,9 +22,10 @@ def test_a_batch_that_cannot_fit_in_memory_is_refused_before_training(monkeypatc
 
 def test_the_memory_estimate_grows_with_batch_and_width():
     from skdeep.nn.network import Network
+    from skdeep.nn.spec import NetworkSpec
 
-    small = Network((10, 32, 2), "relu", "softmax", np.float64)
-    wide = Network((10, 512, 2), "relu", "softmax", np.float64)
+    small = Network(NetworkSpec((10, 32, 2), "relu", "softmax", "float64"))
+    wide = Network(NetworkSpec((10, 512, 2), "relu", "softmax", "float64"))
     assert _memory.training_memory(small, 256) < _memory.training_memory(small, 1024)
     assert _memory.training_memory(small, 256) < _memory.training_memory(wide, 256)
     # At least the parameters, their gradient and Adam's two moments.
@@ -57,7 +58,7 @@ def test_the_memory_check_runs_before_the_network_is_allocated(monkeypatch):
     from skdeep.nn.network import Network
 
     built = []
-    monkeypatch.setattr(Network, "from_spec", classmethod(lambda cls, spec: built.append(spec)))
+    monkeypatch.setattr(Network, "__init__", lambda self, spec: built.append(spec))
     monkeypatch.setattr(_memory, "available_memory", lambda: 10 * 2**20)
     X, y = np.zeros((10, 5)), np.arange(10) % 2
     with pytest.raises(MemoryError, match="available"):

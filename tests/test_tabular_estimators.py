@@ -926,7 +926,7 @@ def _internal_validation_split(est, X_, y):
     Y_ = est._encode_targets(y, True, None).astype(est._network.dtype)
     config = est._train_config(len(y))
     random_state = np.random.RandomState(est.random_state)
-    est._network.spec.build().initialize(random_state)
+    EnsembleNetwork(est._network.spec).initialize(random_state)
     _, validation = split_validation(X_encoded, Y_, None, config.validation_fraction,
                                      est._validation_strata(Y_, config), random_state)
     return validation
@@ -943,7 +943,7 @@ def test_the_best_validation_epoch_is_kept(kind):
     assert_array_equal(est._network.params, snapshots.epochs[est.best_epoch_ - 1], strict=True)
     X_val, Y_val, weights = _internal_validation_split(est, X, Y[kind])
     assert len(X_val) == math.ceil(0.2 * 60)
-    assert est._validation_score(est._network, X_val, Y_val, weights) == est.best_validation_score_
+    assert est._validation_score(est._network.predict(X_val), Y_val, weights) == est.best_validation_score_
 
 
 def test_too_few_rows_for_a_validation_split_train_on_all_of_them():
@@ -1118,10 +1118,10 @@ def test_dropout_zero_trains_the_network_that_predicts():
     for dropout in (0.0, 0.5):
         snapshots = Snapshots()
         est = _make("regressor", EXACT, dropout=dropout, callbacks=[snapshots]).fit(X, _SIGNAL)
-        start = est._network.spec.build()
+        start = EnsembleNetwork(est._network.spec)
         start.params[...] = snapshots.begin
         Y_ = ((_SIGNAL - est.y_mean_) / est.y_scale_)[:, None]
-        loss = start.loss(est.preprocessor_.transform(X), Y_, np.full(60, 1 / 60), 0.0)
+        _, loss = start.evaluate(est.preprocessor_.transform(X), Y_, np.full(60, 1 / 60), 0.0)
         assert (loss == pytest.approx(est.loss_curve_[0], rel=1e-12)) == (dropout == 0.0)
         assert est._network.spec.dropout == dropout
         assert snapshots.dropout_rates[0] == dropout

@@ -529,7 +529,7 @@ def test_ctrl_c_stops_lbfgs_after_the_current_iteration_and_keeps_an_accepted_it
     network = est._network
     weights = np.full(len(y), 1 / len(y))
     Y = est._label_binarizer.transform(y).astype(float)
-    assert network.loss(X, Y, weights, est.alpha / len(y)) == pytest.approx(est.loss_, rel=1e-9)
+    assert network.evaluate(X, Y, weights, est.alpha / len(y))[1] == pytest.approx(est.loss_, rel=1e-9)
     skdeep.save(est, tmp_path / "m.npz")
     assert np.array_equal(skdeep.load(tmp_path / "m.npz").predict_proba(X), est.predict_proba(X))
 

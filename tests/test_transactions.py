@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 import skdeep
 from skdeep import DeepNetClassifier, DeepNetRegressor
 from skdeep.nn.network import Network
+from skdeep.nn.spec import NetworkSpec
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
@@ -408,7 +409,7 @@ def test_predictions_follow_a_new_activation_at_once(tmp_path):
     assert_allclose(np.exp(est.predict_log_proba(X)), tanh_proba, rtol=1e-12)
 
     # A fresh Network of the same spec and parameters agrees bit for bit.
-    network = Network((3, 5, 3), "tanh", "softmax", np.float64)
+    network = Network(NetworkSpec((3, 5, 3), "tanh", "softmax", "float64"))
     network.params[...] = est._network.params
     assert_array_equal(network.predict(X), tanh_proba)
 
@@ -441,7 +442,7 @@ def test_a_warm_start_after_a_new_activation_trains_that_activation():
 
     assert est._network.spec.hidden_activation == "tanh"
     assert est.loss_ == pytest.approx(tanh_loss, rel=1e-12)  # the epoch's forward pass used tanh
-    reference = Network((3, 5, 3), "tanh", "softmax", np.float64)
+    reference = Network(NetworkSpec((3, 5, 3), "tanh", "softmax", "float64"))
     reference.params[...] = start
     reference.loss_and_gradient(X, targets, np.full(36, 1 / 36), 0.0)
     assert_allclose(est._network.params, start - 0.1 * reference.grad, rtol=1e-12, atol=1e-15)

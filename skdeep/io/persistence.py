@@ -50,6 +50,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._estimators import DeepNetClassifier, DeepNetRegressor
 from .._version import __version__
 from .._warn import warn
+from ..nn.network import Network
 from ..nn.spec import NetworkSpec
 from ..nn.values import is_count, is_number, is_rate
 from ..tabular.estimators import TabularNetClassifier, TabularNetRegressor
@@ -592,7 +593,7 @@ def _check_array_bytes(headers, n_params):
 def _assemble(plan, arrays):
     """The estimator, from the checked plan and the arrays (shapes and dtypes already checked)."""
     estimator, spec = plan.estimator, plan.spec
-    network = spec.build()
+    network = Network(spec)
     for name in ("params", "state"):
         _check_finite(name, arrays[name])
         getattr(network, name)[...] = arrays.pop(name)
@@ -618,7 +619,7 @@ def _train_state(values, arrays, network, estimator):
     if state.best_params is not None:
         _check_finite("best_params", state.best_params)
         _check_finite("best_state", state.best_state)
-        if network.batch_norm:
+        if network.spec.batch_norm:
             _check_variances("best_state", network.spec, state.best_state)
     if state.optimizer is not None:
         config = TrainConfig.from_params(estimator.get_params())

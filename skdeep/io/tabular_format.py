@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..nn.ensemble import EnsembleSpec
+from ..nn.ensemble import EnsembleNetwork, EnsembleSpec
 from ..nn.values import is_count
 from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import TabularPreprocessor
@@ -349,7 +349,7 @@ def check_headers(headers, plan):
 def assemble(plan, arrays):
     """The estimator, from the checked plan and the arrays (shapes and dtypes already checked)."""
     estimator, spec = plan.estimator, plan.spec
-    network = spec.build()
+    network = EnsembleNetwork(spec)
     _check_finite("params", arrays["params"])
     network.params[...] = arrays.pop("params")
     names = arrays.pop("feature_names_in", None)

@@ -28,16 +28,19 @@ members share.
 """
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .initializers import initialize_weights
-from .losses import OUTPUTS, softmax
+from .losses import OUTPUTS
 from .network import INFERENCE_ROWS, split_views
-from .values import is_rate
+from .values import (checked_choice, checked_dtype, checked_keys, checked_layer_sizes,
+                     checked_positive_int, checked_rate, is_number, plain_fields, require)
 
+# The output activations an ensemble offers: the classifiers' and the regressor's.
+ENSEMBLE_OUTPUTS = ("softmax", "logistic", "identity")
 
 
 @dataclass(frozen=True)
@@ -71,29 +74,30 @@ class EnsembleSpec:
     scale_factor: float = 0.0
 
     def __post_init__(self):
-        sizes = self.layer_sizes
-        _require(isinstance(sizes, (tuple, list)) and len(sizes) >= 3
-                 and all(_is_count(n) for n in sizes),
-                 f"layer_sizes must be at least three positive integers, got {sizes!r}")
-        object.__setattr__(self, "layer_sizes", tuple(int(n) for n in sizes))
-        _require(_is_count(self.n_members), f"n_members must be a positive integer, got {self.n_members!r}")
-        object.__setattr__(self, "n_members", int(self.n_members))
-        _require(self.hidden_activation in ACTIVATIONS,
-                 f"unknown hidden activation {self.hidden_activation!r}")
-        _require(self.output_activation in ("softmax", "logistic", "identity"),
-                 f"unknown output activation {self.output_activation!r}")
-        _require(self.dtype in ("float32", "float64"),
-                 f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        _require(is_rate(self.dropout), f"dropout must be a float in [0, 1), got {self.dropout!r}")
-        object.__setattr__(self, "dropout", float(self.dropout))
-        _require(isinstance(self.scale_factor, (int, float)) and not isinstance(self.scale_factor, bool)
-                 and 0 <= self.scale_factor < np.inf,
-                 f"scale_factor must be a finite number >= 0, got {self.scale_factor!r}")
-        object.__setattr__(self, "scale_factor", float(self.scale_factor))
+        # The checks of nn/values.py, shared with NetworkSpec, in field order; each
+        # returns the normalized value, set once below (the dataclass is frozen).
+        checked = {
+            "layer_sizes": checked_layer_sizes(self.layer_sizes, at_least=3),
+            "n_members": checked_positive_int("n_members", self.n_members),
+            "hidden_activation": checked_choice("hidden activation", self.hidden_activation, ACTIVATIONS),
+            "output_activation": checked_choice("output activation", self.output_activation,
+                                                ENSEMBLE_OUTPUTS),
+            "dtype": checked_dtype(self.dtype),
+            "dropout": checked_rate("dropout", self.dropout),
+            "scale_factor": _checked_scale_factor(self.scale_factor),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     @property
     def has_dropout(self):
+        """True if the hidden layers drop units in training."""
         return self.dropout > 0
+
+    @property
+    def batch_norm(self):
+        """Always False: the ensemble has no batch normalization."""
+        return False
 
     def weight_shapes(self):
         """Shapes of ``W[1], ..., W[L]`` (the first one shared by the members)."""
@@ -124,40 +128,35 @@ class EnsembleSpec:
         return 3 * sizes[0] + 2 * k * sizes[-1] + 6 * k * sum(sizes[1:-1])
 
     def to_dict(self):
-        return {key: list(value) if isinstance(value, tuple) else value
-                for key, value in asdict(self).items()}
+        """Plain JSON-able values (tuples as lists)."""
+        return plain_fields(self)
 
     @classmethod
     def from_dict(cls, values):
-        if not isinstance(values, dict) or set(values) != set(cls.__dataclass_fields__):
-            raise ValueError(f"an ensemble spec needs exactly the keys {sorted(cls.__dataclass_fields__)}.")
-        return cls(**values)
-
-    def build(self):
-        return EnsembleNetwork(self)
+        """Inverse of :meth:`to_dict`; raises ValueError on unknown or missing keys."""
+        return cls(**checked_keys(values, [field.name for field in fields(cls)], "an ensemble spec"))
 
 
-def _is_count(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
-
-
-def _require(condition, problem):
-    if not condition:
-        raise ValueError(problem + ".")
-
+def _checked_scale_factor(value):
+    require(is_number(value) and value >= 0, f"scale_factor must be a finite number >= 0, got {value!r}")
+    return float(value)
 
 
 class EnsembleNetwork:
     """``k`` MLPs of one shape over one flat parameter vector (see the module docstring).
 
-    It offers what the training loop needs of a network: ``params``,
-    ``grad``, ``n_weights``, ``loss_and_gradient``, ``loss``, ``predict``,
-    ``snapshot``/``restore``, ``start_epoch`` and ``release_buffers``.
+    It offers what the training loop needs of a network, listed by
+    :class:`~skdeep.nn.protocol.TrainableNetwork`.
+
+    Parameters
+    ----------
+    spec : EnsembleSpec
+        The architecture; the parameters start at zero (see :meth:`initialize`).
     """
 
-    batch_norm = False  # the trainer asks; batch norm is not offered here
-
     def __init__(self, spec):
+        if not isinstance(spec, EnsembleSpec):
+            raise TypeError(f"EnsembleNetwork takes an EnsembleSpec, got {type(spec).__name__}.")
         self.spec = spec
         self.dtype = np.dtype(spec.dtype)
         self.layer_sizes = spec.layer_sizes
@@ -167,10 +166,9 @@ class EnsembleNetwork:
         self.state = np.zeros(0, dtype=self.dtype)  # no running statistics
         self.dropout_rate = spec.dropout  # the dropout schedule changes it between epochs
         self._activation = ACTIVATIONS[spec.hidden_activation]
-        self._loss, _ = OUTPUTS[spec.output_activation]
+        self._loss, self._output_function = OUTPUTS[spec.output_activation]
         self._rng = np.random.default_rng(0)
         self._cache = None  # what the backward pass needs of the last training forward pass
-        self._predicted = None  # (X, params, predictions) of the last validation loss
         self._buffers = {}  # training buffers reused from batch to batch
         self._build_views()
 
@@ -241,14 +239,20 @@ class EnsembleNetwork:
         """New dropout masks every epoch, reproducible from the seed and epoch."""
         self._rng = np.random.default_rng([int(base_seed), int(epoch)])
 
+    def set_running_statistics(self, X, weights):
+        """Nothing to do: the ensemble keeps no running statistics."""
+
     def release_buffers(self):
-        self._cache = self._predicted = None
+        """Free the training buffers and cache; training reallocates them."""
+        self._cache = None
         self._buffers = {}
 
     def snapshot(self):
+        """Copies of the parameters and running statistics (none), for :meth:`restore`."""
         return self.params.copy(), self.state.copy()
 
     def restore(self, snapshot):
+        """Put back the parameters of a :meth:`snapshot`."""
         self.params[...] = snapshot[0]
 
     # ------------------------------------------------------------- passes
@@ -364,25 +368,27 @@ class EnsembleNetwork:
         weights = self.params[: self.n_weights]
         return 0.5 * l2 * float(np.dot(weights, weights)) if l2 else 0.0
 
-    def loss(self, X, Y, weights, l2):
-        """Mean loss of the members in prediction mode (the validation loss).
+    def evaluate(self, X, Y, weights, l2):
+        """The members' mean prediction of ``X`` and their mean loss, from one pass.
 
-        The members' predictions of ``X`` come out of the same pass: the next
-        :meth:`member_predictions` of this same ``X`` (the validation score,
-        right after) takes them instead of running the network again, unless
-        the parameters changed in between.
+        Parameters are those of :meth:`loss_and_gradient`. Returns
+        ``(predictions, loss)``: what :meth:`predict` gives, and the loss in
+        prediction mode (the validation loss). Nothing is kept between calls.
         """
         m = X.shape[0]
         total = 0.0
-        predictions = self._empty_predictions(X)
+        members = self._empty_predictions(X)
         for start in range(0, m, INFERENCE_ROWS):
             rows = slice(start, min(start + INFERENCE_ROWS, m))
             Z = self._member_logits(X[rows])
-            predictions[:, rows] = _output(self.spec.output_activation, Z)
+            members[:, rows] = self._outputs(Z)  # copied before the loss overwrites Z with dZ
             Y_all, weights_all = self._stack(Y[rows], weights[rows])
             total += self._loss(Z.reshape(-1, Y.shape[1]), Y_all, weights_all)
-        self._predicted = (X, self.params.copy(), predictions)
-        return total + self._penalty(l2)
+        return members.mean(axis=0), total + self._penalty(l2)
+
+    def _outputs(self, Z):
+        """The output activation of the registry applied to logits of shape ``(k, m, n[L])``."""
+        return self._output_function(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
 
     def _empty_predictions(self, X):
         shape = (self.spec.n_members, X.shape[0], self.layer_sizes[-1])
@@ -390,13 +396,10 @@ class EnsembleNetwork:
 
     def member_predictions(self, X):
         """Each member's probabilities or values, shape ``(k, m, n[L])``."""
-        predicted, self._predicted = self._predicted, None
-        if predicted is not None and predicted[0] is X and np.array_equal(predicted[1], self.params):
-            return predicted[2]
         out = self._empty_predictions(X)
         for start in range(0, X.shape[0], INFERENCE_ROWS):
             rows = slice(start, min(start + INFERENCE_ROWS, X.shape[0]))
-            out[:, rows] = _output(self.spec.output_activation, self._member_logits(X[rows]))
+            out[:, rows] = self._outputs(self._member_logits(X[rows]))
         return out
 
     def predict(self, X):
@@ -412,11 +415,3 @@ def _new_array(dtype):
 def _copy_into(source, destination):
     destination[...] = source
     return destination
-
-
-def _output(name, Z):
-    if name == "softmax":
-        return softmax(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
-    if name == "logistic":
-        return 0.5 * (1.0 + np.tanh(0.5 * Z))  # sigmoid without overflow warnings
-    return Z

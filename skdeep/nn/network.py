@@ -20,6 +20,8 @@ A hidden layer is ``Dense -> [BatchNorm] -> activation -> [Dropout]``; the
 output layer is ``Dense`` alone, its activation being part of the loss.
 """
 
+import dataclasses
+
 import numpy as np
 
 from .initializers import initialize_mlp_layer, initialize_weights
@@ -47,61 +49,28 @@ def split_views(flat, shapes):
 class Network:
     """A feed-forward network of Dense, batch-norm, activation and dropout layers.
 
+    It offers what the training loop needs of a network, listed by
+    :class:`~skdeep.nn.protocol.TrainableNetwork`.
+
     Parameters
     ----------
-    layer_sizes : sequence of int
-        ``(n[0], n[1], ..., n[L])``: input features, hidden units, outputs.
-    hidden_activation : str
-        Activation of every hidden layer, a key of ``ACTIVATIONS``.
-    output_activation : str
-        ``"softmax"``, ``"logistic"``, ``"identity"`` or ``"exp"``; it fixes
-        the loss (see :mod:`skdeep.nn.losses`).
-    dtype : numpy dtype
-        float32 or float64, for parameters and every computation.
-    batch_norm : bool, default=False
-        Normalize each hidden layer's ``Z`` before its activation.
-    batch_norm_momentum : float, default=0.9
-        Weight of the old running statistics at each batch.
-    dropout : sequence of float, default=None
-        Dropout rate after each hidden layer's activation (None: no dropout).
+    spec : NetworkSpec
+        The architecture (validated by the spec itself); the network reads it
+        and keeps it as ``spec``. Parameters start at zero (see :meth:`initialize`).
     """
 
-    def __init__(
-        self,
-        layer_sizes,
-        hidden_activation,
-        output_activation,
-        dtype,
-        *,
-        batch_norm=False,
-        batch_norm_momentum=0.9,
-        dropout=None,
-    ):
-        # The spec validates every argument (and normalizes types); the network reads it.
-        self.spec = spec = NetworkSpec(
-            tuple(layer_sizes), hidden_activation, output_activation, np.dtype(dtype).name,
-            batch_norm=batch_norm, batch_norm_momentum=batch_norm_momentum, dropout=dropout or (),
-        )
-        self.layer_sizes, self.dtype = spec.layer_sizes, np.dtype(spec.dtype)
-        self.hidden_activation, self.output_activation = hidden_activation, output_activation
-        self.batch_norm, self.batch_norm_momentum = spec.batch_norm, spec.batch_norm_momentum
-        self.dropout = spec.dropout
+    def __init__(self, spec):
+        if not isinstance(spec, NetworkSpec):
+            raise TypeError(f"Network takes a NetworkSpec, got {type(spec).__name__}.")
+        self.spec = spec
+        self.dtype = np.dtype(spec.dtype)
         # Number of entries of all W: the L2-penalized prefix of params.
         self.n_weights = sum(n_in * n_out for n_in, n_out in self.weight_shapes)
-        self.params = np.zeros(self.n_params, dtype=self.dtype)
+        self.params = np.zeros(spec.n_params, dtype=self.dtype)
         self.grad = np.zeros_like(self.params)
         self.state = np.zeros(2 * self._n_normalized, dtype=self.dtype)  # means, variances
         self.dropout_seed = 0  # set each epoch by the training loop
         self._build_layers()
-
-    @classmethod
-    def from_spec(cls, spec):
-        """A network of ``spec`` (a :class:`~skdeep.nn.spec.NetworkSpec`), parameters zero."""
-        return cls(
-            spec.layer_sizes, spec.hidden_activation, spec.output_activation, spec.dtype,
-            batch_norm=spec.batch_norm, batch_norm_momentum=spec.batch_norm_momentum,
-            dropout=spec.dropout,
-        )
 
     def with_spec(self, spec):
         """This network under ``spec``, sharing its parameters, gradient and statistics.
@@ -117,17 +86,32 @@ class Network:
                 f"Cannot carry parameters from {self.spec.structure()} to {spec.structure()}: "
                 "(layer sizes, batch_norm, dtype) differ."
             )
-        network = Network.from_spec(spec)
+        network = Network(spec)
         network.params, network.grad, network.state = self.params, self.grad, self.state
         network._build_layers()  # the layers' views now point into the shared vectors
         return network
 
     # ------------------------------------------------------------------ sizes
+    # Shortcuts to the spec's fields, which other modules read off the network.
+    @property
+    def layer_sizes(self):
+        """``spec.layer_sizes``: ``(n[0], ..., n[L])``."""
+        return self.spec.layer_sizes
+
+    @property
+    def batch_norm(self):
+        """``spec.batch_norm``."""
+        return self.spec.batch_norm
+
+    @property
+    def dropout(self):
+        """``spec.dropout``: one rate per hidden layer."""
+        return self.spec.dropout
+
     @property
     def weight_shapes(self):
         """Shapes ``(n[l-1], n[l])`` of ``W[1], ..., W[L]``."""
         return list(zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True))
-
 
     @property
     def _hidden_sizes(self):
@@ -140,6 +124,7 @@ class Network:
 
     @property
     def n_params(self):
+        """``spec.n_params``: the length of ``params``."""
         return self.spec.n_params
 
     def _parameter_shapes(self):
@@ -172,12 +157,12 @@ class Network:
                 running_mean, running_var = norm_state[2 * l : 2 * l + 2]
                 self.layers.append(
                     BatchNorm(gamma, beta, dgamma, dbeta, running_mean, running_var,
-                              self.batch_norm_momentum)
+                              self.spec.batch_norm_momentum)
                 )
-            self.layers.append(ActivationLayer(self.hidden_activation))
+            self.layers.append(ActivationLayer(self.spec.hidden_activation))
             if self.dropout[l] > 0:
                 self.layers.append(Dropout(self.dropout[l], layer_index=l))
-        self._loss, self._output_function = OUTPUTS[self.output_activation]
+        self._loss, self._output_function = OUTPUTS[self.spec.output_activation]
 
     def initialize(self, init, random_state):
         """Draw each ``W`` (and, with ``"mlp"``, each ``b``); ``gamma = 1``, ``beta = 0``.
@@ -190,7 +175,7 @@ class Network:
         self.params[self.n_weights :] = 0
         for name, W, b in zip(names, self.coefs, self.intercepts, strict=True):
             if name == "mlp":
-                W[...], b[...] = initialize_mlp_layer(*W.shape, self.hidden_activation,
+                W[...], b[...] = initialize_mlp_layer(*W.shape, self.spec.hidden_activation,
                                                       random_state, self.dtype)
             else:
                 W[...] = initialize_weights(name, *W.shape, random_state, self.dtype)
@@ -200,16 +185,13 @@ class Network:
                 layer.gamma[...] = 1
                 layer.running_var[...] = 1
 
-    @property
-    def has_dropout(self):
-        return any(rate > 0 for rate in self.dropout)
-
     def set_running_statistics(self, X, weights):
         """Make batch norm's running statistics the (weighted) statistics of ``X``.
 
         One training-mode pass at the current weights with momentum 0: what a
         full-batch solver (L-BFGS) needs, whose loss evaluations include line-
         search trial points that must not leave a trace in the statistics.
+        Without batch norm there is nothing to do.
         """
         norms = [layer for layer in self.layers if isinstance(layer, BatchNorm)]
         momenta = [layer.momentum for layer in norms]
@@ -254,7 +236,7 @@ class Network:
             return self._infer(X)
         if weights is None:
             weights = np.full(X.shape[0], 1.0 / X.shape[0], dtype=self.dtype)
-        keys = row_keys(X) if self.has_dropout else None
+        keys = row_keys(X) if self.spec.has_dropout else None
         batch = Batch(weights, keys, self.dropout_seed)
         A = X
         for layer in self.layers:
@@ -318,10 +300,18 @@ class Network:
         """Output-layer activations: probabilities or regression values."""
         return self._output_function(self.forward(X, training=False))
 
-    def loss(self, X, Y, weights, l2):
-        """Loss of the prediction-mode network, without gradient (validation loss)."""
-        loss = self._loss(self.forward(X, training=False), Y, weights)
-        return loss + self._penalty(l2)
+    def evaluate(self, X, Y, weights, l2):
+        """Predictions and loss of the prediction-mode network, from one forward pass.
+
+        Parameters are those of :meth:`loss_and_gradient`. Returns
+        ``(predictions, loss)``: what :meth:`predict` gives, and the loss
+        without gradient (the validation loss). Nothing is kept between calls.
+        """
+        logits = self.forward(X, training=False)
+        predictions = self._output_function(logits)
+        if np.may_share_memory(predictions, logits):  # the identity: the loss overwrites logits
+            predictions = predictions.copy()
+        return predictions, self._loss(logits, Y, weights) + self._penalty(l2)
 
     def _penalty(self, l2):
         weights_flat = self.params[: self.n_weights]
@@ -358,32 +348,22 @@ class Network:
     # ------------------------------------------------------------ pickling
     def __getstate__(self):
         # Views and buffers would be pickled as independent copies: keep only
-        # the flat vectors and the architecture, and rebuild the views on load.
-        return {
-            "layer_sizes": self.layer_sizes,
-            "hidden_activation": self.hidden_activation,
-            "output_activation": self.output_activation,
-            "dtype": self.dtype.str,
-            "batch_norm": self.batch_norm,
-            "batch_norm_momentum": self.batch_norm_momentum,
-            "dropout": self.dropout,
-            "params": self.params,
-            "state": self.state,
-        }
+        # the spec's fields and the flat vectors, and rebuild the views on load.
+        return {**self.spec.to_dict(), "params": self.params, "state": self.state}
 
     def __setstate__(self, state):
-        self.__init__(
-            state["layer_sizes"],
-            state["hidden_activation"],
-            state["output_activation"],
-            state["dtype"],
-            batch_norm=state.get("batch_norm", False),
-            batch_norm_momentum=state.get("batch_norm_momentum", 0.9),
-            dropout=state.get("dropout"),
-        )
+        # Pickles of older versions may lack the batch-norm and dropout fields
+        # and give the dtype as a NumPy type string ("<f8").
+        fields = {"batch_norm": False, "batch_norm_momentum": 0.9, "dropout": ()}
+        fields.update((name, state[name]) for name in _SPEC_FIELDS if name in state)
+        fields["dtype"] = np.dtype(fields["dtype"]).name
+        self.__init__(NetworkSpec(**{**fields, "dropout": fields["dropout"] or ()}))
         # Unpickled (or skops-loaded) arrays must fit exactly: no silent broadcasting.
         params, stats = np.asarray(state["params"]), np.asarray(state.get("state", self.state))
         if params.shape != self.params.shape or stats.shape != self.state.shape:
             raise ValueError("params/state do not fit the network's layer sizes.")
         self.params[...] = params
         self.state[...] = stats
+
+
+_SPEC_FIELDS = [field.name for field in dataclasses.fields(NetworkSpec)]

@@ -9,14 +9,14 @@ activations, batch norm's momentum and the dropout rates can change on a fitted
 network without touching its parameters (see :meth:`NetworkSpec.structure`).
 """
 
-from dataclasses import asdict, dataclass, fields
-from numbers import Integral
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .losses import OUTPUTS
-from .values import is_rate
+from .values import (checked_choice, checked_dtype, checked_keys, checked_layer_sizes,
+                     checked_rate, is_rate, plain_fields, require)
 
 
 @dataclass(frozen=True)
@@ -50,33 +50,24 @@ class NetworkSpec:
     dropout: tuple = ()
 
     def __post_init__(self):
-        sizes = self.layer_sizes
-        _require(
-            isinstance(sizes, (tuple, list)) and len(sizes) >= 2
-            and all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in sizes),
-            f"layer_sizes must be at least two positive integers, got {sizes!r}",
-        )
-        object.__setattr__(self, "layer_sizes", tuple(int(n) for n in sizes))
-        _require(self.hidden_activation in ACTIVATIONS,
-                 f"unknown hidden activation {self.hidden_activation!r}")
-        _require(self.output_activation in OUTPUTS,
-                 f"unknown output activation {self.output_activation!r}")
-        _require(self.dtype in ("float32", "float64"),
-                 f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        _require(isinstance(self.batch_norm, (bool, np.bool_)),
-                 f"batch_norm must be a bool, got {self.batch_norm!r}")
-        object.__setattr__(self, "batch_norm", bool(self.batch_norm))
-        _require(is_rate(self.batch_norm_momentum),
-                 f"batch_norm_momentum must be a float in [0, 1), got {self.batch_norm_momentum!r}")
-        object.__setattr__(self, "batch_norm_momentum", float(self.batch_norm_momentum))
-        n_hidden = len(self.layer_sizes) - 2
-        dropout = tuple(self.dropout) if self.dropout else (0.0,) * n_hidden
-        _require(len(dropout) == n_hidden and all(is_rate(rate) for rate in dropout),
-                 f"dropout must be {n_hidden} rates in [0, 1), one per hidden layer, got {self.dropout!r}")
-        object.__setattr__(self, "dropout", tuple(float(rate) for rate in dropout))
+        # The checks of nn/values.py, shared with EnsembleSpec, in field order; each
+        # returns the normalized value, set once below (the dataclass is frozen).
+        sizes = checked_layer_sizes(self.layer_sizes, at_least=2)
+        checked = {
+            "layer_sizes": sizes,
+            "hidden_activation": checked_choice("hidden activation", self.hidden_activation, ACTIVATIONS),
+            "output_activation": checked_choice("output activation", self.output_activation, OUTPUTS),
+            "dtype": checked_dtype(self.dtype),
+            "batch_norm": _checked_bool("batch_norm", self.batch_norm),
+            "batch_norm_momentum": checked_rate("batch_norm_momentum", self.batch_norm_momentum),
+            "dropout": _checked_dropout(self.dropout, n_hidden=len(sizes) - 2),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     @property
     def has_dropout(self):
+        """True if any hidden layer drops units in training."""
         return any(rate > 0 for rate in self.dropout)
 
     @property
@@ -99,27 +90,24 @@ class NetworkSpec:
         """What fixes the parameter layout: layer sizes, batch norm and dtype."""
         return self.layer_sizes, self.batch_norm, self.dtype
 
-    def build(self):
-        """A new :class:`~skdeep.nn.network.Network` of this spec, parameters zero."""
-        from .network import Network
-
-        return Network.from_spec(self)
-
     def to_dict(self):
         """Plain JSON-able values (tuples as lists)."""
-        return {key: list(value) if isinstance(value, tuple) else value
-                for key, value in asdict(self).items()}
+        return plain_fields(self)
 
     @classmethod
     def from_dict(cls, values):
         """Inverse of :meth:`to_dict`; raises ValueError on unknown or missing keys."""
-        if not isinstance(values, dict):
-            raise ValueError(f"a network spec must be a mapping, got {type(values).__name__}")
-        names = {field.name for field in fields(cls)}
-        _require(set(values) == names, f"a network spec needs exactly the keys {sorted(names)}")
-        return cls(**values)
+        return cls(**checked_keys(values, [field.name for field in fields(cls)], "a network spec"))
 
 
-def _require(condition, problem):
-    if not condition:
-        raise ValueError(problem + ".")
+def _checked_bool(name, value):
+    require(isinstance(value, (bool, np.bool_)), f"{name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def _checked_dropout(rates, n_hidden):
+    """One rate in [0, 1) per hidden layer, as a tuple of floats; empty means no dropout."""
+    rates_tuple = tuple(rates) if rates else (0.0,) * n_hidden
+    require(len(rates_tuple) == n_hidden and all(is_rate(rate) for rate in rates_tuple),
+            f"dropout must be {n_hidden} rates in [0, 1), one per hidden layer, got {rates!r}")
+    return tuple(float(rate) for rate in rates_tuple)

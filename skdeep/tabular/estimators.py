@@ -43,7 +43,7 @@ from .._estimators import (
 from .._inputs import checked_X, ravel_column_vector
 from .._transactions import transactional
 from ..nn.activations import ACTIVATIONS
-from ..nn.ensemble import EnsembleSpec
+from ..nn.ensemble import EnsembleNetwork, EnsembleSpec
 from ..train.callbacks import bind, validate_callbacks
 from ..train.config import TrainConfig
 from ..train.data import MIN_VALIDATION_ROWS
@@ -207,7 +207,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             state.no_improvement_count = 0
         else:
             check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]), config.solver)
-            network = spec.build()
+            network = EnsembleNetwork(spec)
             network.initialize(random_state)
             state = TrainState()
         self.preprocessor_ = preprocessor
@@ -393,8 +393,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
             return None
         return self._class_indices(Y)
 
-    def _validation_score(self, network, X, Y, sample_weight):
-        probabilities = network.predict(X)
+    def _validation_score(self, probabilities, Y, sample_weight):
         if not np.isfinite(probabilities).all():
             return np.nan
         if Y.shape[1] == 1 or self._label_binarizer.y_type_ == "multilabel-indicator":
@@ -522,8 +521,7 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
     def _validation_strata(self, Y, config):
         return None
 
-    def _validation_score(self, network, X, Y, sample_weight):
-        prediction = network.predict(X)
+    def _validation_score(self, prediction, Y, sample_weight):
         if not np.isfinite(prediction).all():
             return np.nan
         # R² is the same on standardized targets: no need to unscale.

@@ -4,7 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
-from .. import _warn
+from .._warn import warn as warn_at_caller  # this module has a parameter named warn
 
 
 def resolve_batch_size(batch_size, n_samples, warn=True):
@@ -12,7 +12,7 @@ def resolve_batch_size(batch_size, n_samples, warn=True):
     if batch_size == "auto":
         return min(200, n_samples)
     if warn and batch_size > n_samples:
-        _warn.warn(
+        warn_at_caller(
             f"Got batch_size={batch_size} larger than the {n_samples} training "
             "samples; it is clipped to the number of samples."
         )

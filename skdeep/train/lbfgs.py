@@ -73,9 +73,8 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
         else:
             stopped_by = _finish(network, state, result, stop_reason)
         state.best_loss_ = min(state.loss_curve_[iterations_before:], default=state.loss_)
-        if network.batch_norm:
-            # The statistics of the final weights, not an average over line-search trials.
-            network.set_running_statistics(X, weights)
+        # Batch norm's statistics of the final weights, not an average over line-search trials.
+        network.set_running_statistics(X, weights)
     finally:
         progress.close()
         network.release_buffers()

@@ -37,7 +37,9 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
 
     Parameters
     ----------
-    network : Network
+    network : TrainableNetwork
+        Anything with the members :class:`~skdeep.nn.protocol.TrainableNetwork`
+        lists: a ``Network`` or an ``EnsembleNetwork``.
     state : TrainState
         Updated in place: counters, curves, history, stopping state, optimizer
         and schedule position.
@@ -55,8 +57,10 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         Passed to the hooks' ``on_fit_begin`` and ``on_fit_end``.
     strata : ndarray or None
         Labels to stratify the early-stopping split on.
-    score : callable ``(network, X, Y, sample_weight) -> float``
-        The validation score (early stopping).
+    score : callable ``(predictions, Y, sample_weight) -> float``
+        The validation score (early stopping), from the network's predictions
+        of the validation inputs (:meth:`~skdeep.nn.protocol.TrainableNetwork.evaluate`
+        gives them with the validation loss, in one pass).
     stop_messages : bool, default=True
         Whether ``verbose`` prints, as training stops, why (in MLPClassifier's
         words: ``tol``...). False when the caller reports it in its own terms.
@@ -209,7 +213,7 @@ def _run_epoch(network, optimizer, config, data, batch_size, order, learning_rat
     X, Y, sample_weight = data
     params, grad = network.params, network.grad
     accumulated_loss = 0.0
-    for rows in batches(X.shape[0], batch_size, order, no_single_row=network.batch_norm):
+    for rows in batches(X.shape[0], batch_size, order, no_single_row=network.spec.batch_norm):
         weights, weight_sum = normalized_weights(sample_weight, rows, X.dtype)
         if weights is None:  # every sample of this batch has weight zero
             continue
@@ -242,8 +246,8 @@ def _end_epoch(state, network, loss, n_samples, learning_rate, validation, score
     if validation is not None:
         X_val, Y_val, sample_weight_val = validation
         weights, _ = normalized_weights(sample_weight_val, slice(0, len(Y_val)), X_val.dtype)
-        values["validation_loss"] = network.loss(X_val, Y_val, weights, 0.0)
-        values["validation_score"] = score(network, X_val, Y_val, sample_weight_val)
+        predictions, values["validation_loss"] = network.evaluate(X_val, Y_val, weights, 0.0)
+        values["validation_score"] = score(predictions, Y_val, sample_weight_val)
     return state.record_epoch(loss, **values)
 
 

@@ -69,9 +69,10 @@ def check_gradient(network, X, Y, sample_weight=None, l2=0.0, eps=1e-6):
     --------
     >>> import numpy as np
     >>> from skdeep.nn.network import Network
+    >>> from skdeep.nn.spec import NetworkSpec
     >>> from skdeep.utils import check_gradient
     >>> rng = np.random.RandomState(0)
-    >>> net = Network((3, 5, 2), "tanh", "softmax", np.float64)
+    >>> net = Network(NetworkSpec((3, 5, 2), "tanh", "softmax", "float64"))
     >>> net.initialize("glorot_uniform", rng)
     >>> X = rng.normal(size=(4, 3)); Y = np.eye(2)[[0, 1, 1, 0]]
     >>> check_gradient(net, X, Y) < 1e-7
