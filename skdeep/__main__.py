@@ -3,14 +3,16 @@
 Trains a DeepNetClassifier on scikit-learn's bundled digits, printing the loss
 every 25 epochs and why it stopped; then compares its 5-fold cross-validated
 accuracy with MLPClassifier's on the same folds, timing each as the best of a
-few repeats, and says in words what the comparison shows: with the same
-``random_state`` the two draw the same initial weights and batches, so
-identical scores are the expected result and the speed is the difference.
+few repeats (with a warning when every core was already busy), and says in
+words what the comparison shows: with the same ``random_state`` the two draw
+the same initial weights and batches, so identical scores are the expected
+result and the speed is the difference.
 Last comes the fitted network's layer table, in the course's notation and
 scikit-learn's. Under half a minute on 2 cores.
 """
 
 import argparse
+import os
 import time
 import warnings
 
@@ -102,6 +104,27 @@ def _parity_sentence(ours, theirs, our_seconds, their_seconds):
     )
 
 
+def _load_average():
+    """The 1-minute load average, or None where the system has none (Windows)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def _busy_note(load, cores):
+    """A warning when other programs were already using every core, else None.
+
+    The best of a few runs removes short bursts of load, not load that lasts
+    the whole demo: then the times (and their ratio) say little, and the reader
+    should know.
+    """
+    if load is None or not cores or load < cores:
+        return None
+    return (f"(Timings unreliable: the load average was {load:.1f} on {cores} cores when the demo "
+            "started,\nso other programs were competing for the CPU.)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m skdeep", description=__doc__.splitlines()[0])
     parser.add_argument("--max-iter", type=_positive_int, default=200, help="epochs per fit (default 200)")
@@ -110,6 +133,7 @@ def main(argv=None):
                         help="cross-validation runs per estimator; the fastest is reported (default 3)")
     args = parser.parse_args(argv)
 
+    load_before = _load_average()  # before our own work raises it
     X, y = load_digits(return_X_y=True)
     print(f"skdeep {__version__}: digits, {X.shape[0]} samples x {X.shape[1]} features, 10 classes\n")
 
@@ -135,6 +159,9 @@ def main(argv=None):
               f"{seconds[name]:.1f} s")
     print(_parity_sentence(scores["DeepNetClassifier"], scores["MLPClassifier"],
                            seconds["DeepNetClassifier"], seconds["MLPClassifier"]))
+    note = _busy_note(load_before, os.cpu_count())
+    if note:
+        print(note)
 
     print("\nThe fitted network, layer by layer (course notation W[l], scikit-learn's coefs_):")
     print(layer_table(model))

@@ -69,6 +69,14 @@ def test_demo_says_so_when_the_scores_differ_and_which_way_the_speed_goes():
     assert "differ (0.9500 against 1.0000)" in differ and "3.0x slower" in differ
 
 
+def test_demo_warns_that_its_timings_are_unreliable_only_when_every_core_was_busy():
+    from skdeep.__main__ import _busy_note
+
+    assert "load average was 2.6 on 2 cores" in _busy_note(2.6, 2)
+    assert _busy_note(1.2, 2) is None
+    assert _busy_note(None, 2) is None  # no load average on this system: nothing to say
+
+
 @pytest.mark.slow
 def test_readme_python_examples_run(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the examples write files
