@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
@@ -24,15 +25,36 @@ def test_benchmark_measures_the_peak_memory_of_a_skdeep_fit_in_a_fresh_process()
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2-epoch models on purpose
 def test_onnx_section_times_skdeep_and_onnx_runtime_for_each_dtype_and_activation():
-    import runpy
-
     pytest.importorskip("onnxruntime", reason='the ONNX section needs the onnx extra: pip install ".[onnx]"')
-    benchmark = runpy.run_path(str(SCRIPT))  # defines the functions; main() is guarded
+    benchmark = _benchmark()
     rates = benchmark["onnx_throughput"](n_rows=300, repeats=1)
     expected = {(dtype, activation) for dtype in ("float32", "float64") for activation in ("relu", "gelu")}
     assert set(rates) == expected
     assert all(set(peers) == {"skdeep", "ONNX Runtime"} for peers in rates.values())
     assert all(rate > 0 for peers in rates.values() for rate in peers.values())
+
+
+def _benchmark():
+    import runpy
+
+    return runpy.run_path(str(SCRIPT))  # defines the functions; main() is guarded
+
+
+def test_percent_of_gemm_peak_cannot_exceed_100_when_a_case_beats_the_measured_peak():
+    benchmark = _benchmark()
+    f64, f32 = np.float64, np.float32
+    rates = [(f64, 60.0), (f64, 40.0), (f32, 90.0)]  # 60 beat a peak measured under load
+    ceilings = benchmark["ceilings"]({f64: 50.0, f32: 100.0}, rates)
+    assert ceilings == {f64: 60.0, f32: 100.0}  # raised to the case that beat it; else the peak
+    assert max(100 * rate / ceilings[dtype] for dtype, rate in rates) == 100
+
+
+def test_throughput_comparison_names_the_faster_peer_whichever_it_is():
+    faster = _benchmark()["faster"]
+    assert faster("skdeep", 1.2e6, "ONNX Runtime", 2.88e6, "predicts") == (
+        "ONNX Runtime predicts 2.40x faster than skdeep")
+    assert faster("skdeep", 0.54e6, "MLPClassifier", 0.22e6, "predicts") == (
+        "skdeep predicts 2.45x faster than MLPClassifier")
 
 
 TABULAR = SCRIPT.parent / "tabular.py"
