@@ -373,8 +373,10 @@ def main(argv=None):
     print()
     for name, ratios in speedups.items():
         geometric_mean = float(np.exp(np.mean(np.log(ratios))))
-        print(f"skdeep vs {name}: {geometric_mean:.2f}x faster (geometric mean), "
-              f"slowest case {min(ratios):.2f}x; peak memory at most "
+        # The mean over cases, then the case least favourable to skdeep, each in words.
+        print(f"{faster('skdeep', geometric_mean, name, 1.0, 'trains')} (geometric mean over the cases); "
+              f"in the case least favourable to skdeep, "
+              f"{faster('skdeep', min(ratios), name, 1.0, 'trains')}; skdeep's peak memory is at most "
               f"{max(memory_ratios[name], default=float('nan')):.2f}x {name}'s")
 
     n_rows = 25_000 if args.quick else 100_000
