@@ -37,6 +37,8 @@ class TrainConfig:
     lr_step_size: int = 10
     lr_step_gamma: float = 0.5
     clip_grad_norm: float = None
+    # Not estimator parameters: what a family's recipe asks of training.
+    dropout_schedule: str = "constant"  # a key of schedules.DROPOUT_SCHEDULES
 
     @classmethod
     def from_params(cls, params):

@@ -28,7 +28,7 @@ from .data import batches, normalized_weights, resolve_batch_size, split_validat
 from .interrupt import StopAfterBatch
 from .optimizers import make_optimizer
 from .progress import Progress
-from .schedules import continued_schedule, make_schedule
+from .schedules import continued_schedule, dropout_schedule, make_schedule
 
 
 def train_stochastic(network, state, config, data, *, incremental, random_state, hooks=(),
@@ -87,8 +87,8 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     progress = Progress(config.verbose, epochs, validation is not None)
     say = progress.say if stop_messages else _say_nothing
     rule = StoppingRule(config, state, schedule, say, network, validation is not None)
-    run = _Epochs(network, optimizer, schedule, state, config, (X, Y, sample_weight), batch_size,
-                  random_state, validation, score)
+    run = _Epochs(network, optimizer, (schedule, dropout_schedule(config)), state, config,
+                  (X, Y, sample_weight), batch_size, random_state, validation, score)
     watchers = [_ProgressHook(progress), *hooks]
     info = dict(info or {}, max_epochs=epochs)
     begun = []  # the hooks whose on_fit_begin ran: each gets its on_fit_end
@@ -110,6 +110,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         raise
     finally:
         progress.close()
+        network.set_dropout_factor(1.0)  # the spec's rates again, as the network was handed over
         network.release_buffers()
         # After a divergence the moments are not finite: the next call starts afresh. The
         # optimizer ends here, so its arrays are handed over: a copy would hold them twice.
@@ -141,11 +142,12 @@ def _stop_reason(record, rule, watchers, say):
 
 
 class _Epochs:
-    """One epoch after another: the rate, the batch order, the batches, the record."""
+    """One epoch after another: the scheduled rates, the batch order, the batches, the record."""
 
-    def __init__(self, network, optimizer, schedule, state, config, data, batch_size,
+    def __init__(self, network, optimizer, schedules, state, config, data, batch_size,
                  random_state, validation, score):
-        self.network, self.optimizer, self.schedule = network, optimizer, schedule
+        self.network, self.optimizer = network, optimizer
+        self.schedule, self.dropout_schedule = schedules  # learning rate, dropout factor
         self.state, self.config, self.data, self.batch_size = state, config, data, batch_size
         self.random_state, self.validation, self.score = random_state, validation, score
         # Drawn only with dropout, so that without it the random stream is unchanged.
@@ -166,6 +168,7 @@ class _Epochs:
         state, network = self.state, self.network
         started = time.perf_counter()
         learning_rate = self.schedule.rate(state.schedule_epoch, state.t_)
+        network.set_dropout_factor(self.dropout_schedule(state.schedule_epoch))
         network.start_epoch(self.dropout_seed, state.epochs)
         n_samples = self.data[0].shape[0]
         if self.order is not None:
