@@ -917,6 +917,22 @@ def test_a_tiny_max_time_stops_after_the_first_epoch_and_says_so(kind, capsys):
             f"Kept the weights of epoch 1 (best validation score {score:.4f}).") in capsys.readouterr().out
 
 
+def test_the_time_budget_is_the_trainers_stopping_rule_not_a_callback():
+    # Callbacks see why: 'max_time', even when one of them asked to stop at the same epoch.
+    ends = []
+
+    class End(Callback):
+        def on_epoch_end(self, estimator, record):
+            return True
+
+        def on_fit_end(self, estimator, info):
+            ends.append(info["stopped_by"])
+
+    _make("regressor", LEARN, max_iter=50, max_time=1e-9, callbacks=[End()]).fit(X, _SIGNAL)
+    _make("regressor", LEARN, max_iter=50, callbacks=[End()]).fit(X, _SIGNAL)
+    assert ends == ["max_time", "callback"]
+
+
 @pytest.mark.parametrize("kind", ESTIMATORS)
 def test_without_a_validation_split_the_last_epoch_is_kept(kind):
     snapshots = Snapshots()

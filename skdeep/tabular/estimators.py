@@ -53,7 +53,6 @@ from ..train.state import TrainState
 from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
-from .schedules import TimeBudget
 from .stopping import fit_report, stop_reason
 
 # Learning-rate factor of the per-feature input scale, as in RealMLP.
@@ -132,7 +131,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             validation_fraction=self.validation_fraction if early_stopping else 0.1,
             beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8,
             n_iter_no_change=self.n_iter_no_change, weight_decay=self.weight_decay,
-            warmup=self.warmup, dropout_schedule="flat_cosine",
+            warmup=self.warmup, dropout_schedule="flat_cosine", max_time=self.max_time,
         )
 
     def _uses_validation(self, n_samples):
@@ -212,11 +211,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             state = TrainState()
         self.preprocessor_ = preprocessor
         self._network, self._train_state = network, state  # live: callbacks see the fit in progress
-        hooks = []
-        time_budget = None if self.max_time is None else TimeBudget(self.max_time)
-        if time_budget is not None:
-            hooks.append(time_budget)
-        hooks += bind((*callbacks, SklearnCallbackBridge()), self)
+        hooks = bind((*callbacks, SklearnCallbackBridge()), self)
         info = {"solver": "adamw", "incremental": False, "X": X, "y": y, "sample_weight": sample_weight,
                 "validation": config.early_stopping}
         stopped_by = train_stochastic(
@@ -227,7 +222,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             stop_messages=False,
         )
         if self.verbose:
-            print(fit_report(self, stop_reason(stopped_by, time_budget)))
+            print(fit_report(self, stop_reason(stopped_by)))
         return self
 
     def _continued_network(self, spec):

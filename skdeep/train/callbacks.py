@@ -16,7 +16,8 @@ these lifecycle methods:
     When the call ends, also when it is stopped early or interrupted; ``info``
     then also has ``n_epochs`` (epochs run) and ``stopped_by`` (None when the
     planned epochs all ran, else ``"callback"``, ``"plateau"``,
-    ``"interrupt"`` or ``"error"``).
+    ``"max_time"`` (the tabular estimators' time budget), ``"diverged"``
+    (with a validation split), ``"interrupt"`` or ``"error"``).
 
 Every solver gives records of one schema, :data:`RECORD_KEYS`: ``epoch``
 (1-based over the model's life), ``loss``, ``validation_loss``,

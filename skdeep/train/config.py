@@ -37,6 +37,7 @@ class TrainConfig:
     lr_step_size: int = 10
     lr_step_gamma: float = 0.5
     clip_grad_norm: float = None
+    max_time: float = None  # seconds; stop after the first epoch that ends past it
     # Not estimator parameters: what a family's recipe asks of training.
     dropout_schedule: str = "constant"  # a key of schedules.DROPOUT_SCHEDULES
 

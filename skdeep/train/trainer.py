@@ -6,13 +6,17 @@
 :class:`~skdeep.train.state.TrainState`, and never sees the estimator. The loop
 itself is short; around it:
 
+* the learning-rate and dropout schedules set the epoch's rates
+  (:mod:`skdeep.train.schedules`);
 * the :class:`StoppingRule` keeps the patience counter, best loss or
   validation score and best weights in the state, and stops on a plateau
   (MLPClassifier's rule: no improvement by ``tol`` for ``n_iter_no_change``
   epochs), asking the schedule first (the 'adaptive' schedule lowers the rate
   instead of stopping);
+* the time budget, ``max_time``, stops after the first epoch that ends past it;
 * the progress display, the user's callbacks and scikit-learn's callbacks are
-  hooks called after every epoch with its record; any may stop training;
+  hooks called after every epoch with its record: they observe, and any may
+  stop training, nothing more;
 * Ctrl-C stops after the current batch (:mod:`skdeep.train.interrupt`);
 * a non-finite loss or weight raises ``ValueError`` at once (the estimator
   then rolls the whole call back).
@@ -67,9 +71,10 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
 
     Returns
     -------
-    stopped_by : {None, 'plateau', 'callback', 'interrupt', 'diverged'}
+    stopped_by : {None, 'plateau', 'max_time', 'callback', 'interrupt', 'diverged'}
         Why training stopped: None when it ran all its epochs; 'callback'
-        for any hook that asked to stop.
+        for any hook that asked to stop. The first that applies, in the order
+        'diverged', 'max_time', 'callback', 'plateau'.
     """
     X, Y, sample_weight = data
     validation = None
@@ -94,12 +99,13 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     begun = []  # the hooks whose on_fit_begin ran: each gets its on_fit_end
     state.n_iter_ = 0  # epochs of this call, as in MLPClassifier
     stopped_by = None
+    out_of_time = _time_budget(config.max_time)
     try:
         begin_hooks(hooks, info, begun)
         with StopAfterBatch() as interrupt:
             for _ in range(epochs):
                 record = run.next_epoch(interrupt)
-                stopped_by = _stop_reason(record, rule, watchers, say)
+                stopped_by = _stop_reason(record, rule, watchers, say, out_of_time)
                 if stopped_by is not None:
                     break
         if interrupt.interrupted:
@@ -127,7 +133,15 @@ def _say_nothing(message):
     pass
 
 
-def _stop_reason(record, rule, watchers, say):
+def _time_budget(max_time):
+    """A function telling whether ``max_time`` seconds have passed since this call (never if None)."""
+    if max_time is None:
+        return lambda: False
+    started = time.perf_counter()
+    return lambda: time.perf_counter() - started >= max_time
+
+
+def _stop_reason(record, rule, watchers, say, out_of_time):
     """Why training stops after this epoch's ``record`` (None if it goes on)."""
     if record is None:
         return "interrupt"
@@ -135,6 +149,9 @@ def _stop_reason(record, rule, watchers, say):
     stoppers = [hook for hook in watchers if hook.on_epoch_end(record)]  # every hook sees every epoch
     if record["loss"] != record["loss"]:  # NaN: diverged, with early stopping (see _Epochs)
         return "diverged"  # whatever a callback said: the optimizer state must be dropped
+    if out_of_time():
+        say(f"The time budget max_time was used up after epoch {record['epoch']}.")
+        return "max_time"
     if stoppers:
         say(f"A callback stopped training after epoch {record['epoch']}.")
         return "callback"
