@@ -212,11 +212,9 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         self.preprocessor_ = preprocessor
         self._network, self._train_state = network, state  # live: callbacks see the fit in progress
         hooks = bind((*callbacks, SklearnCallbackBridge()), self)
-        info = {"solver": "adamw", "incremental": False, "X": X, "y": y, "sample_weight": sample_weight,
-                "validation": config.early_stopping}
         stopped_by = train_stochastic(
             network, state, config, (X_encoded, Y.astype(network.dtype), sample_weight),
-            incremental=False, random_state=random_state, hooks=hooks, info=info,
+            incremental=False, random_state=random_state, hooks=hooks, inputs=(X, y, sample_weight),
             strata=self._validation_strata(Y, config), score=self._validation_score,
             # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
             stop_messages=False,

@@ -28,6 +28,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .._warn import warn
+from .callbacks import FitInfo
 from .data import batches, normalized_weights, resolve_batch_size, split_validation, take_rows
 from .interrupt import StopAfterBatch
 from .optimizers import make_optimizer
@@ -36,7 +37,7 @@ from .schedules import continued_schedule, dropout_schedule, make_schedule
 
 
 def train_stochastic(network, state, config, data, *, incremental, random_state, hooks=(),
-                     info=None, strata=None, score=None, stop_messages=True):
+                     inputs=None, strata=None, score=None, stop_messages=True):
     """Train ``network`` with a stochastic solver, updating ``state``.
 
     Parameters
@@ -55,10 +56,12 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     random_state : numpy.random.RandomState
         Draws the validation split, dropout seed and batch order, in that order.
     hooks : sequence
-        Objects with optional ``on_fit_begin(info)``, ``on_epoch_end(record) ->
-        bool`` and ``on_fit_end(info)``.
-    info : dict, optional
-        Passed to the hooks' ``on_fit_begin`` and ``on_fit_end``.
+        Observers: objects with optional ``on_fit_begin(info)``,
+        ``on_epoch_end(record) -> bool`` (True stops training) and
+        ``on_fit_end(info)``, ``info`` a :class:`~skdeep.train.callbacks.FitInfo`.
+    inputs : tuple ``(X, y, sample_weight)``, optional
+        The call's inputs as the estimator validated them (``data`` is their
+        encoded form), for the hooks' :class:`~skdeep.train.callbacks.FitInfo`.
     strata : ndarray or None
         Labels to stratify the early-stopping split on.
     score : callable ``(predictions, Y, sample_weight) -> float``
@@ -95,7 +98,8 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     run = _Epochs(network, optimizer, (schedule, dropout_schedule(config)), state, config,
                   (X, Y, sample_weight), batch_size, random_state, validation, score)
     watchers = [_ProgressHook(progress), *hooks]
-    info = dict(info or {}, max_epochs=epochs)
+    info = FitInfo.begin(solver=config.solver, incremental=incremental, max_epochs=epochs,
+                         validation=validation is not None, inputs=inputs)
     begun = []  # the hooks whose on_fit_begin ran: each gets its on_fit_end
     state.n_iter_ = 0  # epochs of this call, as in MLPClassifier
     stopped_by = None
@@ -125,7 +129,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         state.schedule_state = schedule.state_dict()
         if rule.best_weights is not None and stopped_by != "error":
             network.restore(rule.best_weights)
-        call_hooks(begun, "on_fit_end", dict(info, n_epochs=state.n_iter_, stopped_by=stopped_by))
+        call_hooks(begun, "on_fit_end", info.ended(state.n_iter_, stopped_by))
     return stopped_by
 
 
