@@ -199,11 +199,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         random_state = check_random_state(self.random_state)
         if continuing:
             network = self._continued_network(spec)
-            state = self._train_state.copy()
-            # Each fit picks its own best epoch: a warm start must not fall back to the last fit's weights.
-            state.best_params = state.best_state = None
-            state.best_validation_score_ = -np.inf if config.early_stopping else None
-            state.no_improvement_count = 0
+            state = self._train_state
         else:
             check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]), config.solver)
             network = EnsembleNetwork(spec)
@@ -218,6 +214,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             strata=self._validation_strata(Y, config), score=self._validation_score,
             # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
             stop_messages=False,
+            reset="per_fit",  # each fit picks its own best epoch
         )
         if self.verbose:
             print(fit_report(self, stop_reason(stopped_by)))

@@ -37,7 +37,7 @@ from .schedules import continued_schedule, dropout_schedule, make_schedule
 
 
 def train_stochastic(network, state, config, data, *, incremental, random_state, hooks=(),
-                     inputs=None, strata=None, score=None, stop_messages=True):
+                     inputs=None, strata=None, score=None, stop_messages=True, reset="carry_over"):
     """Train ``network`` with a stochastic solver, updating ``state``.
 
     Parameters
@@ -71,6 +71,10 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     stop_messages : bool, default=True
         Whether ``verbose`` prints, as training stops, why (in MLPClassifier's
         words: ``tol``...). False when the caller reports it in its own terms.
+    reset : {'carry_over', 'per_fit'}, default='carry_over'
+        The family's policy for the stopping state of a continued call (best
+        score, best weights, patience): see
+        :meth:`~skdeep.train.state.TrainState.begin_call`.
 
     Returns
     -------
@@ -90,6 +94,8 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
                 "give more samples a weight above 0, or change validation_fraction or random_state."
             )
     batch_size = resolve_batch_size(config.batch_size, X.shape[0])
+    state.begin_call(reset, incremental=incremental, validation=validation is not None,
+                     snapshot=network.snapshot)
     optimizer, schedule = _resume(network, state, config, incremental)
     epochs = 1 if incremental else config.max_iter
     progress = Progress(config.verbose, epochs, validation is not None)
@@ -101,7 +107,6 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     info = FitInfo.begin(solver=config.solver, incremental=incremental, max_epochs=epochs,
                          validation=validation is not None, inputs=inputs)
     begun = []  # the hooks whose on_fit_begin ran: each gets its on_fit_end
-    state.n_iter_ = 0  # epochs of this call, as in MLPClassifier
     stopped_by = None
     out_of_time = _time_budget(config.max_time)
     try:
@@ -213,14 +218,14 @@ class _Epochs:
 def _resume(network, state, config, incremental):
     """The optimizer and schedule of this call: continued for partial_fit, else new.
 
-    A fit starts both afresh and the schedule at epoch 0. ``partial_fit``
-    continues the saved state when the solver is unchanged; hyperparameters
-    changed with ``set_params`` (the rate, momentum, ...) take effect.
+    A fit starts both afresh (and ``TrainState.begin_call`` the schedule at
+    epoch 0). ``partial_fit`` continues the saved state when the solver is
+    unchanged; hyperparameters changed with ``set_params`` (the rate,
+    momentum, ...) take effect.
     """
     optimizer = make_optimizer(config.solver, network.params, _hyperparameters(config),
                                network.n_weights)
     if not incremental:
-        state.schedule_epoch = 0
         return optimizer, make_schedule(config)
     saved = state.optimizer
     if saved is not None and saved["solver"] == config.solver:
@@ -286,17 +291,10 @@ class StoppingRule:
     """
 
     def __init__(self, config, state, schedule, say, network, with_validation):
+        # The state's starting values are TrainState.begin_call's.
         self.config, self.state, self.schedule, self.say = config, state, schedule, say
         self.network, self.with_validation = network, with_validation
-        self.best_weights = None
-        if with_validation:
-            if state.validation_scores_ is None:
-                state.validation_scores_, state.best_validation_score_ = [], -np.inf
-            if state.best_params is None:
-                state.best_params, state.best_state = network.snapshot()
-            self.best_weights = (state.best_params, state.best_state)
-        elif state.best_loss_ is None:
-            state.best_loss_ = np.inf
+        self.best_weights = (state.best_params, state.best_state) if with_validation else None
 
     def track(self, record):
         """Update the best value, patience counter and best weights after an epoch."""
