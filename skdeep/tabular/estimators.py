@@ -127,8 +127,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             solver="adamw", alpha=0.0, batch_size=min(self.batch_size, n_train), learning_rate="cosine",
             learning_rate_init=self.learning_rate_init, max_iter=self.max_iter, shuffle=True,
             tol=0.0, verbose=self.verbose, early_stopping=early_stopping,
-            # (TrainConfig wants a number even when no split is made)
-            validation_fraction=self.validation_fraction if early_stopping else 0.1,
+            validation_fraction=self.validation_fraction if early_stopping else None,
             beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8,
             n_iter_no_change=self.n_iter_no_change, weight_decay=self.weight_decay,
             warmup=self.warmup, dropout_schedule="flat_cosine", max_time=self.max_time,
