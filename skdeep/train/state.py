@@ -53,7 +53,8 @@ class TrainState:
     optimizer : dict or None
         ``{"solver": name, "state": optimizer.state_dict()}`` after a stochastic fit.
     schedule_epoch : int
-        Epochs into the learning-rate schedule; ``fit`` starts it at 0, ``partial_fit`` continues it.
+        Epochs into the schedules (learning rate and dropout); ``fit`` starts it at 0,
+        ``partial_fit`` continues it.
     schedule_state : dict
         The schedule's own state (``Schedule.state_dict()``).
     """
