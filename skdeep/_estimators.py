@@ -353,13 +353,12 @@ class _BaseDeepNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         if data[2] is not None:
             _check_effective_weights(data[2])
         hooks = bind((*callbacks, SklearnCallbackBridge()), self)
-        info = {"solver": self.solver, "incremental": incremental, "X": X, "y": y,
-                "sample_weight": sample_weight}
+        inputs = (X, y, sample_weight)  # for the callbacks' FitInfo
         if self.solver == "lbfgs":
-            train_lbfgs(network, state, config, data, hooks=hooks, info=info)
+            train_lbfgs(network, state, config, data, hooks=hooks, inputs=inputs)
         else:
             train_stochastic(network, state, config, data, incremental=incremental,
-                             random_state=random_state, hooks=hooks, info=info,
+                             random_state=random_state, hooks=hooks, inputs=inputs,
                              strata=self._validation_strata(Y), score=self._validation_score)
         if not np.isfinite(network.params).all():
             raise ValueError(

@@ -117,6 +117,16 @@ def test_dropout_layers_and_epochs_draw_different_masks():
     assert np.array_equal(masks(0)[0], first)
 
 
+def test_the_dropout_factor_scales_each_layers_rate_and_1_restores_the_spec_rates():
+    net = Network(NetworkSpec((4, 6, 6, 5, 2), "relu", "softmax", "float64", dropout=[0.5, 0.0, 0.2]))
+    rates = lambda: [(layer.layer_index, layer.rate) for layer in net.layers if isinstance(layer, Dropout)]  # noqa: E731
+    assert rates() == [(0, 0.5), (2, 0.2)]
+    net.set_dropout_factor(0.5)
+    assert rates() == [(0, 0.25), (2, 0.1)] and net.spec.dropout == (0.5, 0.0, 0.2)
+    net.set_dropout_factor(1.0)
+    assert rates() == [(0, 0.5), (2, 0.2)]
+
+
 def test_network_with_batch_norm_keeps_gamma_beta_in_the_flat_vector_and_pickles():
     rng = np.random.RandomState(4)
     net = Network(NetworkSpec((3, 4, 2), "tanh", "softmax", "float64", batch_norm=True, dropout=[0.1]))

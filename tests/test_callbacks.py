@@ -31,7 +31,7 @@ Y = {
 ESTIMATORS = {"classifier": DeepNetClassifier, "regressor": DeepNetRegressor}
 STOCHASTIC = ("sgd", "adam", "rmsprop", "adamw", "nadam")
 SOLVERS = (*STOCHASTIC, "lbfgs")
-STOPPED_BY = (None, "callback", "plateau", "interrupt", "error")  # the documented values
+STOPPED_BY = (None, "callback", "plateau", "max_time", "diverged", "interrupt", "error")  # the documented values
 
 
 def _make(kind="classifier", solver="adam", **params):
@@ -520,3 +520,50 @@ def test_stop_on_plateau_on_validation_values_without_early_stopping_is_refused_
     with pytest.raises(ValueError, match="early_stopping=True"):
         clf.fit(X, y)
     assert trained == [] and not hasattr(clf, "n_features_in_")
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_stop_on_plateau_asks_the_fit_info_whether_there_is_a_validation_split(solver):
+    # L-BFGS ignores early_stopping (as MLPClassifier does): no split, whatever the estimator says.
+    clf = _make(solver=solver, early_stopping=True, callbacks=[StopOnPlateau(monitor="validation_score")])
+    if solver == "lbfgs":
+        with pytest.raises(ValueError, match="only a fit with a validation split records"):
+            clf.fit(X, Y["classifier"])
+    else:
+        assert clf.fit(X, Y["classifier"]).n_iter_ == 3
+
+
+# ------------------------------------------------------------------- FitInfo
+class InfoKeeper(Callback):
+    def on_fit_begin(self, estimator, info):
+        self.begin = info
+
+    def on_fit_end(self, estimator, info):
+        self.end = info
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_the_fit_info_is_a_typed_read_only_record_also_read_by_key(solver, early_stopping):
+    from dataclasses import FrozenInstanceError
+
+    from skdeep.callbacks import FitInfo
+
+    keeper = InfoKeeper()
+    _make(solver=solver, early_stopping=early_stopping, callbacks=[keeper]).fit(X, Y["classifier"])
+    begin, end = keeper.begin, keeper.end
+    assert isinstance(begin, FitInfo) and isinstance(end, FitInfo)
+    validation = early_stopping and solver != "lbfgs"
+    assert (begin.solver, begin.incremental, begin.max_epochs, begin.validation) == (solver, False, 3, validation)
+    assert (begin.n_epochs, begin.stopped_by) == (None, None)
+    assert (end.n_epochs, end.stopped_by, end.validation) == (3, None, validation)
+    assert_array_equal(begin.X, X) and begin.sample_weight is None
+    # As the dict of earlier versions: keys, get, dict(info).
+    assert begin["solver"] == solver and end.get("stopped_by", "absent") is None
+    assert list(begin) == ["solver", "incremental", "max_epochs", "validation", "X", "y", "sample_weight",
+                           "n_epochs", "stopped_by"]
+    assert dict(end)["n_epochs"] == 3 and "stopped_by" in end and "nothing" not in end
+    with pytest.raises(KeyError):
+        begin["nothing"]
+    with pytest.raises(FrozenInstanceError):
+        begin.solver = "sgd"

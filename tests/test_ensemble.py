@@ -77,6 +77,17 @@ def test_dropout_drops_about_its_rate_and_keeps_the_expected_activation():
     assert mask.mean() == pytest.approx(1.0, abs=0.02)
 
 
+def test_the_dropout_factor_scales_the_training_rate_and_1_restores_the_spec_rate():
+    network = _network("logistic", dropout=0.4)
+    X, Y, weights = _problem("logistic")
+    network.set_dropout_factor(0.5)
+    assert network.dropout_rate == 0.2 and network.spec.dropout == 0.4
+    network.set_dropout_factor(0.0)  # no dropout: training is prediction
+    assert network.loss_and_gradient(X, Y, weights, 0.0) == pytest.approx(network.evaluate(X, Y, weights, 0.0)[1])
+    network.set_dropout_factor(1.0)
+    assert network.dropout_rate == 0.4
+
+
 def test_a_smaller_last_batch_does_not_disturb_the_full_batches():
     network = _network("softmax")
     X, Y, weights = _problem("softmax", n_rows=9)

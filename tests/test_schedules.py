@@ -1,5 +1,6 @@
 """Tests for skdeep/train/schedules.py: each schedule's rates (scikit-learn's own
-'invscaling' and 'adaptive' against its SGDOptimizer), warmup, the factory and state."""
+'invscaling' and 'adaptive' against its SGDOptimizer), warmup, the factory and state,
+the registries and the dropout schedules."""
 
 import math
 
@@ -9,7 +10,8 @@ from sklearn.neural_network._stochastic_optimizers import SGDOptimizer
 
 from skdeep.train.config import TrainConfig
 from skdeep.train.schedules import (
-    SCHEDULES, Adaptive, Constant, Cosine, InvScaling, Step, Warmup, make_schedule,
+    DROPOUT_SCHEDULES, LEARNING_RATE_SCHEDULES, SCHEDULES, Adaptive, Constant, Cosine, InvScaling,
+    Step, Warmup, dropout_schedule, make_schedule,
 )
 
 LR = 0.1
@@ -255,6 +257,41 @@ def test_make_schedule_gives_cosine_the_epochs_left_after_warmup():
 def test_make_schedule_refuses_an_unknown_schedule():
     with pytest.raises(ValueError, match="Unknown learning_rate schedule"):
         make_schedule(TrainConfig(learning_rate="exponential"))
+
+
+def test_the_learning_rate_registry_names_what_learning_rate_accepts():
+    assert SCHEDULES == ("constant", "invscaling", "adaptive", "step", "cosine")
+    assert tuple(LEARNING_RATE_SCHEDULES) == SCHEDULES
+    for name, schedule_class in LEARNING_RATE_SCHEDULES.items():
+        built = make_schedule(TrainConfig(solver="sgd", learning_rate=name))
+        assert type(built) is schedule_class
+
+
+# --- dropout schedules --------------------------------------------------------------------------
+
+def test_the_dropout_registry():
+    assert sorted(DROPOUT_SCHEDULES) == ["constant", "flat_cosine"]
+
+
+def test_the_constant_dropout_schedule_keeps_the_spec_rates():
+    factor = dropout_schedule(TrainConfig(max_iter=7))  # the default
+    assert [factor(epoch) for epoch in range(12)] == [1.0] * 12
+
+
+def test_flat_cosine_is_flat_for_the_first_half_then_half_a_cosine_to_zero():
+    factor = dropout_schedule(TrainConfig(dropout_schedule="flat_cosine", max_iter=10))
+    factors = [factor(epoch) for epoch in range(10)]
+    assert factors[:6] == [1.0] * 6  # progress 0 .. 0.5
+    for epoch in range(6, 10):
+        progress = epoch / 10
+        assert factors[epoch] == pytest.approx(0.5 * (1 + math.cos(math.pi * (2 * progress - 1))), rel=1e-15)
+    assert (np.diff(factors[5:]) < 0).all() and factors[-1] > 0
+    assert factor(10) == 0.0 and factor(25) == 0.0  # past max_iter (partial_fit goes on): no dropout
+
+
+def test_an_unknown_dropout_schedule_is_refused_naming_the_known_ones():
+    with pytest.raises(ValueError, match=r"Unknown dropout_schedule 'linear'.*'flat_cosine'"):
+        dropout_schedule(TrainConfig(dropout_schedule="linear"))
 
 
 # --- state --------------------------------------------------------------------------------------

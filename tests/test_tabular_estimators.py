@@ -46,6 +46,7 @@ from skdeep.callbacks import RECORD_KEYS, Callback, StopOnPlateau
 from skdeep.nn.activations import ACTIVATIONS
 from skdeep.nn.ensemble import EnsembleNetwork
 from skdeep.train.data import split_validation
+from skdeep.train.schedules import DROPOUT_SCHEDULES
 
 pytestmark = [
     # A DataFrame-fitted model asked to predict an array (on purpose, below).
@@ -96,8 +97,9 @@ def _raise_on_call(n):
 
 
 class Snapshots(Callback):
-    """The parameters at the start of each fit and after each of its epochs, and the
-    dropout rate of each epoch (the trainer's dropout schedule runs before this hook)."""
+    """The parameters at the start of each fit and after each of its epochs; the dropout
+    rate at the start of the fit, then the rate each epoch trained with (``dropout_rates[e]``
+    for epoch ``e``: the trainer sets it before the epoch, a callback sees it after)."""
 
     def on_fit_begin(self, estimator, info):
         self.begin = estimator._network.params.copy()
@@ -683,16 +685,21 @@ def _expected_dropout_rates(rate, epochs):
 
 def test_dropout_follows_the_flat_cosine_schedule():
     snapshots = Snapshots()
-    _make("regressor", LEARN, max_iter=6, dropout=0.3, callbacks=[snapshots]).fit(X, _SIGNAL)
-    assert snapshots.dropout_rates[:6] == pytest.approx(_expected_dropout_rates(0.3, 6))
-    assert snapshots.dropout_rates[2] == 0.3 and 0 < snapshots.dropout_rates[4] < 0.3
+    est = _make("regressor", LEARN, max_iter=6, dropout=0.3, callbacks=[snapshots]).fit(X, _SIGNAL)
+    rates = snapshots.dropout_rates[1:]  # of epochs 1..6
+    assert rates == pytest.approx(_expected_dropout_rates(0.3, 6))
+    # The same floats as the registry's schedule gives (what the recipe trained with before the
+    # schedule moved into the trainer: 0.3 * flat_cosine(epochs done / max_iter)).
+    assert rates == [0.3 * DROPOUT_SCHEDULES["flat_cosine"](e / 6) for e in range(6)]
+    assert rates[2] == 0.3 and 0 < rates[4] < 0.3
+    assert snapshots.dropout_rates[0] == 0.3 and est._network.dropout_rate == 0.3  # the spec's rate outside epochs
 
 
 def test_a_warm_started_fit_restarts_the_dropout_schedule():
     snapshots = Snapshots()
     est = _make("regressor", LEARN, max_iter=6, dropout=0.3, warm_start=True).fit(X, _SIGNAL)
     est.set_params(callbacks=[snapshots]).fit(X, _SIGNAL)
-    assert snapshots.dropout_rates[:6] == pytest.approx(_expected_dropout_rates(0.3, 6))
+    assert snapshots.dropout_rates[1:] == pytest.approx(_expected_dropout_rates(0.3, 6))
 
 
 # ---------------------------------------------------------------- transactions
@@ -908,6 +915,22 @@ def test_a_tiny_max_time_stops_after_the_first_epoch_and_says_so(kind, capsys):
     score = est.best_validation_score_
     assert (f"Training stopped after epoch 1: the time budget max_time=1e-09 s was used up. "
             f"Kept the weights of epoch 1 (best validation score {score:.4f}).") in capsys.readouterr().out
+
+
+def test_the_time_budget_is_the_trainers_stopping_rule_not_a_callback():
+    # Callbacks see why: 'max_time', even when one of them asked to stop at the same epoch.
+    ends = []
+
+    class End(Callback):
+        def on_epoch_end(self, estimator, record):
+            return True
+
+        def on_fit_end(self, estimator, info):
+            ends.append(info["stopped_by"])
+
+    _make("regressor", LEARN, max_iter=50, max_time=1e-9, callbacks=[End()]).fit(X, _SIGNAL)
+    _make("regressor", LEARN, max_iter=50, callbacks=[End()]).fit(X, _SIGNAL)
+    assert ends == ["max_time", "callback"]
 
 
 @pytest.mark.parametrize("kind", ESTIMATORS)

@@ -164,7 +164,7 @@ class EnsembleNetwork:
         self.params = np.zeros(spec.n_params, dtype=self.dtype)
         self.grad = np.zeros_like(self.params)
         self.state = np.zeros(0, dtype=self.dtype)  # no running statistics
-        self.dropout_rate = spec.dropout  # the dropout schedule changes it between epochs
+        self.dropout_rate = spec.dropout  # of training: set_dropout_factor changes it between epochs
         self._activation = ACTIVATIONS[spec.hidden_activation]
         self._loss, self._output_function = OUTPUTS[spec.output_activation]
         self._rng = np.random.default_rng(0)
@@ -238,6 +238,10 @@ class EnsembleNetwork:
     def start_epoch(self, base_seed, epoch):
         """New dropout masks every epoch, reproducible from the seed and epoch."""
         self._rng = np.random.default_rng([int(base_seed), int(epoch)])
+
+    def set_dropout_factor(self, factor):
+        """Train with the spec's dropout rate times ``factor`` (1 gives the spec's rate)."""
+        self.dropout_rate = self.spec.dropout * factor
 
     def set_running_statistics(self, X, weights):
         """Nothing to do: the ensemble keeps no running statistics."""

@@ -210,6 +210,12 @@ class Network:
         seeds = mix(np.array([base_seed, epoch], dtype=np.uint64))
         self.dropout_seed = int(mix(seeds[:1] ^ seeds[1:])[0])
 
+    def set_dropout_factor(self, factor):
+        """Train with the spec's dropout rates times ``factor`` (1 gives the spec's rates)."""
+        for layer in self.layers:
+            if isinstance(layer, Dropout):
+                layer.rate = self.dropout[layer.layer_index] * factor
+
     def release_buffers(self):
         """Free every layer's training cache and buffers; training reallocates them."""
         for layer in self.layers:

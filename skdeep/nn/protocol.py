@@ -54,6 +54,9 @@ class TrainableNetwork(Protocol):
     def start_epoch(self, base_seed, epoch):
         """Prepare an epoch: derive its dropout masks from ``base_seed`` and ``epoch``."""
 
+    def set_dropout_factor(self, factor):
+        """Train with the spec's dropout rates times ``factor`` (the dropout schedule); 1 restores them."""
+
     def loss_and_gradient(self, X, Y, weights, l2) -> float:
         """Training-mode loss of one batch plus ``l2 / 2 * sum(W ** 2)``; fills ``grad``."""
 

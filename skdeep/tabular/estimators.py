@@ -53,7 +53,6 @@ from ..train.state import TrainState
 from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
-from .schedules import DropoutSchedule, TimeBudget
 from .stopping import fit_report, stop_reason
 
 # Learning-rate factor of the per-feature input scale, as in RealMLP.
@@ -128,11 +127,10 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             solver="adamw", alpha=0.0, batch_size=min(self.batch_size, n_train), learning_rate="cosine",
             learning_rate_init=self.learning_rate_init, max_iter=self.max_iter, shuffle=True,
             tol=0.0, verbose=self.verbose, early_stopping=early_stopping,
-            # (TrainConfig wants a number even when no split is made)
-            validation_fraction=self.validation_fraction if early_stopping else 0.1,
+            validation_fraction=self.validation_fraction if early_stopping else None,
             beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8,
             n_iter_no_change=self.n_iter_no_change, weight_decay=self.weight_decay,
-            warmup=self.warmup,
+            warmup=self.warmup, dropout_schedule="flat_cosine", max_time=self.max_time,
         )
 
     def _uses_validation(self, n_samples):
@@ -200,11 +198,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         random_state = check_random_state(self.random_state)
         if continuing:
             network = self._continued_network(spec)
-            state = self._train_state.copy()
-            # Each fit picks its own best epoch: a warm start must not fall back to the last fit's weights.
-            state.best_params = state.best_state = None
-            state.best_validation_score_ = -np.inf if config.early_stopping else None
-            state.no_improvement_count = 0
+            state = self._train_state
         else:
             check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]), config.solver)
             network = EnsembleNetwork(spec)
@@ -212,22 +206,17 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             state = TrainState()
         self.preprocessor_ = preprocessor
         self._network, self._train_state = network, state  # live: callbacks see the fit in progress
-        hooks = [DropoutSchedule(network, self.dropout, self.max_iter)]
-        time_budget = None if self.max_time is None else TimeBudget(self.max_time)
-        if time_budget is not None:
-            hooks.append(time_budget)
-        hooks += bind((*callbacks, SklearnCallbackBridge()), self)
-        info = {"solver": "adamw", "incremental": False, "X": X, "y": y, "sample_weight": sample_weight,
-                "validation": config.early_stopping}
+        hooks = bind((*callbacks, SklearnCallbackBridge()), self)
         stopped_by = train_stochastic(
             network, state, config, (X_encoded, Y.astype(network.dtype), sample_weight),
-            incremental=False, random_state=random_state, hooks=hooks, info=info,
+            incremental=False, random_state=random_state, hooks=hooks, inputs=(X, y, sample_weight),
             strata=self._validation_strata(Y, config), score=self._validation_score,
             # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
             stop_messages=False,
+            reset="per_fit",  # each fit picks its own best epoch
         )
         if self.verbose:
-            print(fit_report(self, stop_reason(stopped_by, time_budget)))
+            print(fit_report(self, stop_reason(stopped_by)))
         return self
 
     def _continued_network(self, spec):

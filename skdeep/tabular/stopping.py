@@ -14,13 +14,9 @@ fitted state, ``'early'`` for any of the last three.
 import math
 
 
-def stop_reason(stopped_by, time_budget):
-    """The reason for the trainer's ``stopped_by``, given the fit's TimeBudget hook (or None)."""
-    if stopped_by is None:
-        return "max_iter"
-    if stopped_by == "callback" and time_budget is not None and time_budget.ran_out:
-        return "max_time"
-    return stopped_by
+def stop_reason(stopped_by):
+    """The reason for the trainer's ``stopped_by``: the same word, or 'max_iter' for None."""
+    return "max_iter" if stopped_by is None else stopped_by
 
 
 def fitted_stop_reason(estimator):

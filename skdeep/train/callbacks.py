@@ -1,14 +1,23 @@
 """Callbacks: code that watches a fit and may stop it.
 
+Callbacks observe. They read the estimator, the epoch's record and the fit's
+:class:`FitInfo`, and their one say in training is to stop it (True from
+``on_epoch_end``). Whatever changes how training runs is the trainer's, set
+by the estimator through its :class:`~skdeep.train.config.TrainConfig`: the
+learning-rate and dropout schedules (:mod:`skdeep.train.schedules`), the
+stopping rule and the time budget.
+
 A callback is either a plain callable ``callback(estimator, record) -> bool``
 (called after every epoch; True stops training) or an object with any of
 these lifecycle methods:
 
 ``on_fit_begin(estimator, info)``
     At the start of each ``fit`` or ``partial_fit`` call, before the first
-    epoch: reset per-fit state here. ``info`` has ``max_epochs`` (epochs
-    planned for the call), ``solver``, ``incremental`` (True for
-    ``partial_fit``) and the call's validated ``X`` and ``y``.
+    epoch: reset per-fit state here. ``info`` is a :class:`FitInfo`:
+    ``max_epochs`` (epochs planned for the call), ``solver``, ``incremental``
+    (True for ``partial_fit``), ``validation`` (whether the call holds out a
+    validation split) and the call's validated ``X``, ``y`` and
+    ``sample_weight``.
 ``on_epoch_end(estimator, record) -> bool``
     After every epoch (every iteration under L-BFGS), with the epoch's
     record; returning True stops training after that epoch.
@@ -16,7 +25,8 @@ these lifecycle methods:
     When the call ends, also when it is stopped early or interrupted; ``info``
     then also has ``n_epochs`` (epochs run) and ``stopped_by`` (None when the
     planned epochs all ran, else ``"callback"``, ``"plateau"``,
-    ``"interrupt"`` or ``"error"``).
+    ``"max_time"`` (the tabular estimators' time budget), ``"diverged"``
+    (with a validation split), ``"interrupt"`` or ``"error"``).
 
 Every solver gives records of one schema, :data:`RECORD_KEYS`: ``epoch``
 (1-based over the model's life), ``loss``, ``validation_loss``,
@@ -25,13 +35,79 @@ apply (no validation set, no learning rate under L-BFGS) is None, never absent.
 During the fit the estimator predicts with the current weights.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 
 from .state import RECORD_KEYS
 
-__all__ = ["Callback", "StopOnPlateau", "RECORD_KEYS", "validate_callbacks"]
+__all__ = ["Callback", "FitInfo", "StopOnPlateau", "RECORD_KEYS", "validate_callbacks"]
 
 _HOOKS = ("on_fit_begin", "on_epoch_end", "on_fit_end")
+
+
+@dataclass(frozen=True, eq=False)
+class FitInfo(Mapping):
+    """What one ``fit`` or ``partial_fit`` call is: the ``info`` callbacks receive.
+
+    The trainer makes it; callbacks read its fields as attributes
+    (``info.stopped_by``) or by key (``info["stopped_by"]``, a read-only
+    mapping of the fields, as the ``info`` dict of earlier versions was).
+
+    Attributes
+    ----------
+    solver : str
+        The solver of the call (``'adamw'`` for the tabular estimators).
+    incremental : bool
+        True for ``partial_fit``.
+    max_epochs : int
+        Epochs (L-BFGS iterations) planned for the call.
+    validation : bool
+        Whether the call holds out a validation split, so that records have
+        ``validation_loss`` and ``validation_score``.
+    X, y : array-like
+        The call's inputs and targets, as validated by the estimator.
+    sample_weight : ndarray or None
+        The call's sample weights (times the class weights), or None.
+    n_epochs : int or None
+        Epochs (iterations) the call ran; None until it ends.
+    stopped_by : str or None
+        Why the call stopped (see the module's docstring); None until it
+        ends, and at the end when the planned epochs all ran.
+    """
+
+    solver: str
+    incremental: bool
+    max_epochs: int
+    validation: bool
+    X: object = None
+    y: object = None
+    sample_weight: object = None
+    n_epochs: int = None
+    stopped_by: str = None
+
+    @classmethod
+    def begin(cls, *, solver, incremental, max_epochs, validation, inputs=None):
+        """The record of a call about to start; ``inputs`` is ``(X, y, sample_weight)`` or None."""
+        X, y, sample_weight = (None, None, None) if inputs is None else inputs
+        return cls(solver, incremental, max_epochs, validation, X, y, sample_weight)
+
+    def ended(self, n_epochs, stopped_by):
+        """This record with the call's outcome filled in, for ``on_fit_end``."""
+        return replace(self, n_epochs=n_epochs, stopped_by=stopped_by)
+
+    def __getitem__(self, key):
+        if key not in self._keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self):
+        return iter(self._keys())
+
+    def __len__(self):
+        return len(self._keys())
+
+    def _keys(self):
+        return tuple(item.name for item in fields(self))
 
 
 class Callback:
@@ -82,8 +158,7 @@ class StopOnPlateau(Callback):
         self.monitor, self.patience, self.tol, self.mode = monitor, patience, tol, mode
 
     def on_fit_begin(self, estimator, info):
-        with_validation = info.get("validation", getattr(estimator, "early_stopping", True))
-        if self.monitor.startswith("validation") and not with_validation:
+        if self.monitor.startswith("validation") and not info.validation:
             raise ValueError(f"StopOnPlateau monitors {self.monitor!r}, which only a fit with a "
                              "validation split records (early_stopping=True; validation_fraction "
                              "for the tabular estimators).")

@@ -1,8 +1,11 @@
 """TrainConfig: the hyperparameters of one training call, read once from the estimator.
 
 The estimator builds a config at the start of ``fit`` or ``partial_fit``
-(:meth:`TrainConfig.from_params`) and the training code reads only the config,
-never the estimator: what the loop does is decided by this frozen record.
+(:meth:`TrainConfig.from_params` for DeepNet; TabularNet fills in its recipe)
+and the training code reads only the config, never the estimator: what the
+loop does is decided by this frozen record. A field that does not apply to a
+call keeps its default (the SGD momentum under AdamW, say); none needs a
+made-up value.
 """
 
 from dataclasses import dataclass, fields
@@ -25,7 +28,7 @@ class TrainConfig:
     momentum: float = 0.9
     nesterovs_momentum: bool = True
     early_stopping: bool = False
-    validation_fraction: float = 0.1
+    validation_fraction: float = None  # None: no split is made (early_stopping must be False)
     beta_1: float = 0.9
     beta_2: float = 0.999
     epsilon: float = 1e-8
@@ -37,6 +40,13 @@ class TrainConfig:
     lr_step_size: int = 10
     lr_step_gamma: float = 0.5
     clip_grad_norm: float = None
+    max_time: float = None  # seconds; stop after the first epoch that ends past it
+    # Not estimator parameters: what a family's recipe asks of training.
+    dropout_schedule: str = "constant"  # a key of schedules.DROPOUT_SCHEDULES
+
+    def __post_init__(self):
+        if self.early_stopping and self.validation_fraction is None:
+            raise ValueError("early_stopping holds out a validation split: it needs a validation_fraction.")
 
     @classmethod
     def from_params(cls, params):

@@ -13,13 +13,14 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from .._warn import warn
+from .callbacks import FitInfo
 from .data import normalized_weights
 from .interrupt import StopAfterBatch
 from .progress import Progress
 from .trainer import begin_hooks, call_hooks
 
 
-def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
+def train_lbfgs(network, state, config, data, *, hooks=(), inputs=None):
     """Minimize the full-batch loss of ``network``, updating ``state``.
 
     At most ``max_iter`` iterations and ``max_fun`` loss evaluations; ``tol``
@@ -31,7 +32,8 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
     weights, weight_sum = normalized_weights(sample_weight, slice(0, X.shape[0]), X.dtype)
     l2 = config.alpha / weight_sum
     progress = Progress(config.verbose, config.max_iter, with_validation=False)
-    info = dict(info or {}, max_epochs=config.max_iter)
+    info = FitInfo.begin(solver=config.solver, incremental=False, max_epochs=config.max_iter,
+                         validation=False, inputs=inputs)
     clock = [time.perf_counter()]
     start = network.params.astype(np.float64)
     accepted = [start]  # the last iterate L-BFGS accepted (line-search trials are not)
@@ -78,8 +80,7 @@ def train_lbfgs(network, state, config, data, *, hooks=(), info=None):
     finally:
         progress.close()
         network.release_buffers()
-        call_hooks(begun, "on_fit_end", dict(info, n_epochs=state.epochs - iterations_before,
-                                             stopped_by=stopped_by))
+        call_hooks(begun, "on_fit_end", info.ended(state.epochs - iterations_before, stopped_by))
 
 
 def _record_iteration(state, loss, clock):

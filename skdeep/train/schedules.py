@@ -1,10 +1,19 @@
-"""Learning-rate schedules: objects that own the rate.
+"""Schedules: how a hyperparameter changes from epoch to epoch, looked up by name.
 
-The trainer asks the schedule for each epoch's rate, ``rate(epoch, samples_seen)``,
-and hands it to the optimizer's step; nothing else sets a learning rate. The
-epoch counts from the start of each ``fit`` call (``partial_fit`` continues
-from where the previous call left off) and ``samples_seen`` is the model's
-``t_``. Schedules (``lr_0`` is ``learning_rate_init``):
+Two hyperparameters follow a schedule, each with a registry of named
+schedules, as the solvers have ``OPTIMIZERS``: the learning rate
+(``LEARNING_RATE_SCHEDULES``, chosen by ``TrainConfig.learning_rate``) and the
+dropout rate (``DROPOUT_SCHEDULES``, chosen by ``TrainConfig.dropout_schedule``).
+The trainer applies both before every epoch; nothing else changes them.
+
+Learning rate
+-------------
+A learning-rate schedule is an object that owns the rate. The trainer asks
+it for each epoch's rate, ``rate(epoch, samples_seen)``, and hands it to the
+optimizer's step. The epoch counts from the start of each ``fit`` call
+(``partial_fit`` continues from where the previous call left off) and
+``samples_seen`` is the model's ``t_``. Schedules (``lr_0`` is
+``learning_rate_init``):
 
 * ``Constant``: ``lr_0``.
 * ``InvScaling``: ``lr_0 / (samples_seen + 1) ** power_t`` from the second
@@ -24,6 +33,19 @@ from where the previous call left off) and ``samples_seen`` is the model's
 A schedule's ``on_plateau()`` answers the stopping rule when training stops
 improving: ``(True, note)`` if it lowered the rate and training goes on,
 ``(False, note)`` to stop.
+
+Dropout rate
+------------
+A dropout schedule is a function ``factor(progress)`` of the fraction of the
+fit done, ``epoch / max_iter`` (the same epoch count as the learning rate's).
+The network trains each epoch with its spec's dropout rates times the factor
+(:func:`dropout_schedule`), and with the spec's rates again once the call ends.
+It has no state: its position is the epoch count the training state already
+keeps.
+
+* ``'constant'``: 1, the spec's rates throughout (DeepNet).
+* ``'flat_cosine'``: RealMLP's ``flat_cos``, 1 for the first half of the fit,
+  then half a cosine towards 0 (TabularNet).
 """
 
 import math
@@ -31,7 +53,6 @@ from numbers import Integral
 
 # Epoch-wise schedules that apply to every stochastic solver.
 EPOCH_SCHEDULES = ("step", "cosine")
-SCHEDULES = ("constant", "invscaling", "adaptive", *EPOCH_SCHEDULES)
 
 
 class Constant:
@@ -41,6 +62,11 @@ class Constant:
 
     def __init__(self, learning_rate_init):
         self.learning_rate_init = learning_rate_init
+
+    @classmethod
+    def from_config(cls, config):
+        """The schedule with its hyperparameters read from a TrainConfig."""
+        return cls(config.learning_rate_init)
 
     def rate(self, epoch, samples_seen):
         return self.learning_rate_init
@@ -61,6 +87,10 @@ class InvScaling(Constant):
     def __init__(self, learning_rate_init, power_t):
         super().__init__(learning_rate_init)
         self.power_t = power_t
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config.learning_rate_init, config.power_t)
 
     def rate(self, epoch, samples_seen):
         if epoch == 0:
@@ -107,6 +137,10 @@ class Step(Constant):
         super().__init__(learning_rate_init)
         self.step_size, self.gamma = step_size, gamma
 
+    @classmethod
+    def from_config(cls, config):
+        return cls(config.learning_rate_init, config.lr_step_size, config.lr_step_gamma)
+
     def rate(self, epoch, samples_seen):
         return self.learning_rate_init * self.gamma ** (epoch // self.step_size)
 
@@ -117,6 +151,10 @@ class Cosine(Constant):
     def __init__(self, learning_rate_init, length):
         super().__init__(learning_rate_init)
         self.planned_epochs = max(int(length), 1)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config.learning_rate_init, config.max_iter - config.warmup)  # warmup comes first
 
     def rate(self, epoch, samples_seen):
         progress = (epoch % self.planned_epochs) / self.planned_epochs
@@ -145,27 +183,24 @@ class Warmup:
         self.base.load_state_dict(state)
 
 
+LEARNING_RATE_SCHEDULES = {"constant": Constant, "invscaling": InvScaling, "adaptive": Adaptive,
+                           "step": Step, "cosine": Cosine}
+# The names ``learning_rate`` accepts.
+SCHEDULES = tuple(LEARNING_RATE_SCHEDULES)
+
+
 def make_schedule(config):
-    """The schedule a :class:`~skdeep.train.config.TrainConfig` asks for.
+    """The learning-rate schedule a :class:`~skdeep.train.config.TrainConfig` asks for.
 
     'invscaling' and 'adaptive' keep MLPClassifier's meaning: they act under
     ``solver='sgd'`` only, and the other solvers run at a constant rate.
     """
-    name, rate = config.learning_rate, config.learning_rate_init
+    name = config.learning_rate
     if name in ("invscaling", "adaptive") and config.solver != "sgd":
         name = "constant"
-    if name == "constant":
-        schedule = Constant(rate)
-    elif name == "invscaling":
-        schedule = InvScaling(rate, config.power_t)
-    elif name == "adaptive":
-        schedule = Adaptive(rate)
-    elif name == "step":
-        schedule = Step(rate, config.lr_step_size, config.lr_step_gamma)
-    elif name == "cosine":
-        schedule = Cosine(rate, config.max_iter - config.warmup)
-    else:
+    if name not in LEARNING_RATE_SCHEDULES:
         raise ValueError(f"Unknown learning_rate schedule {name!r}; expected one of {SCHEDULES}.")
+    schedule = LEARNING_RATE_SCHEDULES[name].from_config(config)
     return Warmup(schedule, config.warmup) if config.warmup > 0 else schedule
 
 
@@ -188,3 +223,36 @@ def _expect_keys(schedule, state, keys):
     if not isinstance(state, dict) or set(state) != set(keys):
         raise ValueError(f"{type(schedule).__name__} schedule state needs exactly the keys {list(keys)}, "
                          f"got {state!r}.")
+
+
+# ------------------------------------------------------------------ dropout
+def constant(progress):
+    """1 throughout: the spec's dropout rates at every epoch."""
+    return 1.0
+
+
+def flat_cosine(progress):
+    """RealMLP's "flat_cos" factor: 1 for the first half of training, then a half cosine to 0."""
+    if progress <= 0.5:
+        return 1.0
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, 2.0 * progress - 1.0)))
+
+
+DROPOUT_SCHEDULES = {"constant": constant, "flat_cosine": flat_cosine}
+
+
+def dropout_schedule(config):
+    """The dropout schedule a :class:`~skdeep.train.config.TrainConfig` asks for.
+
+    Returns
+    -------
+    callable ``epoch -> factor``
+        The factor of the spec's dropout rates in an epoch counted from 0 at
+        the start of the fit (``TrainState.schedule_epoch``), over
+        ``max_iter`` epochs.
+    """
+    name = config.dropout_schedule
+    if name not in DROPOUT_SCHEDULES:
+        raise ValueError(f"Unknown dropout_schedule {name!r}; expected one of {tuple(DROPOUT_SCHEDULES)}.")
+    factor, epochs = DROPOUT_SCHEDULES[name], config.max_iter
+    return lambda epoch: factor(epoch / epochs)

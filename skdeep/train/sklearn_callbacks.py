@@ -82,8 +82,9 @@ class SklearnCallbackBridge:
         ----------
         estimator : estimator instance
             The estimator being fitted.
-        info : dict
-            The trainer's fit information: ``"max_epochs"``, ``"incremental"``,
+        info : FitInfo or mapping
+            The trainer's fit information, read by key (so that any training
+            loop can pass a dict): ``"max_epochs"``, ``"incremental"``,
             ``"X"``, ``"y"`` and, optionally, ``"sample_weight"``.
         """
         # A propagated parent context alone is enough to open a task: the meta-
@@ -155,7 +156,7 @@ class SklearnCallbackBridge:
         ----------
         estimator : estimator instance
             The fitted estimator.
-        info : dict
+        info : FitInfo or mapping
             The trainer's fit information, with ``"stopped_by"``.
         """
         run = self._runs.pop(id(estimator), None)

@@ -19,6 +19,9 @@ from ..nn.values import is_count, is_number
 # The keys of every history record, for every solver; a missing value is None.
 RECORD_KEYS = ("epoch", "loss", "validation_loss", "validation_score", "learning_rate", "seconds")
 
+# What a call does with the stopping state the calls before it left: see TrainState.begin_call.
+RESET_POLICIES = ("carry_over", "per_fit")
+
 
 @dataclass
 class TrainState:
@@ -50,7 +53,8 @@ class TrainState:
     optimizer : dict or None
         ``{"solver": name, "state": optimizer.state_dict()}`` after a stochastic fit.
     schedule_epoch : int
-        Epochs into the learning-rate schedule; ``fit`` starts it at 0, ``partial_fit`` continues it.
+        Epochs into the schedules (learning rate and dropout); ``fit`` starts it at 0,
+        ``partial_fit`` continues it.
     schedule_state : dict
         The schedule's own state (``Schedule.state_dict()``).
     """
@@ -69,6 +73,65 @@ class TrainState:
     optimizer: dict = None
     schedule_epoch: int = 0
     schedule_state: dict = field(default_factory=dict)
+
+    def begin_call(self, reset, *, incremental, validation, snapshot):
+        """Start a stochastic training call: the one place that resets the state for it.
+
+        Every call counts its own epochs: ``n_iter_`` starts at 0, as in
+        MLPClassifier. A fit starts the schedules at epoch 0
+        (``schedule_epoch``); ``partial_fit`` (``incremental``) continues them.
+
+        The stopping state (best validation score, best weights, patience
+        counter) follows the estimator family's ``reset`` policy:
+
+        ``'carry_over'`` (DeepNet: MLPClassifier's rule)
+            A warm-start fit or ``partial_fit`` continues the stopping state
+            the calls before it left. A warm-start fit with early stopping
+            that never beats the earlier best score therefore ends with the
+            earlier best weights, as MLPClassifier's ``_best_coefs`` does.
+        ``'per_fit'`` (TabularNet)
+            Each call picks its own best epoch: the best weights, the best
+            validation score and the patience counter start afresh. The
+            curves and ``history_`` still grow over the model's life.
+
+        Then what is still unset starts: with a validation split,
+        ``validation_scores_`` as ``[]``, the best score at ``-inf`` and the
+        best weights as the ones the call starts from (``snapshot()``, called
+        only then); without, ``best_loss_`` at ``+inf``. A fresh state gives
+        the same start under both policies.
+
+        Nothing is copied here: a call that fails is undone by the
+        estimator's transaction (``skdeep/_transactions.py``), which keeps a
+        copy of the state from before it. L-BFGS does not call this: it has
+        neither schedule nor patience, and sets ``n_iter_`` and ``best_loss_``
+        when it ends.
+
+        Parameters
+        ----------
+        reset : {'carry_over', 'per_fit'}
+        incremental : bool
+            True for ``partial_fit``.
+        validation : bool
+            Whether the call holds out a validation split.
+        snapshot : callable
+            The network's ``snapshot``: copies of its parameters and running statistics.
+        """
+        if reset not in RESET_POLICIES:
+            raise ValueError(f"Unknown reset policy {reset!r}; expected one of {RESET_POLICIES}.")
+        self.n_iter_ = 0
+        if not incremental:
+            self.schedule_epoch = 0
+        if reset == "per_fit":
+            self.best_params = self.best_state = None
+            self.best_validation_score_ = -np.inf if validation else None
+            self.no_improvement_count = 0
+        if validation:
+            if self.validation_scores_ is None:
+                self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            if self.best_params is None:
+                self.best_params, self.best_state = snapshot()
+        elif self.best_loss_ is None:
+            self.best_loss_ = np.inf
 
     @property
     def epochs(self):

@@ -6,13 +6,17 @@
 :class:`~skdeep.train.state.TrainState`, and never sees the estimator. The loop
 itself is short; around it:
 
+* the learning-rate and dropout schedules set the epoch's rates
+  (:mod:`skdeep.train.schedules`);
 * the :class:`StoppingRule` keeps the patience counter, best loss or
   validation score and best weights in the state, and stops on a plateau
   (MLPClassifier's rule: no improvement by ``tol`` for ``n_iter_no_change``
   epochs), asking the schedule first (the 'adaptive' schedule lowers the rate
   instead of stopping);
+* the time budget, ``max_time``, stops after the first epoch that ends past it;
 * the progress display, the user's callbacks and scikit-learn's callbacks are
-  hooks called after every epoch with its record; any may stop training;
+  hooks called after every epoch with its record: they observe, and any may
+  stop training, nothing more;
 * Ctrl-C stops after the current batch (:mod:`skdeep.train.interrupt`);
 * a non-finite loss or weight raises ``ValueError`` at once (the estimator
   then rolls the whole call back).
@@ -24,15 +28,16 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .._warn import warn
+from .callbacks import FitInfo
 from .data import batches, normalized_weights, resolve_batch_size, split_validation, take_rows
 from .interrupt import StopAfterBatch
 from .optimizers import make_optimizer
 from .progress import Progress
-from .schedules import continued_schedule, make_schedule
+from .schedules import continued_schedule, dropout_schedule, make_schedule
 
 
 def train_stochastic(network, state, config, data, *, incremental, random_state, hooks=(),
-                     info=None, strata=None, score=None, stop_messages=True):
+                     inputs=None, strata=None, score=None, stop_messages=True, reset="carry_over"):
     """Train ``network`` with a stochastic solver, updating ``state``.
 
     Parameters
@@ -51,10 +56,12 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     random_state : numpy.random.RandomState
         Draws the validation split, dropout seed and batch order, in that order.
     hooks : sequence
-        Objects with optional ``on_fit_begin(info)``, ``on_epoch_end(record) ->
-        bool`` and ``on_fit_end(info)``.
-    info : dict, optional
-        Passed to the hooks' ``on_fit_begin`` and ``on_fit_end``.
+        Observers: objects with optional ``on_fit_begin(info)``,
+        ``on_epoch_end(record) -> bool`` (True stops training) and
+        ``on_fit_end(info)``, ``info`` a :class:`~skdeep.train.callbacks.FitInfo`.
+    inputs : tuple ``(X, y, sample_weight)``, optional
+        The call's inputs as the estimator validated them (``data`` is their
+        encoded form), for the hooks' :class:`~skdeep.train.callbacks.FitInfo`.
     strata : ndarray or None
         Labels to stratify the early-stopping split on.
     score : callable ``(predictions, Y, sample_weight) -> float``
@@ -64,12 +71,17 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     stop_messages : bool, default=True
         Whether ``verbose`` prints, as training stops, why (in MLPClassifier's
         words: ``tol``...). False when the caller reports it in its own terms.
+    reset : {'carry_over', 'per_fit'}, default='carry_over'
+        The family's policy for the stopping state of a continued call (best
+        score, best weights, patience): see
+        :meth:`~skdeep.train.state.TrainState.begin_call`.
 
     Returns
     -------
-    stopped_by : {None, 'plateau', 'callback', 'interrupt', 'diverged'}
+    stopped_by : {None, 'plateau', 'max_time', 'callback', 'interrupt', 'diverged'}
         Why training stopped: None when it ran all its epochs; 'callback'
-        for any hook that asked to stop.
+        for any hook that asked to stop. The first that applies, in the order
+        'diverged', 'max_time', 'callback', 'plateau'.
     """
     X, Y, sample_weight = data
     validation = None
@@ -82,24 +94,27 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
                 "give more samples a weight above 0, or change validation_fraction or random_state."
             )
     batch_size = resolve_batch_size(config.batch_size, X.shape[0])
+    state.begin_call(reset, incremental=incremental, validation=validation is not None,
+                     snapshot=network.snapshot)
     optimizer, schedule = _resume(network, state, config, incremental)
     epochs = 1 if incremental else config.max_iter
     progress = Progress(config.verbose, epochs, validation is not None)
     say = progress.say if stop_messages else _say_nothing
     rule = StoppingRule(config, state, schedule, say, network, validation is not None)
-    run = _Epochs(network, optimizer, schedule, state, config, (X, Y, sample_weight), batch_size,
-                  random_state, validation, score)
+    run = _Epochs(network, optimizer, (schedule, dropout_schedule(config)), state, config,
+                  (X, Y, sample_weight), batch_size, random_state, validation, score)
     watchers = [_ProgressHook(progress), *hooks]
-    info = dict(info or {}, max_epochs=epochs)
+    info = FitInfo.begin(solver=config.solver, incremental=incremental, max_epochs=epochs,
+                         validation=validation is not None, inputs=inputs)
     begun = []  # the hooks whose on_fit_begin ran: each gets its on_fit_end
-    state.n_iter_ = 0  # epochs of this call, as in MLPClassifier
     stopped_by = None
+    out_of_time = _time_budget(config.max_time)
     try:
         begin_hooks(hooks, info, begun)
         with StopAfterBatch() as interrupt:
             for _ in range(epochs):
                 record = run.next_epoch(interrupt)
-                stopped_by = _stop_reason(record, rule, watchers, say)
+                stopped_by = _stop_reason(record, rule, watchers, say, out_of_time)
                 if stopped_by is not None:
                     break
         if interrupt.interrupted:
@@ -110,6 +125,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         raise
     finally:
         progress.close()
+        network.set_dropout_factor(1.0)  # the spec's rates again, as the network was handed over
         network.release_buffers()
         # After a divergence the moments are not finite: the next call starts afresh. The
         # optimizer ends here, so its arrays are handed over: a copy would hold them twice.
@@ -118,7 +134,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         state.schedule_state = schedule.state_dict()
         if rule.best_weights is not None and stopped_by != "error":
             network.restore(rule.best_weights)
-        call_hooks(begun, "on_fit_end", dict(info, n_epochs=state.n_iter_, stopped_by=stopped_by))
+        call_hooks(begun, "on_fit_end", info.ended(state.n_iter_, stopped_by))
     return stopped_by
 
 
@@ -126,7 +142,15 @@ def _say_nothing(message):
     pass
 
 
-def _stop_reason(record, rule, watchers, say):
+def _time_budget(max_time):
+    """A function telling whether ``max_time`` seconds have passed since this call (never if None)."""
+    if max_time is None:
+        return lambda: False
+    started = time.perf_counter()
+    return lambda: time.perf_counter() - started >= max_time
+
+
+def _stop_reason(record, rule, watchers, say, out_of_time):
     """Why training stops after this epoch's ``record`` (None if it goes on)."""
     if record is None:
         return "interrupt"
@@ -134,6 +158,9 @@ def _stop_reason(record, rule, watchers, say):
     stoppers = [hook for hook in watchers if hook.on_epoch_end(record)]  # every hook sees every epoch
     if record["loss"] != record["loss"]:  # NaN: diverged, with early stopping (see _Epochs)
         return "diverged"  # whatever a callback said: the optimizer state must be dropped
+    if out_of_time():
+        say(f"The time budget max_time was used up after epoch {record['epoch']}.")
+        return "max_time"
     if stoppers:
         say(f"A callback stopped training after epoch {record['epoch']}.")
         return "callback"
@@ -141,11 +168,12 @@ def _stop_reason(record, rule, watchers, say):
 
 
 class _Epochs:
-    """One epoch after another: the rate, the batch order, the batches, the record."""
+    """One epoch after another: the scheduled rates, the batch order, the batches, the record."""
 
-    def __init__(self, network, optimizer, schedule, state, config, data, batch_size,
+    def __init__(self, network, optimizer, schedules, state, config, data, batch_size,
                  random_state, validation, score):
-        self.network, self.optimizer, self.schedule = network, optimizer, schedule
+        self.network, self.optimizer = network, optimizer
+        self.schedule, self.dropout_schedule = schedules  # learning rate, dropout factor
         self.state, self.config, self.data, self.batch_size = state, config, data, batch_size
         self.random_state, self.validation, self.score = random_state, validation, score
         # Drawn only with dropout, so that without it the random stream is unchanged.
@@ -166,6 +194,7 @@ class _Epochs:
         state, network = self.state, self.network
         started = time.perf_counter()
         learning_rate = self.schedule.rate(state.schedule_epoch, state.t_)
+        network.set_dropout_factor(self.dropout_schedule(state.schedule_epoch))
         network.start_epoch(self.dropout_seed, state.epochs)
         n_samples = self.data[0].shape[0]
         if self.order is not None:
@@ -189,14 +218,14 @@ class _Epochs:
 def _resume(network, state, config, incremental):
     """The optimizer and schedule of this call: continued for partial_fit, else new.
 
-    A fit starts both afresh and the schedule at epoch 0. ``partial_fit``
-    continues the saved state when the solver is unchanged; hyperparameters
-    changed with ``set_params`` (the rate, momentum, ...) take effect.
+    A fit starts both afresh (and ``TrainState.begin_call`` the schedule at
+    epoch 0). ``partial_fit`` continues the saved state when the solver is
+    unchanged; hyperparameters changed with ``set_params`` (the rate,
+    momentum, ...) take effect.
     """
     optimizer = make_optimizer(config.solver, network.params, _hyperparameters(config),
                                network.n_weights)
     if not incremental:
-        state.schedule_epoch = 0
         return optimizer, make_schedule(config)
     saved = state.optimizer
     if saved is not None and saved["solver"] == config.solver:
@@ -262,17 +291,10 @@ class StoppingRule:
     """
 
     def __init__(self, config, state, schedule, say, network, with_validation):
+        # The state's starting values are TrainState.begin_call's.
         self.config, self.state, self.schedule, self.say = config, state, schedule, say
         self.network, self.with_validation = network, with_validation
-        self.best_weights = None
-        if with_validation:
-            if state.validation_scores_ is None:
-                state.validation_scores_, state.best_validation_score_ = [], -np.inf
-            if state.best_params is None:
-                state.best_params, state.best_state = network.snapshot()
-            self.best_weights = (state.best_params, state.best_state)
-        elif state.best_loss_ is None:
-            state.best_loss_ = np.inf
+        self.best_weights = (state.best_params, state.best_state) if with_validation else None
 
     def track(self, record):
         """Update the best value, patience counter and best weights after an epoch."""
