@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neural_network import MLPClassifier
 
 from . import DeepNetClassifier, __version__
-from ._summary import layer_table
+from .deepnet.summary import layer_table
 
 
 def _cross_validate(estimator, X, y, folds):

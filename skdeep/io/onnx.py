@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from ..nn.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
-from .._estimators import DeepNetClassifier, DeepNetRegressor
+from ..deepnet.estimators import DeepNetClassifier, DeepNetRegressor
 from ..tabular.estimators import TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import TabularPreprocessor
 

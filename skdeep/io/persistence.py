@@ -47,7 +47,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from .._estimators import DeepNetClassifier, DeepNetRegressor
+from ..deepnet.estimators import DeepNetClassifier, DeepNetRegressor
 from .._version import __version__
 from .._warn import warn
 from ..nn.spec import NetworkSpec

@@ -32,16 +32,15 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from .._estimators import (
-    _check_effective_weights,
-    _class_sample_weight,
-    _checked_hidden_layer_sizes,
-    _store_constructor_arguments,
-    _TrainingViews,
-    _validated_sample_weight,
+from .._base.checks import (
+    check_effective_weights,
+    checked_hidden_layer_sizes,
+    class_sample_weight,
+    validated_sample_weight,
 )
-from .._inputs import checked_X, ravel_column_vector
-from .._transactions import transactional
+from .._base.estimator import TrainingViews, store_constructor_arguments
+from .._base.inputs import checked_X, ravel_column_vector
+from .._base.transactions import transactional
 from ..nn.activations import ACTIVATIONS
 from ..nn.ensemble import EnsembleSpec
 from ..train.callbacks import bind, validate_callbacks
@@ -60,7 +59,7 @@ from .stopping import fit_report, stop_reason
 FEATURE_SCALE_FACTOR = 6.0
 
 
-class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
+class _BaseTabularNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
     """Shared fit logic of the two tabular estimators; use one of the subclasses."""
 
     _parameter_constraints: dict = {
@@ -111,7 +110,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
 
     # ----------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self):
-        return _checked_hidden_layer_sizes(self.hidden_layer_sizes, at_least=1)
+        return checked_hidden_layer_sizes(self.hidden_layer_sizes, at_least=1)
 
     def _spec(self, n_features, n_outputs):
         return EnsembleSpec(
@@ -177,7 +176,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         if sample_weight is None:
             return None
         sample_weight = sample_weight.astype(self.dtype)
-        _check_effective_weights(sample_weight)
+        check_effective_weights(sample_weight)
         return sample_weight
 
     def _class_sample_weight(self, Y):
@@ -192,7 +191,7 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {_num_samples(X)} and {_num_samples(y)}.")
         preprocessor, X_encoded = self._preprocess(X, continuing)
-        sample_weight = _validated_sample_weight(sample_weight, X_encoded, np.float64)
+        sample_weight = validated_sample_weight(sample_weight, X_encoded, np.float64)
         Y = self._encode_targets(y, continuing, sample_weight)
         sample_weight = self._with_class_weights(sample_weight, Y)
         spec = self._spec(X_encoded.shape[1], Y.shape[1])
@@ -349,7 +348,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
         warm_start=False,
         callbacks=None,
     ):
-        _store_constructor_arguments(self, locals())
+        store_constructor_arguments(self, locals())
 
     def _output_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
@@ -376,7 +375,7 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
     def _class_sample_weight(self, Y):
         if self.class_weight is None:
             return None
-        return _class_sample_weight(self.class_weight, self._label_binarizer.y_type_, self.classes_,
+        return class_sample_weight(self.class_weight, self._label_binarizer.y_type_, self.classes_,
                                     self._class_indices(Y))
 
     @staticmethod
@@ -487,7 +486,7 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
         warm_start=False,
         callbacks=None,
     ):
-        _store_constructor_arguments(self, locals())
+        store_constructor_arguments(self, locals())
 
     def _output_activation(self):
         return "identity"
