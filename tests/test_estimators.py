@@ -1123,6 +1123,17 @@ def test_a_pickle_naming_the_old_module_loads(make):
     assert loaded.loss_curve_ == est.loss_curve_
 
 
+def test_a_pickle_holds_the_labels_as_the_attributes_earlier_versions_had():
+    """So that the pickles of earlier versions load as they are (and skops trusts the LabelBinarizer)."""
+    X, y = iris()
+    est = small_clf().fit(X, y)
+    state = est.__getstate__()
+    assert "_targets" not in state and "_targets" in vars(est)  # the estimator itself keeps its targets
+    np.testing.assert_array_equal(state["_label_binarizer"].classes_, est.classes_)
+    np.testing.assert_array_equal(state["classes_"], est.classes_)
+    assert not {"_targets", "y_mean_", "_label_binarizer"} & set(small_reg().fit(X, y).__getstate__())
+
+
 @pytest.mark.parametrize("make", [small_clf, small_reg])
 def test_clone_gives_an_unfitted_estimator_with_equal_params(make):
     X, y = iris()

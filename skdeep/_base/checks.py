@@ -1,9 +1,8 @@
 """Checks of hyperparameters and weights that both estimator families make."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import _check_sample_weight
 
 
@@ -46,32 +45,12 @@ def check_effective_weights(sample_weight):
         )
 
 
-def check_class_weight_dict(class_weight, classes):
-    """Refuse a class_weight naming unknown classes or with weights that are not finite and >= 0."""
-    known = set(classes.tolist())
-    unknown = [key for key in class_weight if key not in known]
-    if unknown:
-        raise ValueError(f"class_weight names classes not in y: {unknown}.")
-    for label, weight in class_weight.items():
-        if not isinstance(weight, Real) or isinstance(weight, bool) or not np.isfinite(weight) or weight < 0:
-            raise ValueError(
-                f"class_weight must map classes to finite non-negative numbers; class {label!r} "
-                f"has weight {weight!r}."
-            )
+def cannot_continue(problem, incremental):
+    """The ValueError of a fit that cannot continue the fitted model, in one wording.
 
-
-def class_sample_weight(class_weight, y_type, classes, class_indices, incremental=False):
-    """Per-sample weights ``class_weight[y_i]`` for the samples of classes ``classes[class_indices]``."""
-    if y_type == "multilabel-indicator":
-        raise ValueError("class_weight is not supported for multilabel targets.")
-    if class_weight == "balanced" and incremental:
-        raise ValueError(
-            "class_weight='balanced' is not supported for partial_fit: one batch "
-            "cannot tell the class frequencies. Pass a dict of weights instead."
-        )
-    labels = classes[class_indices]
-    if isinstance(class_weight, dict):
-        check_class_weight_dict(class_weight, classes)
-    present = np.unique(labels)  # a partial_fit batch may lack some classes
-    weights = compute_class_weight(class_weight, classes=present, y=labels)
-    return weights[np.searchsorted(present, labels)]
+    ``problem`` says what differs (naming the parameter); ``incremental`` is
+    True for ``partial_fit``, False for a warm-started ``fit``.
+    """
+    how, remedy = ("partial_fit", "Call fit with warm_start=False") if incremental else (
+        "warm_start=True", "Set warm_start=False")
+    return ValueError(f"Cannot continue training ({how}): {problem}. {remedy} to start anew.")

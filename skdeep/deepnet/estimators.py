@@ -9,48 +9,40 @@ training code. A fit is a transaction: everything is validated first, and a
 call that raises leaves the estimator exactly as it was.
 """
 
-from collections.abc import Sequence
 from dataclasses import replace
 from numbers import Integral, Real
 from types import SimpleNamespace
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.base import _fit_context, is_classifier
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base.checks import (
-    check_effective_weights,
-    checked_hidden_layer_sizes,
-    class_sample_weight,
-    validated_sample_weight,
+from .._base.checks import checked_hidden_layer_sizes
+from .._base.estimator import (
+    CLASS_WEIGHT_CONSTRAINT,
+    BaseNet,
+    NetClassifier,
+    NetRegressor,
+    state_attribute,
+    store_constructor_arguments,
 )
-from .._base.estimator import TrainingViews, state_attribute, store_constructor_arguments
 from .._base.inputs import checked_X, ravel_column_vector
+from .._base.targets import ClassLabels
 from .._base.transactions import transactional
 from ..nn.activations import ACTIVATIONS
 from ..nn.initializers import INITIALIZERS, layer_initializers
 from ..nn.spec import NetworkSpec
-from ..train.callbacks import bind, validate_callbacks
 from ..train.config import TrainConfig
 from ..train.data import resolve_batch_size
 from ..train.lbfgs import train_lbfgs
 from ..train.memory import check_fits_in_memory
 from ..train.optimizers import OPTIMIZERS
 from ..train.schedules import SCHEDULES, continued_schedule
-from ..train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
-from ..train.state import TrainState
+from ..train.sklearn_callbacks import with_callbacks
 from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from ._parameter_list import ParameterList
@@ -59,49 +51,33 @@ from .summary import layer_table
 _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
 
 
-def _class_indices(Y):
-    """Index into ``classes_`` of each row of single-label encoded targets ``Y``."""
-    return Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
-
-
-class _BaseDeepNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
-    """Shared fit logic of the two estimators; use one of the subclasses."""
+class _BaseDeepNet(BaseNet):
+    """What DeepNetClassifier and DeepNetRegressor share; use one of them."""
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        **BaseNet._parameter_constraints,
         "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions(set(SCHEDULES))],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
-        "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"mlp", "auto", *INITIALIZERS})],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "batch_norm": ["boolean"],
         "batch_norm_momentum": [Interval(Real, 0, 1, closed="left")],
         "rho": [Interval(Real, 0, 1, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "warmup": [Interval(Integral, 0, None, closed="left")],
         "lr_step_size": [Interval(Integral, 1, None, closed="left")],
         "lr_step_gamma": [Interval(Real, 0, 1, closed="right")],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
-        "callbacks": [None, Sequence],
     }
 
     # ----------------------------------------------------------------- fitted views
@@ -160,34 +136,15 @@ class _BaseDeepNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
         return SimpleNamespace(learning_rate=schedule.rate(state.schedule_epoch, state.t_),
                                t=state.optimizer["state"]["t"])
 
-    def __sklearn_is_fitted__(self):
-        return "_network" in self.__dict__
-
-    def _fitted_network(self):
-        check_is_fitted(self)
-        return self._network
-
-    def _current_network(self):
-        """The fitted network under the current parameters.
-
-        Parameters that leave the parameter layout alone (``activation``,
-        ``loss``, ``batch_norm_momentum``, the dropout rates) take effect at
-        once, as in MLPClassifier, whose predict reads ``activation``; the
-        layout (layer sizes, batch norm, dtype) is the fitted one until the
-        next fit.
-        """
-        network = self._fitted_network()
-        spec = network.spec
-        asked = replace(
+    def _current_spec(self, spec):
+        """The fitted spec under ``activation``, ``loss``, ``batch_norm_momentum`` and the dropout rates."""
+        return replace(
             spec,
             hidden_activation=self.activation,
             output_activation=self._output_activation(),
             batch_norm_momentum=self.batch_norm_momentum,
             dropout=self._dropout_rates(len(spec.layer_sizes) - 2, strict=False) or spec.dropout,
         )
-        if asked != spec:
-            self._network = network = network.with_spec(asked)
-        return network
 
     # ----------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self):
@@ -219,6 +176,15 @@ class _BaseDeepNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
             )
         return tuple(float(rate) for rate in rates)
 
+    def _checked_data(self, X, y, incremental, continuing):
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True, y_numeric=not is_classifier(self),
+                             dtype=(np.float64, np.float32), reset=not continuing)
+        y = ravel_column_vector(y)
+        self._check_targets(y)
+        return X, y
+
     def _spec(self, n_features, n_outputs, dtype):
         """The NetworkSpec the current parameters ask for."""
         hidden = self._hidden_layer_sizes()
@@ -228,70 +194,16 @@ class _BaseDeepNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
             batch_norm_momentum=self.batch_norm_momentum, dropout=self._dropout_rates(len(hidden)),
         )
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
-        continuing = self.__sklearn_is_fitted__() and (self.warm_start or incremental)
-        callbacks = validate_callbacks(self.callbacks)
-        config = TrainConfig.from_params(self.get_params(deep=False))
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True.")
-        X, Y = self._validate_input(X, y, incremental, reset=not continuing)
-        sample_weight = validated_sample_weight(sample_weight, X, X.dtype)
-        class_weights = self._class_sample_weight(Y, incremental)
-        if class_weights is not None:
-            sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
-        random_state = check_random_state(self.random_state)
-        spec = (self._continued_spec(X.shape[1], Y.shape[1]) if continuing
-                else self._spec(X.shape[1], Y.shape[1], X.dtype))
-        self._check_batches(spec, X.shape[0], continuing)
-        if continuing:
-            network = self._network if spec == self._network.spec else self._network.with_spec(spec)
-            state = self._train_state
-        else:
-            network = spec.build()
-            initializers = layer_initializers(self.init, self.activation, len(network.layer_sizes) - 1)
-            network.initialize(initializers, random_state)
-            state = TrainState()
-        self._network, self._train_state = network, state  # live: callbacks see the fit in progress
-        data = tuple(None if a is None else a.astype(network.dtype, copy=False)
-                     for a in (X, Y, sample_weight))
-        if data[2] is not None:
-            check_effective_weights(data[2])
-        hooks = bind((*callbacks, SklearnCallbackBridge()), self)
-        info = {"solver": self.solver, "incremental": incremental, "X": X, "y": y,
-                "sample_weight": sample_weight}
-        if self.solver == "lbfgs":
-            train_lbfgs(network, state, config, data, hooks=hooks, info=info)
-        else:
-            train_stochastic(network, state, config, data, incremental=incremental,
-                             random_state=random_state, hooks=hooks, info=info,
-                             strata=self._validation_strata(Y), score=self._validation_score)
-        if not np.isfinite(network.params).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may "
-                "contain large values and need to be preprocessed."
-            )
-        return self
+    def _structure(self, spec):
+        # The inputs were checked with n_features_in_, the outputs with the targets, the dtype is kept.
+        fitted = self._network.spec
+        return [("hidden_layer_sizes", spec.layer_sizes[1:-1], fitted.layer_sizes[1:-1]),
+                ("batch_norm", spec.batch_norm, fitted.batch_norm)]
 
-    def _continued_spec(self, n_features, n_outputs):
-        """The fitted network's spec under the current parameters, or a ValueError naming what changed."""
-        network = self._network
-        asked = self._spec(n_features, n_outputs, network.dtype)
-        if asked.structure() != network.spec.structure():
-            now_sizes, asked_sizes = network.layer_sizes, asked.layer_sizes
-            if now_sizes[1:-1] != asked_sizes[1:-1]:
-                problem = (f"hidden_layer_sizes is {asked_sizes[1:-1]} but the fitted network has "
-                           f"hidden layers {now_sizes[1:-1]}")
-            elif now_sizes[-1] != asked_sizes[-1]:
-                problem = f"y has {asked_sizes[-1]} outputs but the network has {now_sizes[-1]}"
-            else:
-                problem = f"batch_norm is {asked.batch_norm} but the network was fitted with {network.batch_norm}"
-            raise ValueError(
-                f"Cannot continue training: {problem}. Set warm_start=False (or call fit "
-                "instead of partial_fit) to start anew."
-            )
-        return asked
+    def _train_config(self, n_samples):
+        return TrainConfig.from_params(self.get_params(deep=False))
 
-    def _check_batches(self, spec, n_samples, continuing):
+    def _check_resources(self, spec, config, n_samples, continuing):
         """Refuse, before anything is allocated, batches batch norm cannot use or memory cannot hold."""
         # L-BFGS runs one full batch; the trainer warns about a clipped batch_size itself.
         batch_size = (n_samples if self.solver == "lbfgs"
@@ -304,56 +216,36 @@ class _BaseDeepNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
             )
         check_fits_in_memory(spec, batch_size, self.solver, continuing)
 
-    def _class_sample_weight(self, Y, incremental):
-        """Per-sample weights from ``class_weight`` (classifier only)."""
-        return None
+    def _initialize(self, network, random_state):
+        network.initialize(layer_initializers(self.init, self.activation, len(network.layer_sizes) - 1),
+                           random_state)
 
-    def summary(self, file=None):
-        """Print the layer table: shapes in both notations, activations, parameter counts.
+    def _validation_strata(self, targets, Y, config):
+        """MLPClassifier's rule, so that the same ``random_state`` holds out the same samples.
 
-        Parameters
-        ----------
-        file : file-like, default=None
-            Where to write; standard output by default.
+        MLPClassifier stratifies binary targets only (on the encoded column,
+        which scikit-learn's splitter reads as the strings 'True'/'False'). A
+        class too small to stratify is an error from ``train_test_split``
+        itself.
         """
-        print(layer_table(self), file=file)
+        return Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
 
-    def _validated_input(self, X):
-        check_is_fitted(self)
+    def _train(self, network, state, config, data, *, hooks, info, **stochastic):
+        if self.solver == "lbfgs":
+            train_lbfgs(network, state, config, data, hooks=hooks, info=info)
+        else:
+            train_stochastic(network, state, config, data, hooks=hooks, info=info, **stochastic)
+
+    def _summary_text(self):
+        return layer_table(self)
+
+    def _network_input(self, X):
         return checked_X(self, X, reset=False, accept_sparse="csr", dtype=(np.float64, np.float32))
 
     def _decision_logits(self, X):
         """Validated forward pass up to the output logits ``Z[L]``, 2-D."""
-        X = self._validated_input(X)
-        return self._current_network().forward(X)
-
-    def _predict_output(self, X):
-        """Validated forward pass: probabilities or regression values, 2-D."""
-        X = self._validated_input(X)
-        return self._current_network().predict(X)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @with_callbacks
-    @transactional
-    def fit(self, X, y, sample_weight=None):
-        """Fit the network to data ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data. float32 input trains in float32, anything else in
-            float64.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels (classification) or real values (regression).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; the loss is their weighted mean.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        check_is_fitted(self)
+        return self._current_network().forward(self._network_input(X))
 
     def _is_stochastic(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -369,11 +261,8 @@ class _BaseDeepNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
         return tags
 
 
-class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
-    _parameter_constraints: dict = {
-        **_BaseDeepNet._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-    }
+class DeepNetClassifier(NetClassifier, _BaseDeepNet):
+    _parameter_constraints: dict = {**_BaseDeepNet._parameter_constraints, "class_weight": CLASS_WEIGHT_CONSTRAINT}
 
     def __init__(
         self,
@@ -416,65 +305,8 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
     ):
         store_constructor_arguments(self, locals())
 
-    def _output_activation(self):
-        if self._label_binarizer.y_type_ == "multiclass":
-            return "softmax"
-        return "logistic"  # binary, or multilabel: one sigmoid per label
-
-    def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        y = ravel_column_vector(y)
+    def _check_targets(self, y):
         check_classification_targets(y)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
-        else:
-            classes = unique_labels(y)
-            if self.warm_start and not incremental:
-                if set(classes) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same classes as "
-                        f"in the previous call to fit. Previously got {self.classes_}, "
-                        f"`y` has {classes}."
-                    )
-            elif len(np.setdiff1d(classes, self.classes_)):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {classes}."
-                )
-        return X, self._label_binarizer.transform(y)
-
-    def _class_sample_weight(self, Y, incremental):
-        """Per-sample weights ``class_weight[y_i]``, or None without class weights."""
-        if self.class_weight is None:
-            return None
-        return class_sample_weight(self.class_weight, self._label_binarizer.y_type_, self.classes_,
-                                    _class_indices(Y), incremental)
-
-    def _validation_strata(self, Y):
-        """Labels to stratify the early-stopping split on, exactly as MLPClassifier.
-
-        MLPClassifier stratifies binary targets only (on the encoded column,
-        which scikit-learn's splitter reads as the strings 'True'/'False'), so
-        the same ``random_state`` holds out the same samples here. A class too
-        small to stratify is an error from ``train_test_split`` itself.
-        """
-        return Y.astype(bool) if Y.shape[1] == 1 else None
-
-    def _validation_score(self, network, X, Y, sample_weight):
-        probabilities = network.predict(X)
-        if not np.isfinite(probabilities).all():
-            return np.nan
-        decode = self._label_binarizer.inverse_transform
-        return accuracy_score(decode(Y), decode(probabilities), sample_weight=sample_weight)
 
     @available_if(lambda est: est._is_stochastic())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -500,32 +332,16 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
         self : object
             The updated estimator.
         """
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-            self.classes_ = self._label_binarizer.classes_
+        known = getattr(self, "classes_", None)
+        # MLPClassifier's rule and words: classes are required on the first call, checked afterwards.
+        if known is None and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None and known is not None and not np.array_equal(known, unique_labels(classes)):
+            raise ValueError(f"`classes={classes!r}` is not the same as on last call to partial_fit, "
+                             f"was: {known!r}")
+        if known is None:
+            self._targets = ClassLabels.fit(y if type_of_target(y).startswith("multilabel") else classes)
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            Predicted labels, among ``classes_``.
-        """
-        probabilities = self._predict_output(X)
-        if self.n_outputs_ == 1:
-            probabilities = probabilities.ravel()
-        return self._label_binarizer.inverse_transform(probabilities)
 
     def predict_proba(self, X):
         """Probability estimates, classes in the order of ``classes_``.
@@ -568,13 +384,8 @@ class DeepNetClassifier(ClassifierMixin, _BaseDeepNet):
             Z = np.hstack([-Z, Z])
         return -np.logaddexp(0, -Z)  # log(sigmoid(z))
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
 
-
-class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
+class DeepNetRegressor(NetRegressor, _BaseDeepNet):
     _parameter_constraints: dict = {
         **_BaseDeepNet._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
@@ -624,30 +435,9 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
     def _output_activation(self):
         return "exp" if self.loss == "poisson" else "identity"
 
-    def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        y = ravel_column_vector(y)
+    def _check_targets(self, y):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative targets y; some are negative.")
-        return X, y.reshape(len(y), -1)
-
-    def _validation_strata(self, Y):
-        return None
-
-    def _validation_score(self, network, X, Y, sample_weight):
-        prediction = network.predict(X)
-        if not np.isfinite(prediction).all():
-            return np.nan
-        return r2_score(Y, prediction, sample_weight=sample_weight)
 
     @available_if(lambda est: est._is_stochastic())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -671,22 +461,6 @@ class DeepNetRegressor(RegressorMixin, _BaseDeepNet):
             The updated estimator.
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
-
-    def predict(self, X):
-        """Predict target values.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values.
-        """
-        prediction = self._predict_output(X)
-        return prediction.ravel() if prediction.shape[1] == 1 else prediction
 
 
 DeepNetClassifier.__doc__ = CLASSIFIER_DOC

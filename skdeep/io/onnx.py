@@ -233,7 +233,7 @@ def _onnx_class_labels(classes):
 
 
 def _is_multilabel(model):
-    return model._label_binarizer.y_type_ == "multilabel-indicator"
+    return model._targets.label_type == "multilabel-indicator"
 
 
 def _convert_classifier(scope, operator, container):
