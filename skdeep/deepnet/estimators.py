@@ -1,12 +1,14 @@
-"""The scikit-learn face: DeepNetClassifier and DeepNetRegressor.
+"""DeepNetClassifier and DeepNetRegressor: MLPClassifier's parameters and behaviour, and more.
 
-This module owns the scikit-learn contract (parameter validation, input
-checks, label encoding, fitted attributes). Per call it builds a
-:class:`~skdeep.nn.spec.NetworkSpec` and a
-:class:`~skdeep.train.config.TrainConfig` from the parameters and hands them,
-with the network and the :class:`~skdeep.train.state.TrainState`, to the
-training code. A fit is a transaction: everything is validated first, and a
-call that raises leaves the estimator exactly as it was.
+The fit, the targets and the continuation check are the shared base's
+(:mod:`skdeep._base.estimator`). This module supplies what DeepNet does its
+own way: MLPClassifier's parameters, input checks (scikit-learn's
+``validate_data``, sparse input), the :class:`~skdeep.nn.spec.NetworkSpec`
+(batch norm, dropout, initializers), the
+:class:`~skdeep.train.config.TrainConfig` read from the parameters,
+L-BFGS or a stochastic solver, MLPClassifier's early-stopping strata,
+``partial_fit`` and the fitted attributes MLPClassifier has (``coefs_``,
+``intercepts_``, ``out_activation_``...).
 """
 
 from dataclasses import replace

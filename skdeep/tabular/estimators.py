@@ -14,8 +14,9 @@ A fit runs the whole recipe (see ``docs/tabular.rst``):
    warmup then a cosine decay, a flat-then-cosine dropout schedule, and keeps
    the epoch with the best score on an internal validation split.
 
-The training loop, its state, the callbacks and the transactions are the
-DeepNet estimators' own (:mod:`skdeep.train`).
+The fit, the targets, the callbacks and the transactions are those of the
+base both families share (:mod:`skdeep._base.estimator`); this module
+supplies the preprocessing, the spec and the recipe.
 """
 
 import math
