@@ -1,6 +1,6 @@
 """skdeep: deep neural networks in plain NumPy with the scikit-learn API."""
 
-from ._estimators import DeepNetClassifier, DeepNetRegressor
+from .deepnet import DeepNetClassifier, DeepNetRegressor
 from .display import HistoryDisplay
 from .io.onnx import register_onnx_converters, to_onnx
 from .io.persistence import InvalidModelFile, load, save

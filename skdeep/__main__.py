@@ -23,8 +23,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neural_network import MLPClassifier
 
 from . import DeepNetClassifier, __version__
-from ._summary import layer_table
 from .callbacks import Callback
+from .deepnet.summary import layer_table
 
 LOSS_EVERY = 25  # epochs between progress lines: a handful of lines for a ~130-epoch fit
 

@@ -13,7 +13,7 @@ from sklearn.base import is_classifier
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
-from ._estimators import _TrainingViews
+from ._base.estimator import TrainingViews
 
 # The panels plot() can draw, top to bottom, and the curves of each.
 PANELS = {
@@ -309,7 +309,7 @@ class HistoryDisplay:
             If it is not fitted.
         """
         _require_matplotlib(f"{cls.__name__}.from_estimator")
-        if not isinstance(estimator, _TrainingViews):
+        if not isinstance(estimator, TrainingViews):
             raise TypeError(
                 "HistoryDisplay.from_estimator draws the history_ of skdeep's estimators "
                 "(DeepNetClassifier, DeepNetRegressor, TabularNetClassifier, TabularNetRegressor); "

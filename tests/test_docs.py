@@ -34,7 +34,7 @@ def test_every_fitted_attribute_is_documented(Estimator):
     assert "feature_names_in_" in documented
 
 
-@pytest.mark.parametrize("module_name", ["skdeep._estimators", "skdeep.utils.gradcheck", "skdeep.io.onnx",
+@pytest.mark.parametrize("module_name", ["skdeep.deepnet.estimators", "skdeep.utils.gradcheck", "skdeep.io.onnx",
                                          "skdeep.tabular.estimators", "skdeep.tabular.preprocessing",
                                          "skdeep.display"])
 def test_docstring_examples_run(module_name):

@@ -1098,6 +1098,42 @@ def test_a_loaded_model_continues_training_like_the_original(round_trip, tmp_pat
     assert np.array_equal(loaded.predict_proba(X), est.predict_proba(X))
 
 
+def test_the_classes_are_importable_from_their_old_module():
+    from skdeep._estimators import DeepNetClassifier as OldClassifier
+    from skdeep._estimators import DeepNetRegressor as OldRegressor
+
+    assert OldClassifier is DeepNetClassifier and OldRegressor is DeepNetRegressor
+    assert DeepNetClassifier.__module__ == DeepNetRegressor.__module__ == "skdeep.deepnet.estimators"
+
+
+@pytest.mark.parametrize("make", [small_clf, small_reg])
+def test_a_pickle_naming_the_old_module_loads(make):
+    """Pickles written by earlier versions name the classes in skdeep._estimators."""
+    X, y = iris()
+    est = make().fit(X, y)
+    # Protocol 2 names a class as "module\nname\n": rewrite it as an earlier version wrote it.
+    name = type(est).__name__
+    new_path, old_path = (f"{module}\n{name}\n".encode() for module in ("skdeep.deepnet.estimators",
+                                                                        "skdeep._estimators"))
+    data = pickle.dumps(est, protocol=2)
+    assert data.count(new_path) == 1
+    loaded = pickle.loads(data.replace(new_path, old_path))
+    assert type(loaded) is type(est)
+    assert np.array_equal(loaded.predict(X), est.predict(X))
+    assert loaded.loss_curve_ == est.loss_curve_
+
+
+def test_a_pickle_holds_the_labels_as_the_attributes_earlier_versions_had():
+    """So that the pickles of earlier versions load as they are (and skops trusts the LabelBinarizer)."""
+    X, y = iris()
+    est = small_clf().fit(X, y)
+    state = est.__getstate__()
+    assert "_targets" not in state and "_targets" in vars(est)  # the estimator itself keeps its targets
+    np.testing.assert_array_equal(state["_label_binarizer"].classes_, est.classes_)
+    np.testing.assert_array_equal(state["classes_"], est.classes_)
+    assert not {"_targets", "y_mean_", "_label_binarizer"} & set(small_reg().fit(X, y).__getstate__())
+
+
 @pytest.mark.parametrize("make", [small_clf, small_reg])
 def test_clone_gives_an_unfitted_estimator_with_equal_params(make):
     X, y = iris()

@@ -12,6 +12,7 @@ is the list docs/persistence.rst gives; keep the two equal.
 import io
 import pickle
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -34,18 +35,18 @@ pd = pytest.importorskip("pandas", reason="the pipeline test fits a DataFrame")
 # (alone or in a Pipeline of scikit-learn transformers skops trusts), and the list the
 # documentation tells users to pass as ``trusted=`` (it may name types a file lacks).
 CLASSIFIER_UNTRUSTED = [
-    "skdeep._estimators.DeepNetClassifier",
+    "skdeep.deepnet.estimators.DeepNetClassifier",
     "skdeep.nn.network.Network",
     "skdeep.train.state.TrainState",
 ]
 REGRESSOR_UNTRUSTED = [
-    "skdeep._estimators.DeepNetRegressor",
+    "skdeep.deepnet.estimators.DeepNetRegressor",
     "skdeep.nn.network.Network",
     "skdeep.train.state.TrainState",
 ]
 SKDEEP_TRUSTED_TYPES = [
-    "skdeep._estimators.DeepNetClassifier",
-    "skdeep._estimators.DeepNetRegressor",
+    "skdeep.deepnet.estimators.DeepNetClassifier",
+    "skdeep.deepnet.estimators.DeepNetRegressor",
     "skdeep.nn.network.Network",
     "skdeep.train.state.TrainState",
 ]
@@ -176,6 +177,24 @@ def test_pipeline_round_trip_through_a_file(tmp_path):
     unseen = frame.assign(color="purple")  # handle_unknown="ignore" survives too
     _assert_same_predictions(pipe, loaded, unseen)
     np.testing.assert_array_equal(loaded.feature_names_in_, pipe.feature_names_in_)
+
+
+def test_a_file_naming_the_old_module_loads_with_the_old_names():
+    """Files of earlier versions name skdeep._estimators.DeepNet*; that module still gives them."""
+    estimator, X, _ = _fitted("string labels, batch norm, dropout")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(sio.dumps(estimator))) as new, zipfile.ZipFile(buffer, "w") as old:
+        for item in new.infolist():
+            data = new.read(item)
+            if item.filename == "schema.json":
+                assert data.count(b'"skdeep.deepnet.estimators"') == 1
+                data = data.replace(b'"skdeep.deepnet.estimators"', b'"skdeep._estimators"')
+            old.writestr(item, data)
+    old_names = ["skdeep._estimators.DeepNetClassifier", *CLASSIFIER_UNTRUSTED[1:]]
+    assert sio.get_untrusted_types(data=buffer.getvalue()) == old_names
+    loaded = sio.loads(buffer.getvalue(), trusted=old_names)
+    assert type(loaded) is DeepNetClassifier
+    _assert_same_predictions(estimator, loaded, X)
 
 
 def test_trusted_types_may_be_given_as_types():

@@ -3,7 +3,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from skdeep import DeepNetClassifier, DeepNetRegressor
-from skdeep._summary import layer_table
+from skdeep.deepnet.summary import layer_table
 
 
 def test_layer_table_lists_every_layer_in_both_notations_with_parameter_counts():

@@ -399,6 +399,24 @@ def test_joblib_and_pickle_round_trips(kind, pd, tmp_path):
     assert [r["loss"] for r in loaded.history_] == [r["loss"] for r in est.history_]
 
 
+@pytest.mark.parametrize("kind", ESTIMATORS)
+def test_a_pickle_holds_the_targets_as_the_attributes_earlier_versions_had(kind):
+    """So that the pickles of earlier versions load as they are, and new ones in earlier versions."""
+    est = _make(kind, SMALL).fit(X, Y[kind])
+    state = est.__getstate__()
+    assert "_targets" not in state and "_targets" in vars(est)  # the estimator itself keeps its targets
+    if kind == "classifier":
+        assert_array_equal(state["_label_binarizer"].classes_, est.classes_, strict=True)
+        assert_array_equal(state["classes_"], est.classes_, strict=True)
+    else:
+        assert_array_equal(state["y_mean_"], est.y_mean_, strict=True)
+        assert_array_equal(state["y_scale_"], est.y_scale_, strict=True)
+        assert state["_y_ndim"] == 1
+    restored = type(est).__new__(type(est))
+    restored.__setstate__(state)
+    assert_array_equal(restored.predict(X), est.predict(X), strict=True)
+
+
 # --------------------------------------------------------------------- weights
 def _categorical_table(n=40, seed=0):
     """Only categorical columns: their encoding is the same for any repetition of the rows."""
@@ -946,12 +964,12 @@ def test_without_a_validation_split_the_last_epoch_is_kept(kind):
 def _internal_validation_split(est, X_, y):
     """Redo the fit's validation split: the random state draws the initial weights, then the split."""
     X_encoded = est.preprocessor_.transform(X_)
-    Y_ = est._encode_targets(y, True, None).astype(est._network.dtype)
+    Y_ = est._encoded_targets(est._targets, y).astype(est._network.dtype)
     config = est._train_config(len(y))
     random_state = np.random.RandomState(est.random_state)
     EnsembleNetwork(est._network.spec).initialize(random_state)
     _, validation = split_validation(X_encoded, Y_, None, config.validation_fraction,
-                                     est._validation_strata(Y_, config), random_state)
+                                     est._validation_strata(est._targets, Y_, config), random_state)
     return validation
 
 
@@ -966,7 +984,7 @@ def test_the_best_validation_epoch_is_kept(kind):
     assert_array_equal(est._network.params, snapshots.epochs[est.best_epoch_ - 1], strict=True)
     X_val, Y_val, weights = _internal_validation_split(est, X, Y[kind])
     assert len(X_val) == math.ceil(0.2 * 60)
-    assert est._validation_score(est._network.predict(X_val), Y_val, weights) == est.best_validation_score_
+    assert est._targets.score(est._network.predict(X_val), Y_val, weights) == est.best_validation_score_
 
 
 def test_too_few_rows_for_a_validation_split_train_on_all_of_them():

@@ -101,7 +101,6 @@ def test_a_loaded_model_predicts_bit_identically(name, as_frame, tmp_path):
     else:
         assert np.array_equal(loaded.y_mean_, model.y_mean_)
         assert np.array_equal(loaded.y_scale_, model.y_scale_)
-        assert loaded._y_ndim == model._y_ndim
     for attribute in ("n_features_in_", "n_iter_", "t_", "loss_", "loss_curve_", "validation_scores_",
                       "best_validation_score_", "history_", "best_epoch_"):
         assert getattr(loaded, attribute) == getattr(model, attribute), attribute

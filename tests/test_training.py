@@ -528,7 +528,7 @@ def test_ctrl_c_stops_lbfgs_after_the_current_iteration_and_keeps_an_accepted_it
     # The weights are the iterate whose loss was recorded last, not a line-search trial.
     network = est._network
     weights = np.full(len(y), 1 / len(y))
-    Y = est._label_binarizer.transform(y).astype(float)
+    Y = est._targets.encode(y).astype(float)
     assert network.evaluate(X, Y, weights, est.alpha / len(y))[1] == pytest.approx(est.loss_, rel=1e-9)
     skdeep.save(est, tmp_path / "m.npz")
     assert np.array_equal(skdeep.load(tmp_path / "m.npz").predict_proba(X), est.predict_proba(X))

@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from ..nn.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
-from .._estimators import DeepNetClassifier, DeepNetRegressor
+from ..deepnet.estimators import DeepNetClassifier, DeepNetRegressor
 from ..tabular.estimators import TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import TabularPreprocessor
 
@@ -233,7 +233,7 @@ def _onnx_class_labels(classes):
 
 
 def _is_multilabel(model):
-    return model._label_binarizer.y_type_ == "multilabel-indicator"
+    return model._targets.label_type == "multilabel-indicator"
 
 
 def _convert_classifier(scope, operator, container):

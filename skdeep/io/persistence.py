@@ -44,10 +44,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from .._estimators import DeepNetClassifier, DeepNetRegressor
+from ..deepnet.estimators import DeepNetClassifier, DeepNetRegressor
+from .._base.targets import ClassLabels, Values
 from .._version import __version__
 from .._warn import warn
 from ..nn.network import Network
@@ -206,10 +206,25 @@ def envelope(estimator, network, params, include_optimizer, network_arrays):
     arrays = {"params": network.params, **network_arrays, **state_arrays}
     if hasattr(estimator, "feature_names_in_"):
         arrays["feature_names_in"] = np.asarray(estimator.feature_names_in_, dtype=str)
-    if hasattr(estimator, "classes_"):
-        metadata["label_type"] = estimator._label_binarizer.y_type_
-        arrays["classes"] = _plain_array(estimator.classes_)
+    target_fields, target_arrays = _target_contents(estimator._targets)
+    metadata.update(target_fields)
+    arrays.update(target_arrays)
     return metadata, arrays
+
+
+def _target_contents(targets):
+    """``(metadata fields, arrays)`` of the targets, the one place they are written.
+
+    Class labels: their ``label_type`` and ``classes``. Standardized values
+    (TabularNet): ``y_ndim`` (1 for one output, which predict ravels), the
+    ``y_mean`` and the ``y_scale``. Values learned as they are: nothing.
+    """
+    if isinstance(targets, ClassLabels):
+        return {"label_type": targets.label_type}, {"classes": _plain_array(targets.classes)}
+    if not targets.standardized:
+        return {}, {}
+    return ({"y_ndim": 1 if targets.n_outputs == 1 else 2},
+            {"y_mean": np.asarray(targets.mean), "y_scale": np.asarray(targets.scale)})
 
 
 def load(path, *, max_parameters=MAX_PARAMETERS):
@@ -409,7 +424,7 @@ def _estimator_of(Estimator, classifier_class, metadata, spec):
     n_classes = _n_classes(label_type, spec) if Estimator is classifier_class else 0
     estimator = _estimator_with_params(Estimator, metadata["params"], n_classes)
     if n_classes:
-        estimator._label_binarizer = _binarizer(label_type)
+        estimator._targets = ClassLabels(label_type)  # its classes come with the arrays
     return estimator, label_type, n_classes
 
 
@@ -601,8 +616,7 @@ def _assemble(plan, arrays):
     estimator.n_features_in_ = spec.layer_sizes[0]
     if "feature_names_in" in arrays:
         estimator.feature_names_in_ = arrays.pop("feature_names_in").astype(object)
-    if plan.n_classes:
-        _restore_classes(estimator, arrays.pop("classes"))
+    restore_targets(estimator, plan, arrays)
     estimator._network = network
     estimator._train_state = _train_state(plan.train_state, arrays, network, estimator)
     return estimator
@@ -632,18 +646,25 @@ def _train_state(values, arrays, network, estimator):
     return state
 
 
-def _binarizer(label_type):
-    """A fitted LabelBinarizer but for its ``classes_``."""
-    binarizer = LabelBinarizer()
-    binarizer.y_type_ = label_type
-    binarizer.sparse_input_ = False
-    return binarizer
+def restore_targets(estimator, plan, arrays):
+    """Set the estimator's targets from the arrays :func:`_target_contents` wrote, each checked.
 
-
-def _restore_classes(estimator, classes):
-    _check_classes(classes)
-    estimator._label_binarizer.classes_ = estimator.classes_ = classes
-    _check_class_weight_labels(estimator.class_weight, classes)
+    The arrays' shapes and dtypes were checked against the plan: a
+    classifier's file has ``classes``, standardized values' ``y_mean`` and
+    ``y_scale``, and other values' neither.
+    """
+    if plan.n_classes:
+        classes = arrays.pop("classes")
+        _check_classes(classes)
+        estimator._targets = ClassLabels(plan.label_type, classes)
+        _check_class_weight_labels(estimator.class_weight, classes)
+    elif "y_mean" in arrays:
+        y_mean, y_scale = arrays.pop("y_mean"), arrays.pop("y_scale")
+        _check_finite("y_mean", y_mean)
+        expect(np.isfinite(y_scale).all() and (y_scale >= 0).all(), "y_scale must be finite and >= 0")
+        estimator._targets = Values(len(y_mean), y_mean, y_scale)
+    else:
+        estimator._targets = Values(plan.spec.layer_sizes[-1])
 
 
 def _check_classes(classes):

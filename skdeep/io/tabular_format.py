@@ -50,7 +50,7 @@ from ..train.optimizers import AdamW
 from .model_file import expect, shorten
 from .persistence import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, _check_array_headers, _check_finite,
                           _check_format_version, _check_parameter_count, _check_train_state, _checked,
-                          _estimator_of, _Expected, _expected_classes, _is_text_dtype, _restore_classes,
+                          _estimator_of, _Expected, _expected_classes, _is_text_dtype, restore_targets,
                           _to_json, _train_state, envelope)
 
 KIND = "tabularnet"
@@ -98,9 +98,6 @@ def contents(estimator, params, include_optimizer):
     preprocessor_values, preprocessor_arrays = _preprocessor_contents(preprocessor)
     metadata, arrays = envelope(estimator, network, params, include_optimizer, preprocessor_arrays)
     metadata.update(kind=KIND, preprocessor=preprocessor_values)
-    if isinstance(estimator, TabularNetRegressor):
-        metadata["y_ndim"] = _to_json(estimator._y_ndim)
-        arrays["y_mean"], arrays["y_scale"] = np.asarray(estimator.y_mean_), np.asarray(estimator.y_scale_)
     n_params, n_inputs = network.spec.n_params, network.spec.layer_sizes[0]
     needed = max(n_params, PARAMETERS_PER_INPUT * n_inputs, PARAMETERS_PER_COLUMN * estimator.n_features_in_)
     size = f"{n_params:,} parameters"
@@ -185,7 +182,7 @@ def plan(metadata, max_parameters):
                    "load a model you expect)")
     estimator, label_type, n_classes = _estimator_of(Estimator, TabularNetClassifier, metadata, spec)
     if not n_classes:
-        estimator._y_ndim = _checked_y_ndim(metadata["y_ndim"], spec.layer_sizes[-1])
+        _check_y_ndim(metadata["y_ndim"], spec.layer_sizes[-1])
     expect(spec.output_activation == estimator._output_activation(),
            "the output activation contradicts the estimator")
     _check_train_state(metadata["train_state"], estimator)
@@ -230,11 +227,10 @@ def _checked_spec(values):
     return spec
 
 
-def _checked_y_ndim(y_ndim, n_outputs):
+def _check_y_ndim(y_ndim, n_outputs):
     # A 2-D y of one column is raveled by fit: y_ndim 2 means two outputs or more.
     expect(y_ndim in (1, 2) and is_count(y_ndim), f"y_ndim must be 1 or 2, got {shorten(y_ndim)}")
     expect((y_ndim == 1) == (n_outputs == 1), f"y_ndim {y_ndim} contradicts the {n_outputs} output units")
-    return y_ndim
 
 
 def _checked_preprocessor(values, n_features, spec):
@@ -362,13 +358,7 @@ def assemble(plan, arrays):
     estimator.n_features_in_ = plan.n_features
     if names is not None:
         estimator.feature_names_in_ = names.copy()
-    if plan.n_classes:
-        _restore_classes(estimator, arrays.pop("classes"))
-    else:
-        y_mean, y_scale = arrays.pop("y_mean"), arrays.pop("y_scale")
-        _check_finite("y_mean", y_mean)
-        expect(np.isfinite(y_scale).all() and (y_scale >= 0).all(), "y_scale must be finite and >= 0")
-        estimator.y_mean_, estimator.y_scale_ = y_mean, y_scale
+    restore_targets(estimator, plan, arrays)
     estimator._network = network
     estimator._train_state = _train_state(plan.train_state, arrays, network, estimator)
     return estimator

@@ -14,42 +14,34 @@ A fit runs the whole recipe (see ``docs/tabular.rst``):
    warmup then a cosine decay, a flat-then-cosine dropout schedule, and keeps
    the epoch with the best score on an internal validation split.
 
-The training loop, its state, the callbacks and the transactions are the
-DeepNet estimators' own (:mod:`skdeep.train`).
+The fit, the targets, the callbacks and the transactions are those of the
+base both families share (:mod:`skdeep._base.estimator`); this module
+supplies the preprocessing, the spec and the recipe.
 """
 
 import math
-from collections.abc import Sequence
 from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from .._estimators import (
-    _check_effective_weights,
-    _class_sample_weight,
-    _checked_hidden_layer_sizes,
-    _store_constructor_arguments,
-    _TrainingViews,
-    _validated_sample_weight,
+from .._base.checks import checked_hidden_layer_sizes
+from .._base.estimator import (
+    CLASS_WEIGHT_CONSTRAINT,
+    BaseNet,
+    NetClassifier,
+    NetRegressor,
+    store_constructor_arguments,
 )
-from .._inputs import checked_X, ravel_column_vector
-from .._transactions import transactional
+from .._base.inputs import checked_X, ravel_column_vector
 from ..nn.activations import ACTIVATIONS
 from ..nn.ensemble import EnsembleNetwork, EnsembleSpec
-from ..train.callbacks import bind, validate_callbacks
 from ..train.config import TrainConfig
 from ..train.data import MIN_VALIDATION_ROWS
 from ..train.memory import check_fits_in_memory
-from ..train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
-from ..train.state import TrainState
 from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
@@ -59,32 +51,25 @@ from .stopping import fit_report, stop_reason
 FEATURE_SCALE_FACTOR = 6.0
 
 
-class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
-    """Shared fit logic of the two tabular estimators; use one of the subclasses."""
+class _BaseTabularNet(BaseNet):
+    """What TabularNetClassifier and TabularNetRegressor share; use one of them."""
+
+    # A warm start picks its own best epoch: it must not fall back to the last fit's weights.
+    _best_epoch_per_fit = True
+    _network_type = EnsembleNetwork
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        **BaseNet._parameter_constraints,
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS) - {"identity"})],
         "numeric_bins": [Interval(Integral, 0, None, closed="left")],
         "max_one_hot": [Interval(Integral, 2, None, closed="left")],
         "feature_scaling": ["boolean"],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "warmup": [Interval(Integral, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
         "dtype": [StrOptions({"float32", "float64"})],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "callbacks": [None, Sequence],
     }
 
     # ----------------------------------------------------------------- fitted views
@@ -105,14 +90,12 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         history = self._train_state.history_
         return history[len(history) - self.n_iter_:] if self.n_iter_ else []
 
-    def __sklearn_is_fitted__(self):
-        return "_network" in self.__dict__
-
     # ----------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self):
-        return _checked_hidden_layer_sizes(self.hidden_layer_sizes, at_least=1)
+        return checked_hidden_layer_sizes(self.hidden_layer_sizes, at_least=1)
 
-    def _spec(self, n_features, n_outputs):
+    def _spec(self, n_features, n_outputs, dtype):
+        # The dtype is the dtype parameter's (a continued fit checks it is the fitted one).
         return EnsembleSpec(
             (n_features, *self._hidden_layer_sizes(), n_outputs), self.n_ensemble, self.activation,
             self._output_activation(), self.dtype, dropout=self.dropout,
@@ -153,146 +136,63 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
             return X
         return checked_X(self, X, reset=reset, dtype=None, ensure_all_finite=False)
 
-    def _encoded(self, X):
-        """``X`` checked (not reset) and encoded by the fitted preprocessor."""
-        X = self._checked_table(X, reset=False)
-        return self.preprocessor_._encode(X, is_dataframe(X))
-
-    def _preprocess(self, X, continuing):
-        """Validate ``X`` (setting ``n_features_in_``) and encode it with a fitted preprocessor."""
-        if continuing:
-            return self.preprocessor_, self._encoded(X)
-        X = self._checked_table(X, reset=True)
-        preprocessor = TabularPreprocessor(
-            max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
-        return preprocessor, preprocessor.fit_transform(X)
-
-    def _with_class_weights(self, sample_weight, Y):
-        """``sample_weight`` times the class weights, in the training dtype, checked; or None."""
-        class_weights = self._class_sample_weight(Y)
-        if class_weights is not None:
-            sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
-        if sample_weight is None:
-            return None
-        sample_weight = sample_weight.astype(self.dtype)
-        _check_effective_weights(sample_weight)
-        return sample_weight
-
-    def _class_sample_weight(self, Y):
-        return None
-
-    def _fit(self, X, y, sample_weight):
-        continuing = self.warm_start and self.__sklearn_is_fitted__()
-        callbacks = validate_callbacks(self.callbacks)
+    def _checked_data(self, X, y, incremental, continuing):
+        """The table encoded by the preprocessor (fitted here unless ``continuing``), and ``y`` checked."""
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if _num_samples(X) != _num_samples(y):
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {_num_samples(X)} and {_num_samples(y)}.")
-        preprocessor, X_encoded = self._preprocess(X, continuing)
-        sample_weight = _validated_sample_weight(sample_weight, X_encoded, np.float64)
-        Y = self._encode_targets(y, continuing, sample_weight)
-        sample_weight = self._with_class_weights(sample_weight, Y)
-        spec = self._spec(X_encoded.shape[1], Y.shape[1])
-        config = self._train_config(X_encoded.shape[0])
-        random_state = check_random_state(self.random_state)
         if continuing:
-            network = self._continued_network(spec)
-            state = self._train_state
-        else:
-            check_fits_in_memory(spec, min(self.batch_size, X_encoded.shape[0]), config.solver)
-            network = EnsembleNetwork(spec)
-            network.initialize(random_state)
-            state = TrainState()
-        self.preprocessor_ = preprocessor
-        self._network, self._train_state = network, state  # live: callbacks see the fit in progress
-        hooks = bind((*callbacks, SklearnCallbackBridge()), self)
-        stopped_by = train_stochastic(
-            network, state, config, (X_encoded, Y.astype(network.dtype), sample_weight),
-            incremental=False, random_state=random_state, hooks=hooks, inputs=(X, y, sample_weight),
-            strata=self._validation_strata(Y, config), score=self._validation_score,
-            # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
-            stop_messages=False,
-            reset="per_fit",  # each fit picks its own best epoch
-        )
-        if self.verbose:
-            print(fit_report(self, stop_reason(stopped_by)))
-        return self
+            return self._network_input(X), self._checked_y(y)
+        X = self._checked_table(X, reset=True)
+        self.preprocessor_ = TabularPreprocessor(
+            max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
+        return self.preprocessor_.fit_transform(X), self._checked_y(y)
 
-    def _continued_network(self, spec):
-        """The fitted network, if ``spec`` (the current parameters) matches it; else a ValueError."""
-        network = self._network
-        fitted = network.spec
-        preprocessor = self.preprocessor_
-        for name, asked, now in (
+    def _network_input(self, X):
+        """``X`` checked (not reset) and encoded by the fitted preprocessor."""
+        X = self._checked_table(X, reset=False)
+        return self.preprocessor_._encode(X, is_dataframe(X))
+
+    def _structure(self, spec):
+        fitted, preprocessor = self._network.spec, self.preprocessor_
+        return [
             ("numeric_bins", self.numeric_bins, preprocessor.numeric_bins),
             ("max_one_hot", self.max_one_hot, preprocessor.max_one_hot),
             ("hidden_layer_sizes", spec.layer_sizes[1:-1], fitted.layer_sizes[1:-1]),
             ("n_ensemble", spec.n_members, fitted.n_members),
             ("feature_scaling", bool(spec.scale_factor), bool(fitted.scale_factor)),
             ("dtype", spec.dtype, fitted.dtype),
-            ("the number of outputs", spec.layer_sizes[-1], fitted.layer_sizes[-1]),
-        ):
-            if asked != now:
-                raise ValueError(
-                    f"Cannot continue training (warm_start=True): {name} is {asked!r} but the "
-                    f"model was fitted with {now!r}. Set warm_start=False to start anew."
-                )
-        return network.with_spec(spec)  # activation and dropout may change between fits
+        ]
 
-    def _validated_encoding(self, X):
-        check_is_fitted(self)
-        return self._encoded(X)
+    def _check_resources(self, spec, config, n_samples, continuing):
+        if not continuing:
+            check_fits_in_memory(spec, min(self.batch_size, n_samples), config.solver)
 
-    def _predict_output(self, X):
-        """Mean of the members' probabilities or (standardized) values, 2-D."""
-        encoded = self._validated_encoding(X)
-        return self._current_network().predict(encoded)
+    def _initialize(self, network, random_state):
+        network.initialize(random_state)
 
-    def _current_network(self):
-        """The fitted network under the current ``activation`` (as DeepNet's predictions follow it).
+    def _train(self, network, state, config, data, **arguments):
+        """Train (the config carries the dropout schedule and the time budget), then report."""
+        stopped_by = train_stochastic(
+            network, state, config, data,
+            # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
+            stop_messages=False, **arguments,
+        )
+        if self.verbose:
+            print(fit_report(self, stop_reason(stopped_by)))
 
-        A view sharing the fitted parameters; the estimator is not changed.
-        """
-        network = self._network
-        if self.activation != network.spec.hidden_activation and self.activation in ACTIVATIONS:
-            network = network.with_spec(replace(network.spec, hidden_activation=self.activation))
-        return network
+    def _current_spec(self, spec):
+        """The fitted spec under the current ``activation`` (as DeepNet's predictions follow it)."""
+        if self.activation != spec.hidden_activation and self.activation in ACTIVATIONS:
+            return replace(spec, hidden_activation=self.activation)
+        return spec
 
-    def summary(self, file=None):
-        """Print the preprocessing and the network layer by layer, with parameter counts.
-
-        Parameters
-        ----------
-        file : file-like, default=None
-            Where to write; standard output by default.
-        """
+    def _summary_text(self):
         from .summary import tabular_summary
 
-        print(tabular_summary(self), file=file)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @with_callbacks
-    @transactional
-    def fit(self, X, y, sample_weight=None):
-        """Preprocess the table, then train the ensemble on it.
-
-        Parameters
-        ----------
-        X : {DataFrame, array-like} of shape (n_samples, n_features)
-            The raw table: numeric, boolean, categorical (category, object or
-            string) columns; missing values as NaN, None or ``pd.NA``.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels (classification) or real values (regression).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; the loss is their weighted mean.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight)
+        return tabular_summary(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -303,11 +203,11 @@ class _BaseTabularNet(CallbackSupportMixin, _TrainingViews, BaseEstimator):
         return tags
 
 
-class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
+class TabularNetClassifier(NetClassifier, _BaseTabularNet):
     _parameter_constraints: dict = {
         **_BaseTabularNet._parameter_constraints,
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "class_weight": CLASS_WEIGHT_CONSTRAINT,
     }
 
     def __init__(
@@ -338,58 +238,16 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
         warm_start=False,
         callbacks=None,
     ):
-        _store_constructor_arguments(self, locals())
+        store_constructor_arguments(self, locals())
 
-    def _output_activation(self):
-        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
-
-    def _encode_targets(self, y, continuing, sample_weight):
-        """One-hot (or 0/1 indicator) targets, smoothed towards uniform by ``label_smoothing``."""
-        y = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
-        y = ravel_column_vector(y)
+    def _checked_y(self, y):
+        y = ravel_column_vector(np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy())
         check_classification_targets(y)
-        if continuing:
-            classes = np.unique(y) if y.ndim == 1 else None
-            if classes is not None and not np.array_equal(np.sort(classes), self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes as in the previous "
-                    f"call to fit. Previously got {self.classes_}, `y` has {classes}."
-                )
-        else:
-            self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
-        Y = self._label_binarizer.transform(y).astype(np.float64)
-        n_choices = Y.shape[1] if Y.shape[1] > 1 and self._output_activation() == "softmax" else 2
-        return Y * (1.0 - self.label_smoothing) + self.label_smoothing / n_choices
+        return y
 
-    def _class_sample_weight(self, Y):
-        if self.class_weight is None:
-            return None
-        return _class_sample_weight(self.class_weight, self._label_binarizer.y_type_, self.classes_,
-                                    self._class_indices(Y))
-
-    @staticmethod
-    def _class_indices(Y):
-        return (Y[:, 0] > 0.5).astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
-
-    def _validation_strata(self, Y, config):
-        """Stratify the validation split on the class when every class can be in both parts."""
-        if not config.early_stopping or self._label_binarizer.y_type_ == "multilabel-indicator":
-            return None
-        classes, counts = np.unique(self._class_indices(Y), return_counts=True)
-        n_validation = math.ceil(config.validation_fraction * len(Y))
-        if counts.min() < 2 or n_validation < len(classes) or len(Y) - n_validation < len(classes):
-            return None
-        return self._class_indices(Y)
-
-    def _validation_score(self, probabilities, Y, sample_weight):
-        if not np.isfinite(probabilities).all():
-            return np.nan
-        if Y.shape[1] == 1 or self._label_binarizer.y_type_ == "multilabel-indicator":
-            truth, predicted = Y > 0.5, probabilities > 0.5
-        else:
-            truth, predicted = Y.argmax(axis=1), probabilities.argmax(axis=1)
-        return accuracy_score(truth, predicted, sample_weight=sample_weight)
+    def _encoded_targets(self, targets, y):
+        """One-hot (or 0/1 indicator) targets, smoothed towards uniform by ``label_smoothing``."""
+        return targets.encode(y, smoothing=self.label_smoothing)
 
     def predict_proba(self, X):
         """Probability estimates: the members' mean, classes in the order of ``classes_``.
@@ -426,29 +284,10 @@ class TabularNetClassifier(ClassifierMixin, _BaseTabularNet):
         probabilities = self.predict_proba(X)
         return np.log(np.maximum(probabilities, np.finfo(probabilities.dtype).tiny))
 
-    def predict(self, X):
-        """Predict class labels (the most probable under the members' mean).
 
-        Parameters
-        ----------
-        X : {DataFrame, array-like} of shape (n_samples, n_features)
+class TabularNetRegressor(NetRegressor, _BaseTabularNet):
+    _standardize_targets = True
 
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        """
-        probabilities = self._predict_output(X)
-        if probabilities.shape[1] == 1:
-            probabilities = probabilities.ravel()
-        return self._label_binarizer.inverse_transform(probabilities)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
-
-
-class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
     def __init__(
         self,
         hidden_layer_sizes=(192, 192),
@@ -475,60 +314,31 @@ class TabularNetRegressor(RegressorMixin, _BaseTabularNet):
         warm_start=False,
         callbacks=None,
     ):
-        _store_constructor_arguments(self, locals())
+        store_constructor_arguments(self, locals())
 
     def _output_activation(self):
         return "identity"
 
-    def _encode_targets(self, y, continuing, sample_weight):
-        """Targets standardized column by column, weighted (with the first fit's statistics when continuing)."""
+    def _checked_y(self, y):
         y = np.asarray(y, dtype=np.float64) if not hasattr(y, "iloc") else y.to_numpy(dtype=np.float64)
         y = ravel_column_vector(y)
         if y.ndim not in (1, 2) or y.size == 0:
             raise ValueError(f"y must be 1-D or 2-D with at least one value, got shape {y.shape}.")
         if not np.isfinite(y).all():
             raise ValueError("Input y contains NaN or infinity: regression targets must be finite.")
-        Y = y.reshape(len(y), -1)
-        constant = np.ptp(Y, axis=0) == 0
-        if not continuing:
-            self.y_mean_ = np.average(Y, axis=0, weights=sample_weight)
-            # 0 for a constant column (not a rounding residue): its prediction is then exactly its mean
-            scale = np.sqrt(np.average((Y - self.y_mean_) ** 2, axis=0, weights=sample_weight))
-            self.y_scale_ = np.where(constant, 0.0, scale)
-            self._y_ndim = y.ndim
-        elif Y.shape[1] != len(self.y_mean_):
-            raise ValueError(
-                f"Cannot continue training (warm_start=True): y has {Y.shape[1]} outputs but the "
-                f"model was fitted with {len(self.y_mean_)}. Set warm_start=False to start anew.")
-        elif ((self.y_scale_ == 0) & ~constant).any():
-            raise ValueError(
-                "Cannot continue training (warm_start=True): a target column that was constant in "
-                "the first fit varies now, and the model predicts it as that constant. Set "
-                "warm_start=False to start anew.")
-        return (Y - self.y_mean_) / np.where(self.y_scale_ > 0, self.y_scale_, 1.0)
+        return y
 
-    def _validation_strata(self, Y, config):
-        return None
+    @property
+    def y_mean_(self):
+        """ndarray of shape (n_outputs,): the (weighted) mean of each target column."""
+        check_is_fitted(self)
+        return self._targets.mean
 
-    def _validation_score(self, prediction, Y, sample_weight):
-        if not np.isfinite(prediction).all():
-            return np.nan
-        # R² is the same on standardized targets: no need to unscale.
-        return r2_score(Y, prediction, sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predict target values: the members' mean, in the units of ``y``.
-
-        Parameters
-        ----------
-        X : {DataFrame, array-like} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        """
-        prediction = self._predict_output(X) * self.y_scale_ + self.y_mean_
-        return prediction.ravel() if self._y_ndim == 1 else prediction
+    @property
+    def y_scale_(self):
+        """ndarray of shape (n_outputs,): the (weighted) standard deviation of each target column."""
+        check_is_fitted(self)
+        return self._targets.scale
 
 
 TabularNetClassifier.__doc__ = CLASSIFIER_DOC

@@ -2,7 +2,9 @@
 
 Both estimator families (DeepNet and TabularNet) keep their fitted model in
 ``_network`` (a network with ``snapshot``/``restore``) and ``_train_state`` (a
-:class:`~skdeep.train.state.TrainState`); everything else is plain attributes.
+:class:`~skdeep.train.state.TrainState`), which a fit changes in place;
+everything else, the targets (``_targets``) included, is replaced rather than
+changed, so putting the attributes back restores it.
 """
 
 import functools

@@ -10,7 +10,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import column_or_1d
 from sklearn.utils.validation import _check_n_features, _get_feature_names, check_array, validate_data
 
-from ._warn import warn
+from .._warn import warn
 
 
 def feature_names_warning(estimator, X):
