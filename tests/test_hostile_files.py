@@ -704,4 +704,4 @@ def test_the_limits_leave_room_for_every_array_of_the_largest_network():
     # 5 parameters (2 weights, a bias, gamma, beta) and 2 statistics.
     state = math.ceil(n * 2 / 5)
     needed = 8 * (4 * n + 2 * state) + persistence.MAX_METADATA_BYTES
-    assert needed <= persistence._BYTES_PER_PARAMETER * n + persistence.MAX_METADATA_BYTES
+    assert needed <= persistence.BYTES_PER_PARAMETER * n + persistence.MAX_METADATA_BYTES

@@ -25,6 +25,7 @@ from ..train.callbacks import bind, validate_callbacks
 from ..train.sklearn_callbacks import CallbackSupportMixin, SklearnCallbackBridge, with_callbacks
 from ..train.state import TrainState
 from .checks import cannot_continue, check_effective_weights, validated_sample_weight
+from .record import FittedModel
 from .targets import ClassLabels, Values
 from .transactions import transactional
 
@@ -115,6 +116,9 @@ class BaseNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
 
     #: The network class a fresh fit builds from the family's spec (it takes the spec alone).
     _network_type = None
+
+    #: The kind of model file the family's models are saved as (:mod:`skdeep.io`'s registry).
+    _model_kind = None
 
     # ----------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -261,6 +265,75 @@ class BaseNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
             Where to write; standard output by default.
         """
         print(self._summary_text(), file=file)
+
+    # ----------------------------------------------------------------- model files
+    # io reads and writes fitted models through these methods only (skdeep._base.record).
+    def _to_record(self):
+        """The fitted model as a :class:`~skdeep._base.record.FittedModel`, for io to save."""
+        network = self._current_network()  # first: it raises NotFittedError on an unfitted model
+        return FittedModel(
+            kind=self._model_kind, estimator=type(self).__name__, params=self.get_params(),
+            network=network, train_state=self._train_state, targets=self._targets,
+            n_features_in=self.n_features_in_, feature_names_in=getattr(self, "feature_names_in_", None),
+            **self._record_parts(),
+        )
+
+    @classmethod
+    def _from_record(cls, record):
+        """The fitted estimator a checked :class:`~skdeep._base.record.FittedModel` describes.
+
+        io has checked every part against the others; the record's parts
+        become the estimator's (none is copied).
+        """
+        estimator = cls()
+        estimator.set_params(**record.params)
+        estimator.n_features_in_ = record.n_features_in
+        if record.feature_names_in is not None:
+            estimator.feature_names_in_ = record.feature_names_in
+        estimator._restore_record_parts(record)
+        estimator._targets = record.targets
+        estimator._network = record.network
+        estimator._train_state = record.train_state
+        return estimator
+
+    @classmethod
+    def _check_record_params(cls, params, targets=None):
+        """Check saved hyperparameters as ``fit`` checks them; the output activation they give.
+
+        Parameters
+        ----------
+        params : dict
+            The hyperparameters, as ``set_params`` takes them.
+        targets : ClassLabels, default=None
+            A classifier's targets (their label type is enough).
+
+        Returns
+        -------
+        output_activation : str or None
+            What the output layer of a model of these hyperparameters (and
+            targets) is; None for a classifier given no targets.
+
+        Raises
+        ------
+        ValueError or TypeError
+            A hyperparameter is of a wrong type or out of range.
+        """
+        estimator = cls()
+        estimator.set_params(**params)
+        estimator._validate_params()  # scikit-learn's own checks: types and ranges
+        estimator._hidden_layer_sizes()  # "array-like" lets any list through
+        if targets is not None:
+            estimator._targets = targets
+        elif cls._targets_type is ClassLabels:
+            return None
+        return estimator._output_activation()
+
+    def _record_parts(self):
+        """The family's own parts of its record (TabularNet: the preprocessor)."""
+        return {}
+
+    def _restore_record_parts(self, record):
+        """Take the family's own parts from ``record``."""
 
     # ----------------------------------------------------------------- pickles
     # A pickle (or a joblib or skops file) holds the targets as the attributes

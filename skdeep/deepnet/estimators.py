@@ -58,6 +58,7 @@ class _BaseDeepNet(BaseNet):
     """What DeepNetClassifier and DeepNetRegressor share; use one of them."""
 
     _network_type = Network
+    _model_kind = "deepnet"
     _parameter_constraints: dict = {
         **BaseNet._parameter_constraints,
         "activation": [StrOptions(set(ACTIVATIONS))],

@@ -3,12 +3,13 @@
 A TabularNet model file is the container :mod:`skdeep.io.persistence`
 describes (a ``.npz`` of ``.npy`` arrays and JSON metadata, read within the
 same limits and checked in the same order), with ``"kind": "tabularnet"`` in
-its metadata. This module says what such a file holds and checks it,
-reusing persistence's checks of the hyperparameters, the training state, the
-classes and the arrays' headers; persistence dispatches to :func:`plan`,
-:func:`check_headers` and :func:`assemble` on the ``kind`` field.
+its metadata. This module says what such a file holds and checks it, using
+the envelope's checks of the hyperparameters, the training state, the
+classes and the arrays' headers (:mod:`skdeep.io.envelope`); persistence
+dispatches to :func:`contents`, :func:`plan`, :func:`check_headers` and
+:func:`assemble` on the ``kind`` field.
 
-The metadata, besides persistence's ``format``, ``format_version`` (2),
+The metadata, besides the envelope's ``format``, ``format_version`` (2),
 ``skdeep_version``, ``estimator``, ``params``, ``train_state`` and
 ``n_features_in_``, holds
 
@@ -42,20 +43,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._base.record import FittedModel
 from ..nn.ensemble import EnsembleNetwork, EnsembleSpec
 from ..nn.values import is_count
 from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import TabularPreprocessor
 from ..train.optimizers import AdamW
+from .envelope import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, Expected, check_array_headers, check_fields,
+                       check_finite, check_format_version, check_parameter_count, checked, checked_model,
+                       checked_targets, checked_train_state, envelope, expected_classes, is_text_dtype,
+                       to_json)
 from .model_file import expect, shorten
-from .persistence import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, _check_array_headers, _check_finite,
-                          _check_format_version, _check_parameter_count, _check_train_state, _checked,
-                          _estimator_of, _Expected, _expected_classes, _is_text_dtype, restore_targets,
-                          _to_json, _train_state, envelope)
 
 KIND = "tabularnet"
 
-# Limits of load besides persistence's, tied to its max_parameters. Every input column and
+# Limits of load besides the envelope's, tied to its max_parameters. Every input column and
 # every feature the preprocessor encodes becomes Python objects (arrays, the names of the
 # output columns), some hundred bytes each, where a parameter takes 8: without these bounds a
 # small file could make load build gigabytes of them. A fitted model has at least one
@@ -65,7 +67,7 @@ PARAMETERS_PER_INPUT = 10
 #: Allowed parameters per input column: 100,000 columns at the default limit.
 PARAMETERS_PER_COLUMN = 100
 
-_ESTIMATORS = {"TabularNetClassifier": TabularNetClassifier, "TabularNetRegressor": TabularNetRegressor}
+ESTIMATORS = {"TabularNetClassifier": TabularNetClassifier, "TabularNetRegressor": TabularNetRegressor}
 _METADATA_FIELDS = {"format", "format_version", "kind", "skdeep_version", "estimator", "params", "spec",
                     "train_state", "n_features_in_", "preprocessor"}
 _CLASSIFIER_FIELDS = {"label_type"}
@@ -85,34 +87,34 @@ ARRAY_NAMES = {"params", "best_params", "best_state", "classes", "feature_names_
 
 
 # ------------------------------------------------------------------ writing
-def contents(estimator, params, include_optimizer):
-    """``(metadata, arrays, max_parameters load needs, size)`` of a fitted TabularNet estimator.
+def contents(record, params, include_optimizer):
+    """``(metadata, arrays, max_parameters load needs, size)`` of a fitted TabularNet model's record.
 
     ``params`` are its hyperparameters, ``callbacks`` already set to None;
     ``size`` says in words what sets the ``max_parameters`` needed. Raises
-    ValueError if the estimator's parts contradict each other (its input
+    ValueError if the model's parts contradict each other (its input
     columns and its preprocessor's), which no fit leaves behind.
     """
-    network, preprocessor = estimator._network, estimator.preprocessor_
-    _check_same_columns(estimator, preprocessor)
+    network, preprocessor, n_features = record.network, record.preprocessor, record.n_features_in
+    _check_same_columns(record, preprocessor)
     preprocessor_values, preprocessor_arrays = _preprocessor_contents(preprocessor)
-    metadata, arrays = envelope(estimator, network, params, include_optimizer, preprocessor_arrays)
+    metadata, arrays = envelope(record, params, include_optimizer, preprocessor_arrays)
     metadata.update(kind=KIND, preprocessor=preprocessor_values)
     n_params, n_inputs = network.spec.n_params, network.spec.layer_sizes[0]
-    needed = max(n_params, PARAMETERS_PER_INPUT * n_inputs, PARAMETERS_PER_COLUMN * estimator.n_features_in_)
+    needed = max(n_params, PARAMETERS_PER_INPUT * n_inputs, PARAMETERS_PER_COLUMN * n_features)
     size = f"{n_params:,} parameters"
     if needed > n_params:
-        size += f", {n_inputs:,} encoded features and {estimator.n_features_in_:,} columns"
+        size += f", {n_inputs:,} encoded features and {n_features:,} columns"
     return metadata, arrays, needed, size
 
 
-def _check_same_columns(estimator, preprocessor):
-    """The estimator and its preprocessor saw the same columns (one copy of them is stored)."""
-    names, names_seen = (getattr(owner, "feature_names_in_", None) for owner in (estimator, preprocessor))
+def _check_same_columns(record, preprocessor):
+    """The model and its preprocessor saw the same columns (one copy of them is stored)."""
+    names, names_seen = record.feature_names_in, getattr(preprocessor, "feature_names_in_", None)
     same_names = (names is None) == (names_seen is None) and (
         names is None or (len(names) == len(names_seen)
                           and all(a == b for a, b in zip(names, names_seen, strict=True))))
-    if estimator.n_features_in_ != preprocessor.n_features_in_ or not same_names:
+    if record.n_features_in != preprocessor.n_features_in_ or not same_names:
         raise ValueError("Cannot save this model: its preprocessor_ was fitted on other columns than the "
                          "model (n_features_in_ or feature_names_in_ differ).")
 
@@ -140,7 +142,7 @@ def _preprocessor_contents(preprocessor):
         "preprocessor_categories": _joined([np.asarray(c, dtype=str) for c in preprocessor.categories_],
                                            np.str_),
     }
-    return _to_json(values), arrays
+    return to_json(values), arrays
 
 
 def _joined(parts, dtype):
@@ -152,12 +154,9 @@ def _joined(parts, dtype):
 class _Plan:
     """The model the metadata describes, every JSON field checked and nothing allocated."""
 
-    estimator: object  # a new estimator with the saved hyperparameters (and label type or y_ndim)
+    model: object  # the envelope's parts, checked (envelope.Model)
     spec: EnsembleSpec
     n_params: int
-    n_classes: int  # 0 for a regressor
-    label_type: str
-    train_state: dict
     n_features: int
     preprocessor: TabularPreprocessor  # its parameters and JSON attributes set; no array yet
     n_bin_edges: list
@@ -169,7 +168,7 @@ def plan(metadata, max_parameters):
     Estimator = _checked_envelope(metadata)
     spec = _checked_spec(metadata["spec"])
     n_params = spec.n_params  # Python integers (math.prod): no overflow for a hostile spec
-    _check_parameter_count(n_params, max_parameters)
+    check_parameter_count(n_params, max_parameters)
     n_features = metadata["n_features_in_"]
     # Every input column becomes at least one of the network's inputs.
     expect(is_count(n_features) and 1 <= n_features <= spec.layer_sizes[0],
@@ -180,12 +179,9 @@ def plan(metadata, max_parameters):
             expect(False, f"the model has {count} {what}; a limit of {max_parameters} parameters allows "
                    f"{max_parameters // per} (one per {per} parameters; pass a larger max_parameters to "
                    "load a model you expect)")
-    estimator, label_type, n_classes = _estimator_of(Estimator, TabularNetClassifier, metadata, spec)
-    if not n_classes:
+    if Estimator is TabularNetRegressor:
         _check_y_ndim(metadata["y_ndim"], spec.layer_sizes[-1])
-    expect(spec.output_activation == estimator._output_activation(),
-           "the output activation contradicts the estimator")
-    _check_train_state(metadata["train_state"], estimator)
+    model = checked_model(Estimator, metadata, spec)
     optimizer = metadata["train_state"].get("optimizer")
     expect(optimizer is None or optimizer["solver"] == _SOLVER,
            f"a TabularNet model trains with {_SOLVER!r}, not {shorten(optimizer and optimizer['solver'])}")
@@ -193,24 +189,19 @@ def plan(metadata, max_parameters):
            "a TabularNet model's learning-rate schedule keeps no state")
     preprocessor, n_bin_edges, n_categories = _checked_preprocessor(metadata["preprocessor"], n_features,
                                                                     spec)
-    return _Plan(estimator, spec, n_params, n_classes, label_type, metadata["train_state"], n_features,
-                 preprocessor, n_bin_edges, n_categories)
+    return _Plan(model, spec, n_params, n_features, preprocessor, n_bin_edges, n_categories)
 
 
 def _checked_envelope(metadata):
     """The estimator class, the format, kind and fields checked."""
     expect(isinstance(metadata, dict) and metadata.get("format") == FORMAT and metadata.get("kind") == KIND,
            "not an skdeep TabularNet model file")
-    _check_format_version(metadata.get("format_version"))
+    check_format_version(metadata.get("format_version"))
     expect(metadata["format_version"] >= 2, "TabularNet models exist from format version 2 on")
-    Estimator = _ESTIMATORS.get(metadata.get("estimator"))
+    Estimator = ESTIMATORS.get(metadata.get("estimator"))
     expect(Estimator is not None, f"unknown TabularNet estimator {shorten(metadata.get('estimator'))}")
     own = _CLASSIFIER_FIELDS if Estimator is TabularNetClassifier else _REGRESSOR_FIELDS
-    fields = _METADATA_FIELDS | own
-    expect(set(metadata) <= fields, f"unknown metadata fields {shorten(sorted(set(metadata) - fields))}")
-    expect(set(metadata) >= fields, f"missing metadata fields {sorted(fields - set(metadata))}")
-    expect(isinstance(metadata["skdeep_version"], str) and len(metadata["skdeep_version"]) <= 100,
-           "skdeep_version must be a short string")
+    check_fields(metadata, _METADATA_FIELDS | own)
     return Estimator
 
 
@@ -219,7 +210,7 @@ def _checked_spec(values):
     expect(isinstance(values, dict) and isinstance(values.get("layer_sizes"), list)
            and 3 <= len(values["layer_sizes"]) <= MAX_HIDDEN_LAYERS + 2,
            f"the spec must have between 3 and {MAX_HIDDEN_LAYERS + 2} layer sizes")
-    spec = _checked(EnsembleSpec.from_dict, values)
+    spec = checked(EnsembleSpec.from_dict, values)
     # What the estimator builds: a hidden activation it accepts, the input scale on or off.
     expect(spec.hidden_activation != "identity", "a TabularNet model has no 'identity' hidden activation")
     expect(spec.scale_factor in (0.0, FEATURE_SCALE_FACTOR),
@@ -246,7 +237,7 @@ def _checked_preprocessor(values, n_features, spec):
     expect(isinstance(params, dict) and set(params) == _PREPROCESSOR_PARAMS,
            f"the preprocessor's params need exactly the keys {sorted(_PREPROCESSOR_PARAMS)}")
     preprocessor = TabularPreprocessor(**params)
-    _checked(preprocessor._validate_params)  # scikit-learn's checks of types and ranges
+    checked(preprocessor._validate_params)  # scikit-learn's checks of types and ranges
     # (scikit-learn takes a bool for an int: True bins would be one bin.)
     expect(is_count(params["numeric_bins"]) and is_count(params["max_one_hot"]),
            "the preprocessor's numeric_bins and max_one_hot must be integers")
@@ -309,11 +300,11 @@ def _categorical_width(encoding, n_categories, has_missing, max_one_hot):
 
 # ------------------------------------------------------------------ reading: the arrays
 def _expected_arrays(plan):
-    """``(required, optional)``: array name -> _Expected, from the metadata alone."""
+    """``(required, optional)``: array name -> Expected, from the metadata alone."""
     dtype = np.dtype(plan.spec.dtype)
 
     def vector(length, wanted=dtype):
-        return _Expected(((length,),), lambda found: found == wanted, wanted.name)
+        return Expected(((length,),), lambda found: found == wanted, wanted.name)
 
     text = f"strings of at most {MAX_LABEL_CHARS} characters"
     n_numeric = len(plan.n_bin_edges)
@@ -322,14 +313,14 @@ def _expected_arrays(plan):
         "preprocessor_medians": vector(n_numeric, np.dtype(np.float64)),
         "preprocessor_scales": vector(n_numeric, np.dtype(np.float64)),
         "preprocessor_bin_edges": vector(sum(plan.n_bin_edges), np.dtype(np.float64)),
-        "preprocessor_categories": _Expected(((sum(plan.n_categories),),), _is_text_dtype, text),
+        "preprocessor_categories": Expected(((sum(plan.n_categories),),), is_text_dtype, text),
     }
     optional = {"best_params": vector(plan.n_params), "best_state": vector(0),
-                "feature_names_in": _Expected(((plan.n_features,),), _is_text_dtype, text)}
-    if plan.train_state.get("optimizer") is not None:
+                "feature_names_in": Expected(((plan.n_features,),), is_text_dtype, text)}
+    if plan.model.train_state.get("optimizer") is not None:
         required.update({name: vector(plan.n_params) for name in _OPTIMIZER_ARRAYS})
-    if plan.n_classes:
-        required["classes"] = _expected_classes(plan.label_type, plan.n_classes)
+    if plan.model.n_classes:
+        required["classes"] = expected_classes(plan.model.label_type, plan.model.n_classes)
     else:
         n_outputs = plan.spec.layer_sizes[-1]
         required.update(y_mean=vector(n_outputs, np.dtype(np.float64)),
@@ -339,29 +330,30 @@ def _expected_arrays(plan):
 
 def check_headers(headers, plan):
     """Every array's shape and dtype against the metadata, before any array is decompressed."""
-    _check_array_headers(headers, *_expected_arrays(plan))
+    check_array_headers(headers, *_expected_arrays(plan))
 
 
 def assemble(plan, arrays):
     """The estimator, from the checked plan and the arrays (shapes and dtypes already checked)."""
-    estimator, spec = plan.estimator, plan.spec
+    model, spec = plan.model, plan.spec
     network = EnsembleNetwork(spec)
-    _check_finite("params", arrays["params"])
+    check_finite("params", arrays["params"])
     network.params[...] = arrays.pop("params")
     names = arrays.pop("feature_names_in", None)
     if names is not None:
         # Decoded once: the estimator's and the preprocessor's arrays share the strings, as after fit.
         names = names.astype(object)
-    estimator.preprocessor_ = _assembled_preprocessor(plan, arrays, names)
-    expect(estimator.preprocessor_.n_features_out_ == spec.layer_sizes[0],
+    preprocessor = _assembled_preprocessor(plan, arrays, names)
+    expect(preprocessor.n_features_out_ == spec.layer_sizes[0],
            "the preprocessor's layout contradicts the network's inputs")
-    estimator.n_features_in_ = plan.n_features
-    if names is not None:
-        estimator.feature_names_in_ = names.copy()
-    restore_targets(estimator, plan, arrays)
-    estimator._network = network
-    estimator._train_state = _train_state(plan.train_state, arrays, network, estimator)
-    return estimator
+    record = FittedModel(
+        kind=KIND, estimator=model.Estimator.__name__, params=model.params, network=network,
+        targets=checked_targets(model, arrays),
+        train_state=checked_train_state(model.train_state, arrays, network, model.params),
+        n_features_in=plan.n_features, feature_names_in=None if names is None else names.copy(),
+        preprocessor=preprocessor,
+    )
+    return model.Estimator._from_record(record)
 
 
 def _assembled_preprocessor(plan, arrays, names):
@@ -371,11 +363,11 @@ def _assembled_preprocessor(plan, arrays, names):
     """
     preprocessor = plan.preprocessor
     medians, scales = arrays.pop("preprocessor_medians"), arrays.pop("preprocessor_scales")
-    _check_finite("the preprocessor's medians", medians)
+    check_finite("the preprocessor's medians", medians)
     expect(np.isfinite(scales).all() and (scales >= 0).all(),
            "the preprocessor's scales must be finite and non-negative")
     edges = arrays.pop("preprocessor_bin_edges")
-    _check_finite("the preprocessor's bin edges", edges)
+    check_finite("the preprocessor's bin edges", edges)
     expect(_increasing_within(edges, plan.n_bin_edges),
            "the preprocessor's bin edges must be strictly increasing within each column")
     categories = arrays.pop("preprocessor_categories")

@@ -57,6 +57,7 @@ class _BaseTabularNet(BaseNet):
     # A warm start picks its own best epoch: it must not fall back to the last fit's weights.
     _best_epoch_per_fit = True
     _network_type = EnsembleNetwork
+    _model_kind = "tabularnet"
 
     _parameter_constraints: dict = {
         **BaseNet._parameter_constraints,
@@ -182,6 +183,12 @@ class _BaseTabularNet(BaseNet):
         )
         if self.verbose:
             print(fit_report(self, stop_reason(stopped_by)))
+
+    def _record_parts(self):
+        return {"preprocessor": self.preprocessor_}
+
+    def _restore_record_parts(self, record):
+        self.preprocessor_ = record.preprocessor
 
     def _current_spec(self, spec):
         """The fitted spec under the current ``activation`` (as DeepNet's predictions follow it)."""
