@@ -206,7 +206,7 @@ def _graph_and_logits(scope, operator, container):
     """Cast the input to the graph's precision and run every layer to the logits."""
     graph = _graph_of(scope, operator, container)
     A = graph.node("Cast", operator.inputs[0].full_name, to=graph.proto_dtype)
-    for W, b, activation in operator.raw_operator._current_network().inference_layers():
+    for W, b, activation in operator.raw_operator._to_record().network.inference_layers():
         product = graph.node("MatMul", A, graph.constant(W, name="W"))
         Z = graph.node("Add", product, graph.constant(b, name="b"))
         A = Z if activation is None else _ACTIVATIONS[activation](graph, Z)
@@ -233,7 +233,7 @@ def _onnx_class_labels(classes):
 
 
 def _is_multilabel(model):
-    return model._targets.label_type == "multilabel-indicator"
+    return model._to_record().targets.label_type == "multilabel-indicator"
 
 
 def _convert_classifier(scope, operator, container):
@@ -420,7 +420,7 @@ def _tabular_graph_and_mean(scope, operator, container):
         A = _encoded(graph, X, model.preprocessor_)
     else:
         A = graph.node("Cast", X, to=graph.proto_dtype)
-    return graph, _ensemble_mean(graph, A, model._current_network())
+    return graph, _ensemble_mean(graph, A, model._to_record().network)
 
 
 def _convert_tabular_classifier(scope, operator, container):
@@ -430,7 +430,7 @@ def _convert_tabular_classifier(scope, operator, container):
     if len(model.classes_) == 1:
         # One class seen at fit: certain, as predict_proba says.
         graph.node("Add", graph.scaled(P, 0.0), graph.constant(1.0), output=proba_output)
-    elif model._network.spec.layer_sizes[-1] == 1 and not _is_multilabel(model):
+    elif model._to_record().network.spec.layer_sizes[-1] == 1 and not _is_multilabel(model):
         # Binary: [1 - p, p], as predict_proba computes it.
         graph.node("Concat", graph.node("Sub", graph.constant(1.0), P), P, output=proba_output, axis=1)
     else:
