@@ -31,6 +31,8 @@ from skops.io.exceptions import UntrustedTypesFoundException
 
 pd = pytest.importorskip("pandas", reason="the pipeline test fits a DataFrame")
 
+from model_equality import assert_same_model  # noqa: E402
+
 # What get_untrusted_types reports for a file holding a fitted classifier / regressor
 # (alone or in a Pipeline of scikit-learn transformers skops trusts), and the list the
 # documentation tells users to pass as ``trusted=`` (it may name types a file lacks).
@@ -109,24 +111,6 @@ def _assert_same_predictions(original, loaded, X):
             np.testing.assert_array_equal(got, expected, err_msg=method)  # bit for bit
 
 
-def _assert_same_training_state(a, b):
-    """Weights, statistics, optimizer, schedule and curves equal; only wall-clock times may differ."""
-    np.testing.assert_array_equal(a._network.params, b._network.params)
-    np.testing.assert_array_equal(a._network.state, b._network.state)
-    sa, sb = a._train_state, b._train_state
-    for name in ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
-                 "best_validation_score_", "no_improvement_count", "schedule_epoch", "schedule_state"):
-        np.testing.assert_equal(getattr(sb, name), getattr(sa, name), err_msg=name)  # NaN == NaN
-    np.testing.assert_equal([{**r, "seconds": None} for r in sb.history_],
-                            [{**r, "seconds": None} for r in sa.history_])
-    assert (sa.optimizer is None) == (sb.optimizer is None)
-    if sa.optimizer is not None:
-        assert sa.optimizer["solver"] == sb.optimizer["solver"]
-        assert sa.optimizer["state"].keys() == sb.optimizer["state"].keys()
-        for key, value in sa.optimizer["state"].items():
-            np.testing.assert_array_equal(value, sb.optimizer["state"][key], err_msg=key)
-
-
 @pytest.mark.parametrize("name", CASES)
 def test_bare_estimator_round_trip(name):
     estimator, X, _ = _fitted(name)
@@ -136,7 +120,7 @@ def test_bare_estimator_round_trip(name):
     assert type(loaded) is type(estimator)
     assert loaded.get_params() == estimator.get_params()
     _assert_same_predictions(estimator, loaded, X)
-    _assert_same_training_state(estimator, loaded)
+    assert_same_model(estimator, loaded)
     if hasattr(estimator, "classes_"):
         np.testing.assert_array_equal(loaded.classes_, estimator.classes_)
         assert loaded.classes_.dtype == estimator.classes_.dtype
@@ -251,7 +235,7 @@ def test_partial_fit_after_load_continues_as_the_original(name):
     for model in (estimator, loaded):
         for _ in range(2):
             model.partial_fit(X, y)
-    _assert_same_training_state(estimator, loaded)
+    assert_same_model(estimator, loaded)
     _assert_same_predictions(estimator, loaded, X)
 
 
@@ -261,7 +245,7 @@ def test_warm_start_fit_after_load_continues_as_the_original(name):
     loaded = sio.loads(sio.dumps(estimator), trusted=SKDEEP_TRUSTED_TYPES)
     for model in (estimator, loaded):
         model.set_params(warm_start=True, max_iter=3).fit(X, y)
-    _assert_same_training_state(estimator, loaded)
+    assert_same_model(estimator, loaded)
     _assert_same_predictions(estimator, loaded, X)
 
 
@@ -271,7 +255,7 @@ def test_pipeline_warm_start_after_load_continues_as_the_original():
     loaded = sio.loads(sio.dumps(pipe), trusted=SKDEEP_TRUSTED_TYPES)
     for model in (pipe, loaded):
         model.set_params(net__warm_start=True, net__max_iter=4).fit(frame, y)
-    _assert_same_training_state(pipe.named_steps["net"], loaded.named_steps["net"])
+    assert_same_model(pipe.named_steps["net"], loaded.named_steps["net"])
     _assert_same_predictions(pipe, loaded, frame)
 
 
@@ -280,7 +264,7 @@ def test_skops_and_pickle_load_the_same_model():
     from_skops = sio.loads(sio.dumps(estimator), trusted=SKDEEP_TRUSTED_TYPES)
     from_pickle = pickle.load(io.BytesIO(pickle.dumps(estimator)))
     _assert_same_predictions(from_pickle, from_skops, X)
-    _assert_same_training_state(from_pickle, from_skops)
+    assert_same_model(from_pickle, from_skops)
 
 
 TABULAR_TRUSTED_TYPES = [

@@ -19,6 +19,7 @@ from skdeep import (DeepNetClassifier, InvalidModelFile, TabularNetClassifier, T
 from skdeep.io import persistence
 
 # tests/model_file_edits.py (tests/ is on sys.path: pytest puts conftest.py's folder there)
+from model_equality import assert_same_model
 from model_file_edits import (
     arrays_and_metadata,
     assert_load_refuses,
@@ -104,10 +105,8 @@ def test_a_loaded_model_predicts_bit_identically(name, as_frame, tmp_path):
     for attribute in ("n_features_in_", "n_iter_", "t_", "loss_", "loss_curve_", "validation_scores_",
                       "best_validation_score_", "history_", "best_epoch_"):
         assert getattr(loaded, attribute) == getattr(model, attribute), attribute
-    # Every field of the training state, the stopping rule's included, and its best weights.
-    assert loaded._train_state.to_dict(False)[0] == model._train_state.to_dict(False)[0]
-    if model._train_state.best_params is not None:
-        assert np.array_equal(loaded._train_state.best_params, model._train_state.best_params)
+    # Every field of the record and of its training state, the stopping rule's included.
+    assert_same_model(loaded, model, X_new, optimizer=False)
     assert hasattr(loaded, "feature_names_in_") == as_frame
     if as_frame:
         assert list(loaded.feature_names_in_) == list(X.columns)
