@@ -2,7 +2,10 @@
 
 import os
 
+import scipy
+
 from .optimizers import OPTIMIZERS
+
 
 _CGROUP_V2 = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current")
 _CGROUP_V1 = ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
@@ -52,11 +55,19 @@ def _free_pages():
         return None
 
 
+def _scipy_release():
+    """SciPy's (major, minor) version, as ints."""
+    return tuple(int(part) for part in scipy.__version__.split(".")[:2])
+
+
 # SciPy's L-BFGS-B works in float64 whatever the network's dtype. With its default 10
-# correction pairs it holds 38 parameter-sized float64 vectors (the pairs, its
-# workspace, bounds and copies of the point and the gradient: measured with
-# tracemalloc under SciPy 1.17), and train_lbfgs adds its float64 start and gradient.
-LBFGS_FLOAT64_VECTORS = 40
+# correction pairs it holds parameter-sized float64 vectors (the pairs, its workspace,
+# bounds and copies of the point and the gradient), and train_lbfgs adds its float64
+# start and gradient: 40 in all under SciPy 1.17 (whose L-BFGS-B is C), 50 under SciPy
+# 1.11 (the Fortran original), measured with tracemalloc. Versions between the two are
+# budgeted with the larger figure: an estimate too high refuses a fit that would fit,
+# one too low lets a fit run out of memory.
+LBFGS_FLOAT64_VECTORS = 40 if _scipy_release() >= (1, 17) else 50
 
 
 def training_memory(spec, batch_size, solver=None, continuing=False):
