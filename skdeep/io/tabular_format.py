@@ -77,7 +77,9 @@ _CLASSIFIER_FIELDS = {"label_type"}
 _REGRESSOR_FIELDS = {"y_ndim"}
 _PREPROCESSOR_FIELDS = {"params", "numeric_columns_", "categorical_columns_", "missing_indicators_",
                         "n_bin_edges", "encodings_", "missing_categories_", "n_categories"}
-_PREPROCESSOR_PARAMS = {"max_one_hot", "clip", "numeric_bins", "dtype"}
+# A tuple, not a set: the writer follows its order, so that the file's bytes do not depend on the
+# hash seed.
+_PREPROCESSOR_PARAMS = ("max_one_hot", "clip", "numeric_bins", "dtype")
 _ENCODINGS = ("binary", "one-hot", "most-frequent")
 # The only solver TabularNet trains with.
 _SOLVER = "adamw"
@@ -251,7 +253,7 @@ def _checked_preprocessor(values, n_features, spec):
     expect(isinstance(values, dict) and set(values) == _PREPROCESSOR_FIELDS,
            f"the preprocessor needs exactly the fields {sorted(_PREPROCESSOR_FIELDS)}")
     params = values["params"]
-    expect(isinstance(params, dict) and set(params) == _PREPROCESSOR_PARAMS,
+    expect(isinstance(params, dict) and set(params) == set(_PREPROCESSOR_PARAMS),
            f"the preprocessor's params need exactly the keys {sorted(_PREPROCESSOR_PARAMS)}")
     checked(TabularPreprocessor.check_params, params)  # scikit-learn's checks of types and ranges
     # (scikit-learn takes a bool for an int: True bins would be one bin.)
