@@ -6,6 +6,7 @@ of a tampered file is refused with InvalidModelFile naming it; DeepNet files
 are unchanged.
 """
 
+import ast
 import io
 import os
 import pickle
@@ -562,3 +563,21 @@ def test_random_byte_mutations_give_the_same_model_or_a_clear_error(genuine, tmp
         assert np.array_equal(model.predict_proba(X), reference)
         outcomes["loaded"] += 1
     assert outcomes["refused"] > 250, outcomes
+
+
+# ------------------------------------------------------------------ io's reach
+# The fitted-model record's protocol: the only private names io may use on an estimator.
+_RECORD_PROTOCOL = {"_to_record", "_from_record", "_check_record_params"}
+
+
+@pytest.mark.parametrize("module", ["tabular_format", "deepnet_format", "envelope", "persistence"])
+def test_io_sets_no_attribute_and_calls_no_private_method_but_the_records(module):
+    """io reads and rebuilds estimators (and the preprocessor) through their methods, never their attributes."""
+    path = os.path.join(os.path.dirname(persistence.__file__), f"{module}.py")
+    with open(path, encoding="utf-8") as file:
+        tree = ast.parse(file.read())
+    stored = [(node.attr, node.lineno) for node in ast.walk(tree)
+              if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del))]
+    private = {node.attr for node in ast.walk(tree)
+               if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")}
+    assert stored == [] and private <= _RECORD_PROTOCOL, (stored, private - _RECORD_PROTOCOL)
