@@ -6,7 +6,12 @@ of a tampered file is refused with InvalidModelFile naming it; DeepNet files
 are unchanged.
 """
 
+import ast
 import io
+import os
+import pickle
+import subprocess
+import sys
 import warnings
 import zipfile
 
@@ -14,6 +19,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
+import skdeep
 from skdeep import (DeepNetClassifier, InvalidModelFile, TabularNetClassifier, TabularNetRegressor, load,
                     save)
 from skdeep.io import persistence
@@ -219,6 +225,30 @@ def test_the_file_is_a_plain_zip_of_npy_arrays_of_kind_tabularnet(tmp_path):
     arrays, metadata = arrays_and_metadata(content)
     assert metadata["kind"] == "tabularnet" and metadata["format_version"] == 2
     assert all(array.dtype != object for array in arrays.values())
+
+
+_SAVE_PICKLED = "import pickle, sys; from skdeep import save; save(pickle.load(open(sys.argv[1], 'rb')), sys.argv[2])"
+
+
+def test_saving_the_same_model_gives_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    """The metadata's key order follows no set: a model file is reproducible from run to run."""
+    X = _table()
+    model = TabularNetClassifier(**SMALL).fit(X, _target(X))
+    pickled = tmp_path / "model.pkl"
+    pickled.write_bytes(pickle.dumps(model))
+    # The children import the skdeep these tests run.
+    root = os.path.dirname(os.path.dirname(skdeep.__file__))
+    contents = []
+    for seed in ("1", "3", "5"):  # three orders of a set of the four preprocessor parameters
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+        path = tmp_path / f"seed{seed}.npz"
+        child = subprocess.run([sys.executable, "-c", _SAVE_PICKLED, str(pickled), str(path)], env=env,
+                               capture_output=True, text=True, timeout=120)
+        assert child.returncode == 0, child.stderr[-3000:]
+        contents.append(path.read_bytes())
+    assert contents[0] == contents[1] == contents[2]
+    assert contents[0] == _saved(model, tmp_path)
 
 
 def test_deepnet_files_keep_their_layout_and_an_explicit_kind_loads(tmp_path):
@@ -533,3 +563,21 @@ def test_random_byte_mutations_give_the_same_model_or_a_clear_error(genuine, tmp
         assert np.array_equal(model.predict_proba(X), reference)
         outcomes["loaded"] += 1
     assert outcomes["refused"] > 250, outcomes
+
+
+# ------------------------------------------------------------------ io's reach
+# The fitted-model record's protocol: the only private names io may use on an estimator.
+_RECORD_PROTOCOL = {"_to_record", "_from_record", "_check_record_params"}
+
+
+@pytest.mark.parametrize("module", ["tabular_format", "deepnet_format", "envelope", "persistence"])
+def test_io_sets_no_attribute_and_calls_no_private_method_but_the_records(module):
+    """io reads and rebuilds estimators (and the preprocessor) through their methods, never their attributes."""
+    path = os.path.join(os.path.dirname(persistence.__file__), f"{module}.py")
+    with open(path, encoding="utf-8") as file:
+        tree = ast.parse(file.read())
+    stored = [(node.attr, node.lineno) for node in ast.walk(tree)
+              if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del))]
+    private = {node.attr for node in ast.walk(tree)
+               if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")}
+    assert stored == [] and private <= _RECORD_PROTOCOL, (stored, private - _RECORD_PROTOCOL)

@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -308,3 +309,51 @@ def test_deterministic_and_row_independent():
 def test_invalid_parameters(params):
     with pytest.raises(InvalidParameterError):
         TabularPreprocessor(**params).fit(np.ones((2, 2)))
+
+
+def _mixed_frame(pd, n=60, seed=0):
+    rng = np.random.RandomState(seed)
+    age = rng.normal(40, 10, n)
+    age[::7] = np.nan
+    return pd.DataFrame({
+        "age": age,                                                        # numeric with an indicator
+        "city": rng.choice(["x", "y", "z", None], n),                      # one-hot with missing
+        "plan": rng.choice(["basic", "pro"], n),                           # binary
+        "code": rng.choice([f"c{i:02d}" for i in range(12)], n),           # most-frequent + other
+    })
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_from_fitted_state_rebuilds_the_fitted_preprocessor(named):
+    pd = pytest.importorskip("pandas")
+    X = _mixed_frame(pd)
+    X = X if named else X.to_numpy()
+    original = TabularPreprocessor(max_one_hot=4, numeric_bins=3, dtype="float32").fit(X)
+    state = original.fitted_state()
+    assert state.medians is original.medians_  # the arrays are shared, not copied
+    rebuilt = TabularPreprocessor.from_fitted_state(original.get_params(), state)
+    assert rebuilt.get_params() == original.get_params()
+    assert set(vars(rebuilt)) == set(vars(original))  # no feature_names_in_ without names
+    assert rebuilt.encodings_ == ["one-hot", "binary", "most-frequent"]
+    assert rebuilt.missing_indicators_.dtype == bool and rebuilt.n_features_out_ == original.n_features_out_
+    assert_array_equal(rebuilt.get_feature_names_out(), original.get_feature_names_out())
+    X_new = _mixed_frame(pd, n=30, seed=1)
+    X_new = X_new if named else X_new.to_numpy()
+    assert_array_equal(rebuilt.transform(X_new), original.transform(X_new))
+
+
+def test_fitted_state_needs_a_fitted_preprocessor():
+    with pytest.raises(NotFittedError):
+        TabularPreprocessor().fitted_state()
+
+
+@pytest.mark.parametrize("params", [{"max_one_hot": 1}, {"clip": "yes"}, {"dtype": "int32"}])
+def test_check_params_and_from_fitted_state_refuse_invalid_parameters(params):
+    TabularPreprocessor.check_params({"max_one_hot": 2})
+    state = TabularPreprocessor().fit(np.ones((3, 2))).fitted_state()
+    with pytest.raises(InvalidParameterError):
+        TabularPreprocessor.check_params(params)
+    with pytest.raises(InvalidParameterError):
+        TabularPreprocessor.from_fitted_state(params, state)
+    with pytest.raises(TypeError):
+        TabularPreprocessor.check_params({"bins": 3})

@@ -36,7 +36,10 @@ named columns; ``preprocessor_medians``, ``preprocessor_scales``,
 and ``preprocessor_categories`` (every categorical column's categories, one
 after the other); ``classes`` (classifier) or ``y_mean`` and ``y_scale``
 (regressor). The preprocessor's private layout is not stored: load rebuilds it
-with ``_build_layout()``, as ``fit`` does.
+as ``fit`` does. The preprocessor's parameters and fitted state are read with
+its ``get_params`` and ``fitted_state`` and it is rebuilt with
+``from_fitted_state``, once every field and array is checked: this module never
+reads or sets its attributes.
 """
 
 from dataclasses import dataclass
@@ -47,7 +50,7 @@ from .._base.record import FittedModel
 from ..nn.ensemble import EnsembleNetwork, EnsembleSpec
 from ..nn.values import is_count
 from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
-from ..tabular.preprocessing import TabularPreprocessor
+from ..tabular.preprocessing import FittedPreprocessing, TabularPreprocessor
 from ..train.optimizers import AdamW
 from .envelope import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, Expected, check_array_headers, check_fields,
                        check_finite, check_format_version, check_parameter_count, checked, checked_model,
@@ -74,7 +77,9 @@ _CLASSIFIER_FIELDS = {"label_type"}
 _REGRESSOR_FIELDS = {"y_ndim"}
 _PREPROCESSOR_FIELDS = {"params", "numeric_columns_", "categorical_columns_", "missing_indicators_",
                         "n_bin_edges", "encodings_", "missing_categories_", "n_categories"}
-_PREPROCESSOR_PARAMS = {"max_one_hot", "clip", "numeric_bins", "dtype"}
+# A tuple, not a set: the writer follows its order, so that the file's bytes do not depend on the
+# hash seed.
+_PREPROCESSOR_PARAMS = ("max_one_hot", "clip", "numeric_bins", "dtype")
 _ENCODINGS = ("binary", "one-hot", "most-frequent")
 # The only solver TabularNet trains with.
 _SOLVER = "adamw"
@@ -96,8 +101,9 @@ def contents(record, params, include_optimizer):
     columns and its preprocessor's), which no fit leaves behind.
     """
     network, preprocessor, n_features = record.network, record.preprocessor, record.n_features_in
-    _check_same_columns(record, preprocessor)
-    preprocessor_values, preprocessor_arrays = _preprocessor_contents(preprocessor)
+    state = preprocessor.fitted_state()
+    _check_same_columns(record, state)
+    preprocessor_values, preprocessor_arrays = _preprocessor_contents(preprocessor.get_params(), state)
     metadata, arrays = envelope(record, params, include_optimizer, preprocessor_arrays)
     metadata.update(kind=KIND, preprocessor=preprocessor_values)
     n_params, n_inputs = network.spec.n_params, network.spec.layer_sizes[0]
@@ -108,39 +114,41 @@ def contents(record, params, include_optimizer):
     return metadata, arrays, needed, size
 
 
-def _check_same_columns(record, preprocessor):
-    """The model and its preprocessor saw the same columns (one copy of them is stored)."""
-    names, names_seen = record.feature_names_in, getattr(preprocessor, "feature_names_in_", None)
+def _check_same_columns(record, state):
+    """The model and its preprocessor (its fitted ``state``) saw the same columns (one copy is stored)."""
+    names, names_seen = record.feature_names_in, state.feature_names_in
     same_names = (names is None) == (names_seen is None) and (
         names is None or (len(names) == len(names_seen)
                           and all(a == b for a, b in zip(names, names_seen, strict=True))))
-    if record.n_features_in != preprocessor.n_features_in_ or not same_names:
+    if record.n_features_in != state.n_features_in or not same_names:
         raise ValueError("Cannot save this model: its preprocessor_ was fitted on other columns than the "
                          "model (n_features_in_ or feature_names_in_ differ).")
 
 
-def _preprocessor_contents(preprocessor):
-    """The fitted preprocessor's JSON fields and arrays; its private layout is rebuilt by load."""
-    params = {name: preprocessor.get_params()[name] for name in _PREPROCESSOR_PARAMS}
+def _preprocessor_contents(all_params, state):
+    """The JSON fields and arrays of a fitted preprocessor, from its parameters and fitted state.
+
+    Its private layout is rebuilt by load.
+    """
+    params = {name: all_params[name] for name in _PREPROCESSOR_PARAMS}
     if isinstance(params["dtype"], type):  # np.float32 and np.float64 are valid too
         params["dtype"] = np.dtype(params["dtype"]).name
     values = {
         "params": params,
-        "numeric_columns_": list(preprocessor.numeric_columns_),
-        "categorical_columns_": list(preprocessor.categorical_columns_),
-        "missing_indicators_": list(preprocessor.missing_indicators_),
-        "n_bin_edges": [len(edges) for edges in preprocessor.bin_edges_],
-        "encodings_": list(preprocessor.encodings_),
-        "missing_categories_": list(preprocessor.missing_categories_),
-        "n_categories": [len(categories) for categories in preprocessor.categories_],
+        "numeric_columns_": list(state.numeric_columns),
+        "categorical_columns_": list(state.categorical_columns),
+        "missing_indicators_": list(state.missing_indicators),
+        "n_bin_edges": [len(edges) for edges in state.bin_edges],
+        "encodings_": list(state.encodings),
+        "missing_categories_": list(state.missing_categories),
+        "n_categories": [len(categories) for categories in state.categories],
     }
     arrays = {
-        "preprocessor_medians": np.asarray(preprocessor.medians_),
-        "preprocessor_scales": np.asarray(preprocessor.scales_),
-        "preprocessor_bin_edges": _joined(preprocessor.bin_edges_, np.float64),
+        "preprocessor_medians": np.asarray(state.medians),
+        "preprocessor_scales": np.asarray(state.scales),
+        "preprocessor_bin_edges": _joined(state.bin_edges, np.float64),
         # Categories are strings (fit takes their str()); an empty list is an empty string array.
-        "preprocessor_categories": _joined([np.asarray(c, dtype=str) for c in preprocessor.categories_],
-                                           np.str_),
+        "preprocessor_categories": _joined([np.asarray(c, dtype=str) for c in state.categories], np.str_),
     }
     return to_json(values), arrays
 
@@ -151,6 +159,20 @@ def _joined(parts, dtype):
 
 # ------------------------------------------------------------------ reading: the metadata
 @dataclass
+class _PreprocessorPlan:
+    """The preprocessor's JSON part, checked: its parameters, its structure and the sizes of its arrays."""
+
+    params: dict
+    numeric_columns: list
+    categorical_columns: list
+    missing_indicators: list
+    encodings: list
+    missing_categories: list
+    n_bin_edges: list
+    n_categories: list
+
+
+@dataclass
 class _Plan:
     """The model the metadata describes, every JSON field checked and nothing allocated."""
 
@@ -158,9 +180,7 @@ class _Plan:
     spec: EnsembleSpec
     n_params: int
     n_features: int
-    preprocessor: TabularPreprocessor  # its parameters and JSON attributes set; no array yet
-    n_bin_edges: list
-    n_categories: list
+    preprocessor: _PreprocessorPlan
 
 
 def plan(metadata, max_parameters):
@@ -187,9 +207,8 @@ def plan(metadata, max_parameters):
            f"a TabularNet model trains with {_SOLVER!r}, not {shorten(optimizer and optimizer['solver'])}")
     expect(metadata["train_state"]["schedule_state"] == {},
            "a TabularNet model's learning-rate schedule keeps no state")
-    preprocessor, n_bin_edges, n_categories = _checked_preprocessor(metadata["preprocessor"], n_features,
-                                                                    spec)
-    return _Plan(model, spec, n_params, n_features, preprocessor, n_bin_edges, n_categories)
+    preprocessor = _checked_preprocessor(metadata["preprocessor"], n_features, spec)
+    return _Plan(model, spec, n_params, n_features, preprocessor)
 
 
 def _checked_envelope(metadata):
@@ -225,7 +244,7 @@ def _check_y_ndim(y_ndim, n_outputs):
 
 
 def _checked_preprocessor(values, n_features, spec):
-    """The preprocessor with its parameters and JSON attributes, and the sizes of its arrays.
+    """The preprocessor's parameters and JSON fields, checked, and the sizes of its arrays.
 
     Its output width, computed from the JSON alone, must be the network's
     input layer: that bounds every list and array of the preprocessor by the
@@ -234,14 +253,13 @@ def _checked_preprocessor(values, n_features, spec):
     expect(isinstance(values, dict) and set(values) == _PREPROCESSOR_FIELDS,
            f"the preprocessor needs exactly the fields {sorted(_PREPROCESSOR_FIELDS)}")
     params = values["params"]
-    expect(isinstance(params, dict) and set(params) == _PREPROCESSOR_PARAMS,
+    expect(isinstance(params, dict) and set(params) == set(_PREPROCESSOR_PARAMS),
            f"the preprocessor's params need exactly the keys {sorted(_PREPROCESSOR_PARAMS)}")
-    preprocessor = TabularPreprocessor(**params)
-    checked(preprocessor._validate_params)  # scikit-learn's checks of types and ranges
+    checked(TabularPreprocessor.check_params, params)  # scikit-learn's checks of types and ranges
     # (scikit-learn takes a bool for an int: True bins would be one bin.)
     expect(is_count(params["numeric_bins"]) and is_count(params["max_one_hot"]),
            "the preprocessor's numeric_bins and max_one_hot must be integers")
-    expect(preprocessor.dtype == spec.dtype, "the preprocessor's dtype contradicts the network's")
+    expect(params["dtype"] == spec.dtype, "the preprocessor's dtype contradicts the network's")
     numeric, categorical = values["numeric_columns_"], values["categorical_columns_"]
     expect(isinstance(numeric, list) and isinstance(categorical, list)
            and len(numeric) + len(categorical) == n_features
@@ -255,9 +273,9 @@ def _checked_preprocessor(values, n_features, spec):
            "missing_indicators_ must be one bool per numeric column")
     # quantile_bin_edges gives no edges, or from 2 to numeric_bins + 1 of them.
     expect(_is_list_of(n_bin_edges, len(numeric),
-                       lambda n: is_count(n) and (n == 0 or 2 <= n <= preprocessor.numeric_bins + 1)),
+                       lambda n: is_count(n) and (n == 0 or 2 <= n <= params["numeric_bins"] + 1)),
            f"n_bin_edges must be, per numeric column, 0 or from 2 to numeric_bins + 1 = "
-           f"{preprocessor.numeric_bins + 1}")
+           f"{params['numeric_bins'] + 1}")
     encodings, missing, n_categories = (values[name] for name in ("encodings_", "missing_categories_",
                                                                   "n_categories"))
     expect(_is_list_of(encodings, len(categorical), lambda encoding: encoding in _ENCODINGS),
@@ -268,14 +286,11 @@ def _checked_preprocessor(values, n_features, spec):
            "n_categories must be a count per categorical column")
     width = sum(1 + indicator + max(n - 1, 0) for indicator, n in zip(indicators, n_bin_edges, strict=True))
     for encoding, n, has_missing in zip(encodings, n_categories, missing, strict=True):
-        width += _categorical_width(encoding, n, has_missing, preprocessor.max_one_hot)
+        width += _categorical_width(encoding, n, has_missing, params["max_one_hot"])
     expect(width == spec.layer_sizes[0], f"the preprocessor encodes {width} features but the network "
            f"takes {spec.layer_sizes[0]}")
-    preprocessor.n_features_in_ = n_features
-    preprocessor.numeric_columns_, preprocessor.categorical_columns_ = numeric, categorical
-    preprocessor.missing_indicators_ = np.array(indicators, dtype=bool)
-    preprocessor.encodings_, preprocessor.missing_categories_ = encodings, missing
-    return preprocessor, n_bin_edges, n_categories
+    return _PreprocessorPlan(params, numeric, categorical, indicators, encodings, missing, n_bin_edges,
+                             n_categories)
 
 
 def _is_list_of(values, length, accepts):
@@ -307,13 +322,14 @@ def _expected_arrays(plan):
         return Expected(((length,),), lambda found: found == wanted, wanted.name)
 
     text = f"strings of at most {MAX_LABEL_CHARS} characters"
-    n_numeric = len(plan.n_bin_edges)
+    n_bin_edges, n_categories = plan.preprocessor.n_bin_edges, plan.preprocessor.n_categories
+    n_numeric = len(n_bin_edges)
     required = {
         "params": vector(plan.n_params),
         "preprocessor_medians": vector(n_numeric, np.dtype(np.float64)),
         "preprocessor_scales": vector(n_numeric, np.dtype(np.float64)),
-        "preprocessor_bin_edges": vector(sum(plan.n_bin_edges), np.dtype(np.float64)),
-        "preprocessor_categories": Expected(((sum(plan.n_categories),),), is_text_dtype, text),
+        "preprocessor_bin_edges": vector(sum(n_bin_edges), np.dtype(np.float64)),
+        "preprocessor_categories": Expected(((sum(n_categories),),), is_text_dtype, text),
     }
     optional = {"best_params": vector(plan.n_params), "best_state": vector(0),
                 "feature_names_in": Expected(((plan.n_features,),), is_text_dtype, text)}
@@ -357,33 +373,35 @@ def assemble(plan, arrays):
 
 
 def _assembled_preprocessor(plan, arrays, names):
-    """The fitted preprocessor: the plan's, given its arrays, each checked, and its layout built.
+    """The fitted preprocessor: the plan's JSON part and its arrays, each checked.
 
     ``names`` are the input columns' names as an object array, or None.
     """
-    preprocessor = plan.preprocessor
+    planned = plan.preprocessor
     medians, scales = arrays.pop("preprocessor_medians"), arrays.pop("preprocessor_scales")
     check_finite("the preprocessor's medians", medians)
     expect(np.isfinite(scales).all() and (scales >= 0).all(),
            "the preprocessor's scales must be finite and non-negative")
     edges = arrays.pop("preprocessor_bin_edges")
     check_finite("the preprocessor's bin edges", edges)
-    expect(_increasing_within(edges, plan.n_bin_edges),
+    expect(_increasing_within(edges, planned.n_bin_edges),
            "the preprocessor's bin edges must be strictly increasing within each column")
     categories = arrays.pop("preprocessor_categories")
     # transform looks categories up by binary search: they must be as np.unique gives them.
-    expect(_increasing_within(categories, plan.n_categories),
+    expect(_increasing_within(categories, planned.n_categories),
            "the preprocessor's categories must be sorted and unique within each column")
-    if names is not None:
-        preprocessor.feature_names_in_ = names
-    preprocessor.medians_, preprocessor.scales_ = medians, scales
-    # Views into the arrays just read: the categories may be the largest array of the file.
-    # (A column's categories keep the string width of the longest category of any column,
-    # which changes nothing that transform or get_feature_names_out computes.)
-    preprocessor.bin_edges_ = _split(edges, plan.n_bin_edges)
-    preprocessor.categories_ = _split(categories, plan.n_categories)
-    preprocessor._build_layout()
-    return preprocessor
+    state = FittedPreprocessing(
+        n_features_in=plan.n_features, feature_names_in=names,
+        numeric_columns=planned.numeric_columns, categorical_columns=planned.categorical_columns,
+        missing_indicators=np.array(planned.missing_indicators, dtype=bool), medians=medians, scales=scales,
+        # Views into the arrays just read: the categories may be the largest array of the file.
+        # (A column's categories keep the string width of the longest category of any column,
+        # which changes nothing that transform or get_feature_names_out computes.)
+        bin_edges=_split(edges, planned.n_bin_edges), categories=_split(categories, planned.n_categories),
+        encodings=planned.encodings, missing_categories=planned.missing_categories,
+    )
+    # The parameters were checked by plan: from_fitted_state's own check of them cannot fail here.
+    return TabularPreprocessor.from_fitted_state(planned.params, state)
 
 
 def _split(values, lengths):

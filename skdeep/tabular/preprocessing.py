@@ -10,6 +10,7 @@ caller passes a DataFrame (it is never imported here).
 import numbers
 import sys
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -82,6 +83,49 @@ def _smooth_clip(z):
     with np.errstate(invalid="ignore"):
         clipped = z / np.hypot(1.0, z / _CLIP_AT)
     return np.where(np.isinf(z), np.sign(z) * _CLIP_AT, clipped)
+
+
+@dataclass(frozen=True)
+class FittedPreprocessing:
+    """What ``fit`` learned, as :meth:`TabularPreprocessor.fitted_state` gives it.
+
+    The fitted attributes without their trailing underscore; the private
+    layout ``transform`` uses is not part of it (it follows from these). The
+    arrays are the preprocessor's own, not copies.
+
+    Attributes
+    ----------
+    n_features_in : int
+        Number of columns seen during fit.
+    feature_names_in : ndarray of str objects or None
+        Their names, when fit saw named columns.
+    numeric_columns, categorical_columns : list of int
+        Positions of the numeric and the categorical columns, each increasing.
+    missing_indicators : ndarray of bool, shape (n_numeric,)
+        Which numeric columns have a missing-value indicator.
+    medians, scales : ndarray of float64, shape (n_numeric,)
+        Each numeric column's median and scale.
+    bin_edges : list of ndarray of float64
+        Each numeric column's piecewise-linear bin edges (empty without bins).
+    categories : list of ndarray of str
+        Each categorical column's kept categories, sorted and unique.
+    encodings : list of str
+        Each categorical column's ``'binary'``, ``'one-hot'`` or ``'most-frequent'``.
+    missing_categories : list of bool
+        Whether each categorical column gives missing values their own column.
+    """
+
+    n_features_in: int
+    feature_names_in: object
+    numeric_columns: list
+    categorical_columns: list
+    missing_indicators: object
+    medians: object
+    scales: object
+    bin_edges: list
+    categories: list
+    encodings: list
+    missing_categories: list
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
@@ -409,6 +453,85 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self._categorical_out = categorical_out
         self._bins_out = bins_out
         self.n_features_out_ = len(names)
+
+    # -- the fitted state, for persistence ----------------------------------
+    # A model file stores the preprocessor's parameters and fitted state; these
+    # methods are the only way io reads and rebuilds them, so that io never
+    # touches the attributes.
+
+    def fitted_state(self):
+        """What ``fit`` learned, without the private layout ``transform`` derives from it.
+
+        Returns
+        -------
+        state : FittedPreprocessing
+            The fitted attributes; its arrays are this preprocessor's own.
+        """
+        check_is_fitted(self)
+        return FittedPreprocessing(
+            n_features_in=self.n_features_in_, feature_names_in=getattr(self, "feature_names_in_", None),
+            numeric_columns=self.numeric_columns_, categorical_columns=self.categorical_columns_,
+            missing_indicators=self.missing_indicators_, medians=self.medians_, scales=self.scales_,
+            bin_edges=self.bin_edges_, categories=self.categories_, encodings=self.encodings_,
+            missing_categories=self.missing_categories_,
+        )
+
+    @classmethod
+    def check_params(cls, params):
+        """Check parameters as ``fit`` does, without fitting anything.
+
+        Parameters
+        ----------
+        params : dict
+            Parameters, as ``get_params`` gives them.
+
+        Raises
+        ------
+        ValueError or TypeError
+            An unknown parameter, or one of a wrong type or out of range.
+        """
+        cls(**params)._validate_params()  # scikit-learn's checks of types and ranges
+
+    @classmethod
+    def from_fitted_state(cls, params, state):
+        """The fitted preprocessor of these parameters and this state, as ``fit`` leaves it.
+
+        The state is taken as it is: it must be consistent (lengths, sorted
+        categories, finite statistics), as a fit makes it, which the caller
+        checks (:mod:`skdeep.io.tabular_format` checks a model file's before
+        calling this). Its arrays are kept, not copied.
+
+        Parameters
+        ----------
+        params : dict
+            Parameters, as ``get_params`` gives them; checked as ``fit`` checks them.
+        state : FittedPreprocessing
+            What ``fit`` learned, as :meth:`fitted_state` gives it.
+
+        Returns
+        -------
+        preprocessor : TabularPreprocessor
+            Fitted, its layout built.
+
+        Raises
+        ------
+        ValueError or TypeError
+            A parameter is unknown, of a wrong type or out of range.
+        """
+        preprocessor = cls(**params)
+        preprocessor._validate_params()
+        preprocessor.n_features_in_ = state.n_features_in
+        if state.feature_names_in is not None:
+            preprocessor.feature_names_in_ = state.feature_names_in
+        preprocessor.numeric_columns_ = list(state.numeric_columns)
+        preprocessor.categorical_columns_ = list(state.categorical_columns)
+        preprocessor.missing_indicators_ = np.asarray(state.missing_indicators, dtype=bool)
+        preprocessor.medians_, preprocessor.scales_ = state.medians, state.scales
+        preprocessor.bin_edges_, preprocessor.categories_ = list(state.bin_edges), list(state.categories)
+        preprocessor.encodings_ = list(state.encodings)
+        preprocessor.missing_categories_ = list(state.missing_categories)
+        preprocessor._build_layout()
+        return preprocessor
 
     def transform(self, X):
         """Encode a table with the statistics and categories learned by ``fit``.
