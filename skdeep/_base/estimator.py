@@ -107,12 +107,11 @@ class BaseNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
         "callbacks": [None, Sequence],
     }
 
-    #: Policy: whether a warm-started fit keeps the weights of its own best epoch
-    #: (TabularNet), or carries the stopping rule's best weights, score and
-    #: patience over from the fits before, as MLPClassifier does (DeepNet). The
-    #: trainer applies it: its ``reset`` is ``'per_fit'`` or ``'carry_over'``
-    #: (:meth:`~skdeep.train.state.TrainState.begin_call`).
-    _best_epoch_per_fit = False
+    #: Policy, the trainer's ``reset`` (:meth:`~skdeep.train.state.TrainState.begin_call`):
+    #: ``'carry_over'`` carries the stopping rule's best weights, score and patience over
+    #: from the fits before, as MLPClassifier does (DeepNet); ``'per_fit'`` makes a
+    #: warm-started fit keep the weights of its own best epoch (TabularNet).
+    _reset_policy = "carry_over"
 
     #: The network class a fresh fit builds from the family's spec (it takes the spec alone).
     _network_type = None
@@ -182,7 +181,7 @@ class BaseNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
         self._train(network, state, config, data, incremental=incremental, random_state=random_state,
                     hooks=bind((*callbacks, SklearnCallbackBridge()), self), inputs=(X, y, data[2]),
                     strata=self._validation_strata(targets, Y, config), score=targets.score,
-                    reset="per_fit" if self._best_epoch_per_fit else "carry_over")
+                    reset=self._reset_policy)
         if not np.isfinite(network.params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "

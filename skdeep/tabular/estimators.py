@@ -55,7 +55,7 @@ class _BaseTabularNet(BaseNet):
     """What TabularNetClassifier and TabularNetRegressor share; use one of them."""
 
     # A warm start picks its own best epoch: it must not fall back to the last fit's weights.
-    _best_epoch_per_fit = True
+    _reset_policy = "per_fit"
     _network_type = EnsembleNetwork
     _model_kind = "tabularnet"
 

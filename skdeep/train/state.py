@@ -101,7 +101,7 @@ class TrainState:
         the same start under both policies.
 
         Nothing is copied here: a call that fails is undone by the
-        estimator's transaction (``skdeep/_transactions.py``), which keeps a
+        estimator's transaction (``skdeep/_base/transactions.py``), which keeps a
         copy of the state from before it. L-BFGS does not call this: it has
         neither schedule nor patience, and sets ``n_iter_`` and ``best_loss_``
         when it ends.
