@@ -163,13 +163,6 @@ def test_preprocessor_alone_matches_transform(clip, dtype):
         np.testing.assert_allclose(encoded, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
 
 
-def test_smooth_clip_limit_is_the_preprocessors():
-    from skdeep.io import onnx as exporter
-    from skdeep.tabular import preprocessing
-
-    assert exporter._CLIP_AT == preprocessing._CLIP_AT
-
-
 def test_pipeline_of_the_preprocessor_and_a_deep_net(classification):
     (X_train, X_test), y = classification
     pipeline = make_pipeline(

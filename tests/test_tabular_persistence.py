@@ -7,6 +7,7 @@ are unchanged.
 """
 
 import ast
+import dataclasses
 import io
 import os
 import pickle
@@ -141,10 +142,12 @@ def test_the_preprocessor_is_restored_attribute_for_attribute(tmp_path):
     assert original.encodings_ == ["one-hot", "binary", "most-frequent", "binary"]  # every encoding
     assert loaded.get_params() == original.get_params()
     for name in ("n_features_in_", "numeric_columns_", "categorical_columns_", "encodings_",
-                 "missing_categories_", "n_features_out_", "_names_out", "_categorical_out", "_bins_out"):
+                 "missing_categories_", "n_features_out_", "_names_out"):
         assert getattr(loaded, name) == getattr(original, name), name
-    for name in ("feature_names_in_", "medians_", "scales_", "missing_indicators_", "_numeric_out",
-                 "_indicator_out"):
+    for field in dataclasses.fields(original._layout):  # the layout transform derives
+        value, loaded_value = getattr(original._layout, field.name), getattr(loaded._layout, field.name)
+        assert np.array_equal(value, loaded_value) and np.asarray(value).dtype == np.asarray(loaded_value).dtype
+    for name in ("feature_names_in_", "medians_", "scales_", "missing_indicators_"):
         assert np.array_equal(getattr(loaded, name), getattr(original, name)), name
         assert getattr(loaded, name).dtype == getattr(original, name).dtype, name
     for name in ("bin_edges_", "categories_"):

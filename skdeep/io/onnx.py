@@ -32,6 +32,7 @@ import numpy as np
 from ..nn.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
 from ..deepnet.estimators import DeepNetClassifier, DeepNetRegressor
 from ..tabular.estimators import TabularNetClassifier, TabularNetRegressor
+from ..tabular.compact import CLIP_AT as _CLIP_AT  # where the smooth clip levels off
 from ..tabular.preprocessing import TabularPreprocessor
 
 # float64 erf: erf(6) is 1 in float64; degree-5 Taylor expansions around
@@ -39,9 +40,6 @@ from ..tabular.preprocessing import TabularPreprocessor
 _ERF_CLIP = 6.0
 _ERF_GRID_STEPS = 256
 _ERF_TAYLOR_DEGREE = 5
-# TabularPreprocessor's smooth clip z / sqrt(1 + (z / 3)^2) levels off at +-3
-# (its private _CLIP_AT; tests/test_tabular_onnx.py checks they agree).
-_CLIP_AT = 3.0
 # The smooth clip squares z / 3; beyond this |z| it is 3 to float64's precision,
 # and clipping z there first keeps the square finite (inf becomes +-3, as in NumPy).
 _SMOOTH_CLIP_SATURATES = 1e150

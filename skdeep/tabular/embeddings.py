@@ -15,6 +15,10 @@ layer then learns, per feature, a linear function of these components: a
 piecewise-linear function of ``x`` with a free slope in every bin. That first
 layer *is* the paper's per-feature linear embedding (Q-L) fused with the
 network's first Dense layer.
+
+The encoding is never stored for a whole table: :mod:`skdeep.tabular.compact`
+computes it for each batch from the scaled values, with the edges in scaled
+units.
 """
 
 import numpy as np
@@ -33,16 +37,3 @@ def quantile_bin_edges(values, n_bins):
     edges = np.unique(np.quantile(present, np.linspace(0.0, 1.0, n_bins + 1)))
     return edges if edges.size >= 2 else np.empty(0)
 
-
-def piecewise_linear_encoding(values, edges):
-    """Encode ``values`` (shape ``(m,)``, NaN for missing) over bins with ``edges``.
-
-    Returns an array of shape ``(m, len(edges) - 1)`` with entries in
-    ``[0, 1]``; a missing value is all zeros (the preprocessor bins
-    missing values as the column's median instead).
-    """
-    lower, width = edges[:-1], np.diff(edges)
-    with np.errstate(over="ignore", invalid="ignore"):  # huge values clip to 0 or 1
-        encoded = np.clip((values[:, None] - lower) / width, 0.0, 1.0)
-    encoded[np.isnan(values)] = 0.0
-    return encoded

@@ -50,6 +50,9 @@ from .stopping import fit_report, stop_reason
 # Learning-rate factor of the per-feature input scale, as in RealMLP.
 FEATURE_SCALE_FACTOR = 6.0
 
+# Rows of the raw table a prediction reads and encodes at a time.
+PREDICT_ROWS = 65536
+
 
 class _BaseTabularNet(BaseNet):
     """What TabularNetClassifier and TabularNetRegressor share; use one of them."""
@@ -147,14 +150,36 @@ class _BaseTabularNet(BaseNet):
         if continuing:
             return self._network_input(X), self._checked_y(y)
         X = self._checked_table(X, reset=True)
-        self.preprocessor_ = TabularPreprocessor(
+        y = self._checked_y(y)
+        preprocessor = TabularPreprocessor(
             max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
-        return self.preprocessor_.fit_transform(X), self._checked_y(y)
+        encoded = preprocessor._fit_compact(X)
+        self.preprocessor_ = preprocessor
+        return encoded, y
 
     def _network_input(self, X):
-        """``X`` checked (not reset) and encoded by the fitted preprocessor."""
+        """``X`` checked (not reset) and encoded by the fitted preprocessor, compact."""
         X = self._checked_table(X, reset=False)
-        return self.preprocessor_._encode(X, is_dataframe(X))
+        return self.preprocessor_._compact(X, is_dataframe(X))
+
+    def _predict_output(self, X):
+        """The network's outputs for ``X``, ``PREDICT_ROWS`` rows of the raw table at a time.
+
+        What a prediction holds beside ``X`` and its result is one chunk's
+        columns and encoding, whatever the number of rows.
+        """
+        check_is_fitted(self)
+        X = self._checked_table(X, reset=False)
+        network, is_frame = self._current_network(), is_dataframe(X)
+        n_samples = X.shape[0]
+        outputs = None
+        for start in range(0, n_samples, PREDICT_ROWS):
+            rows = slice(start, min(start + PREDICT_ROWS, n_samples))
+            chunk = network.predict(self.preprocessor_._compact(X.iloc[rows] if is_frame else X[rows], is_frame))
+            if outputs is None:
+                outputs = np.empty((n_samples, chunk.shape[1]), dtype=chunk.dtype)
+            outputs[rows] = chunk
+        return outputs
 
     def _structure(self, spec):
         fitted, preprocessor = self._network.spec, self.preprocessor_

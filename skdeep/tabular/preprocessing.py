@@ -7,8 +7,8 @@ categorical features with few categories and adds missing-value indicators.
 caller passes a DataFrame (it is never imported here).
 """
 
+import heapq
 import numbers
-import sys
 import warnings
 from dataclasses import dataclass
 
@@ -17,47 +17,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .embeddings import piecewise_linear_encoding, quantile_bin_edges
+from .columns import (CATEGORICAL, NUMERIC, column_kind, factorize, is_dataframe, numeric_values,
+                      read_array_column, read_frame_column)
+from .compact import CompactTable, DenseLayout, code_dtype
+from .embeddings import quantile_bin_edges
 
-_NUMERIC = "numeric"
-_CATEGORICAL = "categorical"
-
-# Where the smooth clip x / sqrt(1 + (x / c)^2) levels off: outputs stay in (-3, 3).
-_CLIP_AT = 3.0
-
-
-def _pandas():
-    # pandas is optional. If nobody imported it, X cannot be a DataFrame and
-    # cannot hold pd.NA, so there is no need to import it here.
-    return sys.modules.get("pandas")
-
-
-def _is_missing_scalar(value):
-    return value is None or (isinstance(value, (float, np.floating)) and value != value)
-
-
-def _object_missing(values):
-    """Missing-value mask of a 1-D object array: None, NaN, and pandas' NA and NaT."""
-    pd = _pandas()
-    if pd is not None:
-        return np.asarray(pd.isna(values), dtype=bool)
-    return np.frompyfunc(_is_missing_scalar, 1, 1)(values).astype(bool)
-
-
-def _object_kind(values, missing):
-    # An object column is numeric when every value present is a real number.
-    # bools are Real in Python, but a boolean column is categorical (binary) here,
-    # as it is for bool dtypes.
-    types = set(map(type, values[~missing]))
-    if all(issubclass(t, numbers.Real) and not issubclass(t, (bool, np.bool_)) for t in types):
-        return _NUMERIC
-    return _CATEGORICAL
-
-
-def is_dataframe(X):
-    """Whether ``X`` is a pandas DataFrame (without importing pandas)."""
-    pd = _pandas()
-    return pd is not None and isinstance(X, pd.DataFrame)
+__all__ = ["TabularPreprocessor", "FittedPreprocessing", "is_dataframe", "check_frame_not_empty"]
 
 
 def check_frame_not_empty(X, estimator):
@@ -77,12 +42,34 @@ def _check_array_dtype(X):
         )
 
 
-def _smooth_clip(z):
-    # z / sqrt(1 + (z/3)^2), written with hypot so that (z/3)^2 cannot overflow;
-    # a scaled value that overflowed to +-inf maps to the limit +-3.
-    with np.errstate(invalid="ignore"):
-        clipped = z / np.hypot(1.0, z / _CLIP_AT)
-    return np.where(np.isinf(z), np.sign(z) * _CLIP_AT, clipped)
+def _numeric_statistics(values, n_bins):
+    """Median, scale and bin edges of one numeric column (float64, NaN for missing)."""
+    with warnings.catch_warnings():
+        # An all-missing column gives NaN statistics (and a warning); it becomes 0 below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q25, median, q75 = np.nanpercentile(values, [25, 50, 75])
+        half_range = 0.5 * (np.nanmax(values) - np.nanmin(values)) if values.size else np.nan
+    iqr = q75 - q25
+    scale = iqr if iqr > 0 else (half_range if half_range > 0 else 0.0)
+    return float(np.nan_to_num(median, nan=0.0)), float(np.nan_to_num(scale, nan=0.0)), \
+        quantile_bin_edges(values, n_bins)
+
+
+def _scaled(values, median, scale, dtype):
+    """``(values - median) / scale`` in float64, then ``dtype``; 0 for a constant column, NaN kept."""
+    if scale > 0:
+        with np.errstate(over="ignore", invalid="ignore"):  # huge values go to +-inf, clipped later
+            return ((values - median) / scale).astype(dtype)
+    return np.where(np.isnan(values), np.nan, 0.0).astype(dtype)
+
+
+def _top_categories(counts, n_missing, n_kept):
+    """The ``n_kept`` most frequent keys (ties by sorted key, missing last) and whether missing is one."""
+    candidates = [(-count, 0, key) for key, count in counts.items()]
+    if n_missing:
+        candidates.append((-n_missing, 1, ""))
+    top = heapq.nsmallest(n_kept, candidates)
+    return sorted(key for _, is_missing, key in top if not is_missing), any(m for _, m, _ in top)
 
 
 @dataclass(frozen=True)
@@ -148,7 +135,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     * **categorical** (bool, pandas ``category`` and string dtypes, NumPy string
       arrays, and object columns holding anything but real numbers): categories
       are compared by their string form ``str(value)``, so ``1`` and ``'1'`` are
-      the same category, and missing values count as one more category. With at
+      the same category (also when a column of strings at fit holds integers at
+      ``transform``); ``bytes`` are decoded as UTF-8, any other byte written
+      ``\\xNN``. Missing values count as one more category. Categories are
+      hashed, never held as a fixed-width string array: a long value costs its
+      length once. With at
       most ``max_one_hot`` categories the column is one-hot encoded, except that
       exactly two categories and no missing values give a single 0/1 column
       (1 for the second category in sorted order). With more categories, the
@@ -297,63 +288,67 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         names = getattr(self, "feature_names_in_", None)
         return repr(str(names[j])) if names is not None else str(j)
 
-    def _read_column(self, X, j, is_frame):
-        """Return (kind, values, missing) of column j; values are float64 for numeric dtypes."""
-        if is_frame:
-            pd = _pandas()
-            column = X.iloc[:, j]
-            dtype = column.dtype
-            missing = column.isna().to_numpy()
-            if dtype == object:
-                values = column.to_numpy(dtype=object)
-                return _object_kind(values, missing), values, missing
-            if (
-                pd.api.types.is_bool_dtype(dtype)
-                or isinstance(dtype, pd.CategoricalDtype)
-                or pd.api.types.is_string_dtype(dtype)
-            ):
-                return _CATEGORICAL, column.to_numpy(dtype=object), missing
-            if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
-                values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-                return _NUMERIC, values, missing
+    def _read_column(self, X, j, is_frame, as_category=False):
+        """Column ``j`` as a :class:`~skdeep.tabular.columns.Column`, refusing unsupported dtypes."""
+        column = read_frame_column(X, j, as_category) if is_frame else read_array_column(X, j, as_category)
+        if column is None:
             raise ValueError(
-                f"Column {self._column_name(j)} has dtype {dtype}, which is not supported: convert "
-                "it to numbers or to a categorical or string dtype."
+                f"Column {self._column_name(j)} has dtype {X.dtypes.iloc[j]}, which is not supported: "
+                "convert it to numbers or to a categorical or string dtype."
             )
-        values = X[:, j]
-        kind = X.dtype.kind
-        if kind == "b" or kind in "US":
-            return _CATEGORICAL, values, np.zeros(values.shape[0], dtype=bool)
-        if kind in "iuf":
-            values = values.astype(np.float64)
-            return _NUMERIC, values, np.isnan(values)
-        missing = _object_missing(values)
-        return _object_kind(values, missing), values, missing
+        return column
 
-    def _numeric_matrix(self, columns, positions):
-        """Stack the numeric columns into a float64 matrix (NaN for missing), refusing inf."""
-        n_samples = columns[0][1].shape[0] if columns else 0
-        matrix = np.empty((n_samples, len(positions)), dtype=np.float64)
-        for i, j in enumerate(positions):
-            _, values, missing = columns[j]
-            if values.dtype == object:
-                values = values.copy()  # never write into the caller's array
-                values[missing] = np.nan
-            matrix[:, i] = values
-        infinite = np.isinf(matrix).any(axis=0)
-        if infinite.any():
-            names = ", ".join(self._column_name(positions[i]) for i in np.flatnonzero(infinite))
-            raise ValueError(
-                f"Input contains infinity in numeric column(s) {names}. NaN and None are missing "
-                "values, but infinity is refused: replace it first."
-            )
-        return matrix
+    def _kind(self, X, j, is_frame):
+        kind = column_kind(X, j, is_frame)
+        if kind is None:
+            self._read_column(X, j, is_frame)  # raises, naming the column and its dtype
+        return kind
+
+    def _numeric_values(self, X, j, is_frame, infinite):
+        """Column ``j``'s values as float64 (NaN for missing); its name joins ``infinite`` if it has inf."""
+        column = self._read_column(X, j, is_frame)
+        if column.kind != NUMERIC:
+            raise ValueError(f"Column {self._column_name(j)} was numeric at fit but holds non-numeric values now.")
+        values = numeric_values(column)
+        if np.isinf(values).any():
+            infinite.append(self._column_name(j))
+        return values
 
     @staticmethod
-    def _keys(values, missing):
-        # Categories are compared by their string form, which sorts and searches
-        # as a NumPy string array whatever the mix of Python types in the column.
-        return values[~missing].astype(str)
+    def _refuse_infinity(infinite):
+        if infinite:
+            raise ValueError(
+                f"Input contains infinity in numeric column(s) {', '.join(infinite)}. NaN and None are "
+                "missing values, but infinity is refused: replace it first."
+            )
+
+    def _choose_categories(self, codes, keys, n_missing):
+        """Kept categories (sorted), encoding and whether missing has its own column, from a factorization."""
+        counts = {}
+        for key, count in zip(keys, np.bincount(codes, minlength=len(keys)).tolist(), strict=True):
+            if count:  # a category dtype may list categories no row has
+                counts[key] = counts.get(key, 0) + count
+        if len(counts) + (n_missing > 0) <= self.max_one_hot:
+            encoding = "binary" if len(counts) == 2 and n_missing == 0 else "one-hot"
+            kept, keep_missing = sorted(counts), n_missing > 0
+        else:
+            encoding = "most-frequent"
+            kept, keep_missing = _top_categories(counts, n_missing, self.max_one_hot - 1)
+        return np.array(kept, dtype=str), encoding, bool(keep_missing)
+
+    def _positions(self, k, codes, keys, missing, dtype):
+        """Each row's position in categorical column ``k``'s output block (-1 for none)."""
+        categories, encoding, keep_missing = self.categories_[k], self.encodings_[k], self.missing_categories_[k]
+        n_kept = len(categories)
+        other = n_kept + keep_missing if encoding == "most-frequent" else -1
+        if encoding == "binary":  # one column, 1 for the second category
+            kept = {str(categories[1]): 0}
+        else:
+            kept = {category: position for position, category in enumerate(categories.tolist())}
+        of_key = np.fromiter((kept.get(key, other) for key in keys), dtype=dtype, count=len(keys))
+        positions = np.full(missing.shape[0], n_kept if keep_missing else other, dtype=dtype)
+        positions[~missing] = of_key[codes] if len(keys) else other
+        return positions
 
     # -- fit and transform ---------------------------------------------------
 
@@ -375,48 +370,98 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             The fitted preprocessor.
         """
         X, is_frame = self._validate(X, reset=True)
-        columns = [self._read_column(X, j, is_frame) for j in range(X.shape[1])]
-        numeric = [j for j, (kind, _, _) in enumerate(columns) if kind == _NUMERIC]
-        categorical = [j for j, (kind, _, _) in enumerate(columns) if kind == _CATEGORICAL]
+        self._fit(X, is_frame, compact=False)
+        return self
 
-        matrix = self._numeric_matrix(columns, numeric)
-        with warnings.catch_warnings():
-            # An all-missing column gives NaN statistics (and a warning); it is
-            # handled below, so the warning would only be noise.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            # (reshape: with no numeric column, NumPy returns shape (0,) instead of (3, 0))
-            q25, median, q75 = np.nanpercentile(matrix, [25, 50, 75], axis=0).reshape(3, len(numeric))
-            half_range = 0.5 * (np.nanmax(matrix, axis=0) - np.nanmin(matrix, axis=0))
-        iqr = q75 - q25
-        scale = np.where(iqr > 0, iqr, np.where(half_range > 0, half_range, 0.0))
-        self.medians_ = np.nan_to_num(median, nan=0.0)
-        self.scales_ = np.nan_to_num(scale, nan=0.0)
-        self.missing_indicators_ = np.isnan(matrix).any(axis=0)
-        self.bin_edges_ = [quantile_bin_edges(matrix[:, i], self.numeric_bins) for i in range(len(numeric))]
+    def _fit_compact(self, X):
+        """``fit`` on ``X``, returning its :class:`~skdeep.tabular.compact.CompactTable`.
 
-        self.categories_, self.encodings_, self.missing_categories_ = [], [], []
+        ``fit_transform`` made compact: the estimators train on this.
+        """
+        X, is_frame = self._validate(X, reset=True)
+        return self._fit(X, is_frame, compact=True)
+
+    def _fit(self, X, is_frame, compact):
+        """Fit on ``X`` (validated), one column at a time; with ``compact``, return its CompactTable.
+
+        Fitting and encoding read each column once; nothing is set on ``self``
+        unless the whole table is accepted.
+        """
+        kinds = [self._kind(X, j, is_frame) for j in range(X.shape[1])]
+        numeric = [j for j, kind in enumerate(kinds) if kind == NUMERIC]
+        categorical = [j for j, kind in enumerate(kinds) if kind == CATEGORICAL]
+        dtype = np.dtype(self.dtype)
+        n_samples = X.shape[0]
+        scaled = np.empty((n_samples, len(numeric)), dtype=dtype) if compact else None
+        medians, scales, indicators, edges, infinite = [], [], [], [], []
+        for i, j in enumerate(numeric):
+            values = self._numeric_values(X, j, is_frame, infinite)
+            if infinite:
+                continue  # refused below, once every column is checked
+            median, scale, column_edges = _numeric_statistics(values, self.numeric_bins)
+            medians.append(median)
+            scales.append(scale)
+            edges.append(column_edges)
+            indicators.append(bool(np.isnan(values).any()))
+            if compact:
+                scaled[:, i] = _scaled(values, median, scale, dtype)
+        self._refuse_infinity(infinite)
+
+        fitted = {"categories_": [], "encodings_": [], "missing_categories_": []}
+        factorized = []
         for j in categorical:
-            _, values, missing = columns[j]
-            categories, counts = np.unique(self._keys(values, missing), return_counts=True)
-            n_missing = int(missing.sum())
-            if len(categories) + (n_missing > 0) <= self.max_one_hot:
-                encoding = "binary" if len(categories) == 2 and n_missing == 0 else "one-hot"
-                keep_missing = n_missing > 0
-            else:
-                encoding = "most-frequent"
-                # Missing is the last candidate, so it loses ties to real categories.
-                counts = np.append(counts, n_missing)
-                top = np.argsort(-counts, kind="stable")[: self.max_one_hot - 1]
-                keep_missing = bool(len(categories) in top)
-                categories = categories[np.sort(top[top < len(categories)])]
-            self.categories_.append(categories)
-            self.encodings_.append(encoding)
-            self.missing_categories_.append(bool(keep_missing))
+            column = self._read_column(X, j, is_frame)
+            codes, keys = factorize(column)
+            categories, encoding, keep_missing = self._choose_categories(codes, keys, int(column.missing.sum()))
+            fitted["categories_"].append(categories)
+            fitted["encodings_"].append(encoding)
+            fitted["missing_categories_"].append(keep_missing)
+            if compact:
+                factorized.append((codes, keys, column.missing))
 
+        self.medians_ = np.array(medians, dtype=np.float64)
+        self.scales_ = np.array(scales, dtype=np.float64)
+        self.missing_indicators_ = np.array(indicators, dtype=bool)
+        self.bin_edges_ = edges
+        for name, value in fitted.items():
+            setattr(self, name, value)
         self.numeric_columns_ = numeric
         self.categorical_columns_ = categorical
         self._build_layout()
-        return self
+        if not compact:
+            return None
+        codes = np.empty((n_samples, len(categorical)), dtype=self._code_dtype())
+        for k, (column_codes, keys, missing) in enumerate(factorized):
+            codes[:, k] = self._positions(k, column_codes, keys, missing, codes.dtype)
+        return CompactTable(scaled, codes, self._layout)
+
+    def _code_dtype(self):
+        # A block has at most max_one_hot + 1 columns (kept categories, missing, other).
+        return code_dtype(self.max_one_hot + 1)
+
+    def _compact(self, X, is_frame):
+        """The :class:`~skdeep.tabular.compact.CompactTable` of ``X`` (validated), one column at a time.
+
+        An estimator checks ``X`` against its own ``feature_names_in_`` and
+        ``n_features_in_`` (the same as these) and warns under its own name:
+        validating again here would warn a second time, naming this class.
+        """
+        if not is_frame:
+            _check_array_dtype(X)
+        n_samples, dtype = X.shape[0], np.dtype(self.dtype)
+        scaled = np.empty((n_samples, len(self.numeric_columns_)), dtype=dtype)
+        infinite = []
+        for i, j in enumerate(self.numeric_columns_):
+            values = self._numeric_values(X, j, is_frame, infinite)
+            if not infinite:
+                scaled[:, i] = _scaled(values, self.medians_[i], self.scales_[i], dtype)
+        self._refuse_infinity(infinite)
+        codes = np.empty((n_samples, len(self.categorical_columns_)), dtype=self._code_dtype())
+        for k, j in enumerate(self.categorical_columns_):
+            column = self._read_column(X, j, is_frame, as_category=True)
+            column_codes, keys = factorize(column)
+            codes[:, k] = self._positions(k, column_codes, keys, column.missing, codes.dtype)
+        return CompactTable(scaled, codes, self._layout)
 
     def _build_layout(self):
         """Where each input column's encoding goes, and how its output columns are named."""
@@ -448,11 +493,34 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             if self.encodings_[k] == "most-frequent":
                 names.append(("", j, "_other"))
         self._names_out = names
-        self._numeric_out = np.asarray(numeric_out, dtype=np.intp)
-        self._indicator_out = np.asarray(indicator_out, dtype=np.intp)
-        self._categorical_out = categorical_out
-        self._bins_out = bins_out
         self.n_features_out_ = len(names)
+        self._layout = self._dense_layout(numeric_out, indicator_out, bins_out, categorical_out)
+
+    def _dense_layout(self, value_out, indicator_out, bins_out, category_start):
+        """The :class:`~skdeep.tabular.compact.DenseLayout` of the output columns found by ``_build_layout``."""
+        intp = lambda values: np.asarray(values, dtype=np.intp).reshape(-1)  # noqa: E731
+        binned = [i for i, edges in enumerate(self.bin_edges_) if len(edges) > 1]
+        most_bins = max((len(self.bin_edges_[i]) - 1 for i in binned), default=0)
+        dtype = np.dtype(self.dtype)
+        # Edges in scaled units, so that the bins are computed from the compact scaled values;
+        # padding (lower 0, width 1) is computed and never read.
+        lower = np.zeros((len(binned), most_bins), dtype=dtype)
+        width = np.ones((len(binned), most_bins), dtype=dtype)
+        bin_out = np.full((len(binned), most_bins), -1, dtype=np.intp)
+        for row, i in enumerate(binned):
+            scale = self.scales_[i] if self.scales_[i] > 0 else 1.0
+            scaled_edges = (self.bin_edges_[i] - self.medians_[i]) / scale
+            n_bins = len(scaled_edges) - 1
+            lower[row, :n_bins] = scaled_edges[:-1]
+            # Edges distinct in float64 may meet in float32: a bin of width 0 is a step.
+            width[row, :n_bins] = np.maximum(np.diff(scaled_edges).astype(dtype), np.finfo(dtype).tiny)
+            bin_out[row, :n_bins] = bins_out[i] + np.arange(n_bins)
+        return DenseLayout(
+            n_out=len(self._names_out), dtype=dtype, clip=self.clip, value_out=intp(value_out),
+            indicator_of=np.flatnonzero(self.missing_indicators_), indicator_out=intp(indicator_out),
+            binned=intp(binned), bin_lower=lower, bin_width=width, bin_out=bin_out,
+            category_start=intp(category_start),
+        )
 
     # -- the fitted state, for persistence ----------------------------------
     # A model file stores the preprocessor's parameters and fitted state; these
@@ -548,65 +616,23 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, is_frame = self._validate(X, reset=False)
-        return self._encode(X, is_frame)
+        return self._compact(X, is_frame).toarray()
 
-    def _encode(self, X, is_frame):
-        """``transform`` of an ``X`` already validated, by ``_validate`` or by the estimator that owns this.
+    # A pickle (or a joblib or skops file) holds the fitted attributes only: the
+    # layout is derived from them on load, so files need no skdeep type beyond this
+    # class, and files of versions with another private layout load as they are.
+    _DERIVED = ("_layout", "_names_out", "_numeric_out", "_indicator_out", "_categorical_out", "_bins_out")
 
-        An estimator checks ``X`` against its own ``feature_names_in_`` and
-        ``n_features_in_`` (the same as these) and warns under its own name:
-        validating again here would warn a second time, naming this class.
-        """
-        if not is_frame:
-            _check_array_dtype(X)
-        n_samples = X.shape[0]
-        columns = [self._read_column(X, j, is_frame) for j in range(X.shape[1])]
-        for j in self.numeric_columns_:
-            if columns[j][0] != _NUMERIC:
-                raise ValueError(
-                    f"Column {self._column_name(j)} was numeric at fit but holds non-numeric values now."
-                )
-        out = np.zeros((n_samples, self.n_features_out_), dtype=np.dtype(self.dtype))
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        for name in self._DERIVED:
+            state.pop(name, None)
+        return state
 
-        if self.numeric_columns_:
-            matrix = self._numeric_matrix(columns, self.numeric_columns_)
-            missing = np.isnan(matrix)
-            scaled = np.zeros_like(matrix)
-            # Constant columns (scale 0) stay 0; missing values become 0 (the median).
-            with np.errstate(over="ignore", invalid="ignore"):  # huge values go to +-inf, clipped below
-                np.divide(matrix - self.medians_, self.scales_, out=scaled, where=(self.scales_ > 0) & ~missing)
-            out[:, self._numeric_out] = _smooth_clip(scaled) if self.clip else scaled
-            out[:, self._indicator_out] = missing[:, self.missing_indicators_]
-            # Missing values are binned as the median, as they are scaled to it: an
-            # all-zero encoding would read as "below the minimum", which no row was.
-            imputed = np.where(missing, self.medians_, matrix)
-            for i, (edges, start) in enumerate(zip(self.bin_edges_, self._bins_out, strict=True)):
-                if len(edges) > 1:
-                    out[:, start : start + len(edges) - 1] = piecewise_linear_encoding(imputed[:, i], edges)
-
-        for k, j in enumerate(self.categorical_columns_):
-            _, values, missing = columns[j]
-            categories = self.categories_[k]
-            codes = np.full(n_samples, -1, dtype=np.intp)  # -1: not a kept category
-            if categories.size:
-                keys = self._keys(values, missing)
-                found = np.minimum(np.searchsorted(categories, keys), categories.size - 1)
-                hit = categories[found] == keys
-                codes[np.flatnonzero(~missing)[hit]] = found[hit]
-            start = self._categorical_out[k]
-            if self.encodings_[k] == "binary":
-                out[:, start] = codes == 1
-                continue
-            rows = np.flatnonzero(codes >= 0)
-            out[rows, start + codes[rows]] = 1
-            after = start + categories.size
-            if self.missing_categories_[k]:
-                out[missing, after] = 1
-                after += 1
-            if self.encodings_[k] == "most-frequent":
-                # Rare and unseen categories, and missing values without their own column.
-                out[(codes < 0) & ~(missing & self.missing_categories_[k]), after] = 1
-        return out
+    def __setstate__(self, state):
+        super().__setstate__({name: value for name, value in state.items() if name not in self._DERIVED})
+        if "n_features_in_" in self.__dict__:
+            self._build_layout()
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.

@@ -29,17 +29,25 @@ def split_validation(X, Y, sample_weight, fraction, strata, random_state):
     Returns ``(X, Y, sample_weight)`` for training and the same for validation
     (``sample_weight`` None in both when it is None).
     """
-    arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-    parts = train_test_split(*arrays, test_size=fraction, random_state=random_state, stratify=strata)
-    if parts[1].shape[0] < MIN_VALIDATION_ROWS:
+    # The split of the row indices is the split of the arrays (train_test_split draws the same),
+    # and lets X be anything rows can be selected from: a compact table stays compact.
+    train_rows, validation_rows = train_test_split(
+        np.arange(X.shape[0]), test_size=fraction, random_state=random_state, stratify=strata)
+    if validation_rows.shape[0] < MIN_VALIDATION_ROWS:
         raise ValueError(
-            f"The validation set is too small ({parts[1].shape[0]} sample): increase "
+            f"The validation set is too small ({validation_rows.shape[0]} sample): increase "
             "'validation_fraction' or the number of samples."
         )
-    train, validation = parts[0::2], parts[1::2]
-    if sample_weight is None:
-        train, validation = train + [None], validation + [None]
-    return tuple(train), tuple(validation)
+    return tuple(tuple(None if a is None else select_rows(a, rows) for a in (X, Y, sample_weight))
+                 for rows in (train_rows, validation_rows))
+
+
+def select_rows(X, rows):
+    """The rows ``rows`` (an index array) of ``X``, in the same form: a compact table's ``subset``."""
+    subset = getattr(X, "subset", None)
+    if subset is not None:
+        return subset(rows)
+    return X[rows] if sp.issparse(X) else X.take(rows, axis=0)
 
 
 def normalized_weights(sample_weight, rows, dtype):

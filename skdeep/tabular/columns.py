@@ -1,0 +1,211 @@
+"""Reading one column of a raw table: its kind, its numbers or its categories.
+
+The preprocessor reads a table one column at a time, so that what it holds
+beside the caller's table is one column's worth of values, never a copy of
+the whole table.
+
+Categories are compared by their string form ``str(value)`` (``1`` and ``'1'``
+are one category). A column is *factorized* into the distinct values present
+and, per row, the index of its value: hashing (pandas' ``factorize``, a
+dictionary, or the codes of a ``category`` column) rather than a NumPy string
+array, whose width is the longest value's: one 100 kB value in 100,000 rows
+would ask for 37 GiB. ``bytes`` are decoded as UTF-8, any byte that is not
+UTF-8 written as ``\\xNN``.
+"""
+
+import numbers
+import sys
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+
+
+def pandas_module():
+    """pandas if it was imported, else None.
+
+    pandas is optional. If nobody imported it, X cannot be a DataFrame and
+    cannot hold ``pd.NA``, so there is no need to import it here.
+    """
+    return sys.modules.get("pandas")
+
+
+def is_dataframe(X):
+    """Whether ``X`` is a pandas DataFrame (without importing pandas)."""
+    pd = pandas_module()
+    return pd is not None and isinstance(X, pd.DataFrame)
+
+
+def _is_missing_scalar(value):
+    return value is None or (isinstance(value, (float, np.floating)) and value != value)
+
+
+def _object_missing(values):
+    """Missing-value mask of a 1-D object array: None, NaN, and pandas' NA and NaT."""
+    pd = pandas_module()
+    if pd is not None:
+        return np.asarray(pd.isna(values), dtype=bool)
+    return np.frompyfunc(_is_missing_scalar, 1, 1)(values).astype(bool)
+
+
+def _is_real_number_type(kind):
+    # bools are Real in Python, but a boolean column is categorical (binary) here, as it is
+    # for bool dtypes.
+    return issubclass(kind, numbers.Real) and not issubclass(kind, (bool, np.bool_))
+
+
+@dataclass
+class Column:
+    """One column as read: its kind, missing mask and values.
+
+    Attributes
+    ----------
+    kind : {'numeric', 'categorical'}
+        What the values are, read from the dtype (and, for an object column,
+        from the types of the values present).
+    missing : ndarray of bool, shape (n_samples,)
+    values : ndarray or pandas Series
+        float64 with NaN for missing (numeric dtypes), or the column itself
+        (anything else), kept as it is until :func:`factorize` reads it.
+    value_types : set of type or None
+        The types of an object column's values present (None for other dtypes).
+    """
+
+    kind: str
+    missing: np.ndarray
+    values: object
+    value_types: object = None
+
+
+def read_frame_column(X, j, as_category=False):
+    """Column ``j`` of a DataFrame as a :class:`Column`, or None for an unsupported dtype.
+
+    With ``as_category`` (a column that was categorical at fit) the values are
+    kept as they are, whatever the dtype, to be factorized.
+    """
+    pd = pandas_module()
+    column = X.iloc[:, j]
+    dtype = column.dtype
+    missing = column.isna().to_numpy()
+    if dtype == object:
+        column = _object_column(column.to_numpy(dtype=object), missing)
+        return replace(column, kind=CATEGORICAL) if as_category else column
+    if as_category:
+        return Column(CATEGORICAL, missing, column)
+    if (pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
+            or pd.api.types.is_string_dtype(dtype)):
+        return Column(CATEGORICAL, missing, column)
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+        return Column(NUMERIC, missing, column.to_numpy(dtype=np.float64, na_value=np.nan))
+    return None
+
+
+def read_array_column(X, j, as_category=False):
+    """Column ``j`` of a 2-D NumPy array (of a supported dtype) as a :class:`Column`.
+
+    With ``as_category`` the values are kept as they are, to be factorized.
+    """
+    values = X[:, j]
+    kind = X.dtype.kind
+    if as_category and kind in "iuf":
+        return Column(CATEGORICAL, np.isnan(values) if kind == "f" else np.zeros(len(values), bool), values)
+    if as_category and kind == "O":
+        return replace(_object_column(values, _object_missing(values)), kind=CATEGORICAL)
+    if kind == "b" or kind in "US":
+        return Column(CATEGORICAL, np.zeros(values.shape[0], dtype=bool), values)
+    if kind in "iuf":
+        values = values.astype(np.float64)
+        return Column(NUMERIC, np.isnan(values), values)
+    return _object_column(values, _object_missing(values))
+
+
+def _object_column(values, missing):
+    # An object column is numeric when every value present is a real number (so also
+    # when no value is present at all).
+    types = set(map(type, values[~missing]))
+    kind = NUMERIC if all(_is_real_number_type(t) for t in types) else CATEGORICAL
+    return Column(kind, missing, values, value_types=types)
+
+
+def numeric_values(column):
+    """The column's values as float64, NaN for missing (a new array, or the column's own float64)."""
+    values = column.values
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        return values
+    values = np.asarray(values, dtype=object).copy()  # never write into the caller's array
+    values[column.missing] = np.nan
+    return values.astype(np.float64)
+
+
+def factorize(column):
+    """The distinct string forms of the values present, and each present row's index among them.
+
+    Returns
+    -------
+    codes : ndarray of intp, shape (n_present,)
+        For each row whose value is present (in order), the index of its value in ``keys``.
+    keys : list of str
+        ``str`` of each distinct value; two values with the same string form
+        (``1`` and ``'1'``) may appear twice, and callers look keys up by value.
+    """
+    pd = pandas_module()
+    values, missing = column.values, column.missing
+    if pd is not None and isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = values.cat.codes.to_numpy()
+            return codes[codes >= 0].astype(np.intp), [str(c) for c in values.cat.categories]
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return codes[codes >= 0].astype(np.intp), [str(value) for value in uniques]
+    present = values[~missing] if missing.any() else values
+    if present.dtype.kind in "US":
+        uniques, codes = np.unique(present, return_inverse=True)
+        decode = _decoded if present.dtype.kind == "S" else str
+        return codes.reshape(-1).astype(np.intp), [decode(value) for value in uniques]
+    if present.dtype == object and pd is not None and column.value_types is not None \
+            and column.value_types <= {str}:
+        # All str: pandas hashes them in C, and no two distinct str share a string form.
+        codes, uniques = pd.factorize(present)
+        return codes.astype(np.intp), list(uniques)
+    if present.dtype != object:  # bool, or numbers read as categories
+        uniques, codes = np.unique(present, return_inverse=True)
+        return codes.reshape(-1).astype(np.intp), [str(value) for value in uniques.tolist()]
+    return _factorize_by_dictionary(present)
+
+
+def _factorize_by_dictionary(values):
+    index = {}
+    codes = np.fromiter((index.setdefault(_string_form(value), len(index)) for value in values),
+                        dtype=np.intp, count=len(values))
+    return codes, list(index)
+
+
+def _string_form(value):
+    return _decoded(value) if isinstance(value, (bytes, np.bytes_)) else str(value)
+
+
+def _decoded(value):
+    """A ``bytes`` category as text: UTF-8, any other byte written as ``\\xNN``."""
+    return bytes(value).decode("utf-8", errors="backslashreplace")
+
+
+def column_kind(X, j, is_frame):
+    """The kind of column ``j`` (None for an unsupported DataFrame dtype), reading values only if
+    the dtype does not tell (object columns)."""
+    if is_frame:
+        pd = pandas_module()
+        dtype = X.dtypes.iloc[j]
+        if dtype != object:
+            if (pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
+                    or pd.api.types.is_string_dtype(dtype)):
+                return CATEGORICAL
+            if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+                return NUMERIC
+            return None
+        column = read_frame_column(X, j)
+    else:
+        if X.dtype.kind != "O":
+            return CATEGORICAL if X.dtype.kind in "bUS" else NUMERIC
+        column = read_array_column(X, j)
+    return column.kind
