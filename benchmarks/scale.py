@@ -325,6 +325,9 @@ def measure(peer, n_rows, threads, max_iter):
     lines = result.stdout.strip().splitlines()
     if result.returncode == 0 and lines:
         return json.loads(lines[-1])  # the last line: a library may print before it
+    if result.returncode < 0:  # SIGKILL is most often the kernel's out-of-memory killer
+        return {"peer": peer, "rows": n_rows, "error": f"killed by signal {-result.returncode}"
+                + (" (out of memory?)" if result.returncode == -9 else "")}
     tail = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
     return {"peer": peer, "rows": n_rows, "error": tail[:160]}
 
