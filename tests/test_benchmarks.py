@@ -72,3 +72,46 @@ def test_tabular_benchmark_prints_a_markdown_table_for_bundled_data():
     assert "| breast_cancer | 569 | accuracy | skdeep TabularNet |" in result.stdout
     assert "| diabetes | 442 | R² |" in result.stdout
     assert "| skdeep TabularNet |" in result.stdout.split("| peer | mean rank")[1]
+
+
+SCALE = SCRIPT.parent / "scale.py"
+
+
+def _scale_benchmark():
+    import runpy
+
+    return runpy.run_path(str(SCALE))  # defines the functions; main() is guarded
+
+
+@pytest.mark.slow
+def test_scale_benchmark_prints_a_row_per_peer_and_size_with_a_finite_r2():
+    # lightgbm is a benchmark-only peer, not a test dependency: only tabular and hgb are asked for
+    environment = {**os.environ, "PYTHONPATH": str(SCALE.parents[1])}
+    result = subprocess.run(
+        [sys.executable, str(SCALE), "--quick", "--peers", "tabular,hgb", "--rows", "1000,2000",
+         "--max-iter", "2"],
+        capture_output=True, text=True, timeout=300, check=True, env=environment,
+    )
+    rows = {}
+    for line in result.stdout.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0] in ("1,000", "2,000"):
+            rows[cells[0], cells[1]] = cells
+    assert set(rows) == {(size, peer) for size in ("1,000", "2,000") for peer in ("TabularNet", "HGB")}
+    assert all(np.isfinite(float(cells[-1])) for cells in rows.values())
+    assert "2,000 rows: TabularNet fit " in result.stdout  # the ratio against HGB's time
+
+
+def test_scale_benchmark_table_has_the_promised_columns_missing_values_and_levels():
+    benchmark = _scale_benchmark()
+    X, y = benchmark["make_table"](4000, 0)
+    assert list(X.dtypes.astype(str)) == ["float64"] * 20 + ["category"] * 3
+    assert [len(X[c].cat.categories) for c in ("cat5", "cat50", "cat500")] == [5, 50, 500]
+    assert all(0.03 < share < 0.07 for share in X.isna().mean())
+    assert np.isfinite(y).all()
+    again, _ = benchmark["make_table"](4000, 0)
+    assert X.equals(again)  # a fixed seed, the same table
+    # HistGradientBoosting refuses a category of more than 255 levels: it gets the codes
+    for_hgb = benchmark["hgb_frame"](X)
+    assert str(for_hgb["cat500"].dtype) == "float64" and str(for_hgb["cat50"].dtype) == "category"
+    assert for_hgb["cat500"].isna().equals(X["cat500"].isna())
