@@ -342,3 +342,25 @@ def test_adaptive_load_state_dict_refuses_junk_and_keeps_its_divisions(state):
     with pytest.raises(ValueError):
         schedule.load_state_dict(state)
     assert schedule.divisions == 1
+
+
+def test_a_step_wise_warmup_ramps_batch_by_batch_and_reaches_the_base_rate_at_its_end():
+    # Warmup over half an epoch of 4 batches: resolution 1/4, positions 0, 1/4, 1/2, ...
+    schedule = Warmup(Cosine(LR, 2.5), 0.5, resolution=0.25)
+    rates = [schedule.rate(position / 4, 0) for position in range(4)]
+    assert rates == pytest.approx([LR / 2, LR, Cosine(LR, 2.5).rate(0, 0), Cosine(LR, 2.5).rate(0.25, 0)])
+    assert schedule.planned_epochs == 3.0
+
+
+def test_a_fractional_cosine_length_is_kept_not_truncated():
+    schedule = Cosine(LR, 3.8)
+    assert schedule.planned_epochs == 3.8
+    assert schedule.rate(3.0, 0) > 0.05 * LR  # truncated to 3 epochs, it would restart at LR here
+    assert schedule.rate(3.0, 0) < schedule.rate(2.0, 0)
+
+
+def test_make_schedule_gives_a_step_wise_warmup_the_batch_resolution():
+    config = TrainConfig(learning_rate="cosine", max_iter=4, warmup=0.2, step_schedule=True)
+    schedule = make_schedule(config, batches_per_epoch=10)
+    assert schedule.resolution == 0.1 and schedule.base.planned_epochs == pytest.approx(3.8)
+    assert make_schedule(TrainConfig(learning_rate="cosine", warmup=2), batches_per_epoch=10).resolution == 1

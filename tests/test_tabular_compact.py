@@ -154,3 +154,4 @@ def test_training_never_holds_the_wide_matrix():
         tracemalloc.stop()
     wide_bytes = n * model.preprocessor_.n_features_out_ * 4
     assert peak < wide_bytes / 2
+

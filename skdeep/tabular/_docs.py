@@ -69,7 +69,8 @@ _PARAMETERS_HEAD = """
         layer does.
 
     learning_rate_init : float, default=4e-3
-        Peak learning rate of AdamW, reached after ``warmup`` epochs.
+        Peak learning rate of AdamW, reached after ``warmup`` epochs. The
+        rate changes at every batch, along the schedule.
 
     weight_decay : float, default=0.02
         AdamW's decoupled weight decay of the weights (not the biases); it is
@@ -82,17 +83,22 @@ _PARAMETERS_HEAD = """
         AdamW's decay of the second moment.
 
     warmup : int, default=5
-        Epochs of linear warmup of the learning rate.
+        Epochs of linear warmup of the learning rate (a share of them when a
+        large table plans fewer than ``max_iter`` epochs).
 
     max_iter : int, default=100
-        Epochs, the length of the cosine schedule.
+        Epochs, the length of the cosine schedule. A large table plans fewer:
+        a fit trains on about 3,000,000 rows in all, so ``ceil(3e6 /
+        n_train)`` epochs, but at least 3 (100 up to 30,000 training rows, 38
+        at 80,000, 4 at 800,000); fit time then grows at most linearly with
+        the rows.
 
     batch_size : int, default=256
         Rows per mini-batch (fewer if the training part is smaller).
 
     dropout : float, default=0.15
         Dropout rate after every hidden layer, constant for the first half
-        of ``max_iter`` then decaying to 0 along a half cosine.
+        of the planned epochs then decaying to 0 along a half cosine.
 """
 
 _LABEL_SMOOTHING = """
@@ -111,7 +117,7 @@ _PARAMETERS_TAIL = """
     n_iter_no_change : int, default=24
         Stop once more than this many epochs in a row have not beaten the
         best validation score (an epoch that equals it resets the count).
-        Without a validation split, every one of ``max_iter`` epochs runs.
+        Without a validation split, every planned epoch runs.
 
     max_time : float or None, default=None
         Time budget in seconds: stop after the first epoch that ends past it.

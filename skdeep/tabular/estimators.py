@@ -39,12 +39,15 @@ from .._base.estimator import (
 from .._base.inputs import checked_X, ravel_column_vector
 from ..nn.activations import ACTIVATIONS
 from ..nn.ensemble import EnsembleNetwork, EnsembleSpec
+from ..nn.network import INFERENCE_ROWS
 from ..train.config import TrainConfig
 from ..train.data import MIN_VALIDATION_ROWS
-from ..train.memory import check_fits_in_memory
+from ..train.memory import check_fits_in_memory, refuse_if_short, training_memory
+from ..train.threads import fastest_blas_threads
 from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
+from .budget import planned_epochs
 from .stopping import fit_report, stop_reason
 
 # Learning-rate factor of the per-feature input scale, as in RealMLP.
@@ -52,6 +55,15 @@ FEATURE_SCALE_FACTOR = 6.0
 
 # Rows of the raw table a prediction reads and encodes at a time.
 PREDICT_ROWS = 65536
+
+
+def _chunk_bytes(spec):
+    """Bytes of the wide rows of one prediction chunk (validation scoring, ``predict``).
+
+    The rows themselves, their scaled copy and the bins' temporaries, about
+    four arrays of ``INFERENCE_ROWS`` wide rows.
+    """
+    return 4 * INFERENCE_ROWS * spec.layer_sizes[0] * np.dtype(spec.dtype).itemsize
 
 
 class _BaseTabularNet(BaseNet):
@@ -109,15 +121,20 @@ class _BaseTabularNet(BaseNet):
     def _train_config(self, n_samples):
         early_stopping = self._uses_validation(n_samples)
         n_train = n_samples - math.ceil(self.validation_fraction * n_samples) if early_stopping else n_samples
+        epochs = planned_epochs(self.max_iter, n_train)
         return TrainConfig(
             # batch_size is an upper bound here: fewer rows make one batch, without a warning
             solver="adamw", alpha=0.0, batch_size=min(self.batch_size, n_train), learning_rate="cosine",
-            learning_rate_init=self.learning_rate_init, max_iter=self.max_iter, shuffle=True,
+            learning_rate_init=self.learning_rate_init, max_iter=epochs, shuffle=True,
             tol=0.0, verbose=self.verbose, early_stopping=early_stopping,
             validation_fraction=self.validation_fraction if early_stopping else None,
             beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8,
             n_iter_no_change=self.n_iter_no_change, weight_decay=self.weight_decay,
-            warmup=self.warmup, dropout_schedule="flat_cosine", max_time=self.max_time,
+            # The warmup keeps its share of the schedule when a large table shortens it.
+            warmup=self.warmup if epochs == self.max_iter else self.warmup * epochs / self.max_iter,
+            # A shortened schedule is followed batch by batch: a few long epochs still warm up and
+            # decay smoothly. (Epoch by epoch otherwise: step by step measured no better there.)
+            dropout_schedule="flat_cosine", max_time=self.max_time, step_schedule=epochs < self.max_iter,
         )
 
     def _uses_validation(self, n_samples):
@@ -151,6 +168,7 @@ class _BaseTabularNet(BaseNet):
             return self._network_input(X), self._checked_y(y)
         X = self._checked_table(X, reset=True)
         y = self._checked_y(y)
+        self._check_memory_before_encoding(X)
         preprocessor = TabularPreprocessor(
             max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
         encoded = preprocessor._fit_compact(X)
@@ -192,20 +210,73 @@ class _BaseTabularNet(BaseNet):
             ("dtype", spec.dtype, fitted.dtype),
         ]
 
+    # ----------------------------------------------------------------- memory
+    # A fit holds the caller's table, its compact encoding (a value or a category
+    # position per cell), the training and validation parts of that encoding, and
+    # what training allocates. Each check counts what is still to come and refuses
+    # before it is allocated.
+    _ADVICE = ("Fit on fewer rows or columns (a sample of the rows trains well), or lower "
+               "hidden_layer_sizes, n_ensemble or batch_size.")
+
+    def _check_memory_before_encoding(self, X):
+        """Refuse a table whose encoding and training cannot fit, before encoding it.
+
+        Every column is counted at the larger of a numeric value and a
+        category position, and the network at its widest input (every column
+        numeric with all its bins, or categorical with a full block).
+        """
+        n_samples, n_columns = X.shape
+        itemsize = np.dtype(self.dtype).itemsize
+        table = n_samples * n_columns * itemsize
+        widest = n_columns * max(2 + self.numeric_bins, self.max_one_hot + 1)
+        spec = EnsembleSpec((widest, *self._hidden_layer_sizes(), 1), self.n_ensemble, self.activation,
+                            "identity", self.dtype, dropout=self.dropout, scale_factor=1.0)
+        refuse_if_short({
+            "the encoded table": table,
+            "its training and validation parts": table if self._uses_validation(n_samples) else 0,
+            "reading one column": 4 * 8 * n_samples,
+            "targets and row order": 4 * 8 * n_samples,
+            "training": training_memory(spec, min(self.batch_size, n_samples), "adamw"),
+            "the wide rows of a chunk": _chunk_bytes(spec),
+        }, self._ADVICE)
+
     def _check_resources(self, spec, config, n_samples, continuing):
-        if not continuing:
-            check_fits_in_memory(spec, min(self.batch_size, n_samples), config.solver)
+        """Refuse, before training allocates it, what training needs beyond the encoded table.
+
+        A warm start trains on the same kind of table and keeps its check for the
+        parameters (:func:`~skdeep.train.memory.training_memory`).
+        """
+        batch_size = min(self.batch_size, n_samples)
+        if continuing:
+            check_fits_in_memory(spec, batch_size, config.solver, continuing)
+            return
+        parts = {"training": training_memory(spec, batch_size, config.solver),
+                 "the wide rows of a chunk": _chunk_bytes(spec)}
+        if config.early_stopping:
+            n_validation = math.ceil(config.validation_fraction * n_samples)
+            parts["the training and validation parts of the encoded table"] = (
+                n_samples * self.preprocessor_._compact_row_bytes())
+            # Each member's predictions of the validation rows, at every epoch.
+            parts["validation predictions"] = (
+                spec.n_members * n_validation * spec.layer_sizes[-1] * np.dtype(spec.dtype).itemsize)
+        refuse_if_short(parts, self._ADVICE)
 
     def _initialize(self, network, random_state):
         network.initialize(random_state)
 
     def _train(self, network, state, config, data, **arguments):
-        """Train (the config carries the dropout schedule and the time budget), then report."""
-        stopped_by = train_stochastic(
-            network, state, config, data,
-            # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
-            stop_messages=False, **arguments,
-        )
+        """Train (the config carries the dropout schedule and the time budget), then report.
+
+        The batch products run on one BLAS thread when that is faster
+        (:mod:`skdeep.train.threads`): on a busy machine two threads collapse.
+        """
+        sizes = network.spec.layer_sizes
+        with fastest_blas_threads(config.batch_size, sizes[0], network.spec.n_members * sizes[1], network.dtype):
+            stopped_by = train_stochastic(
+                network, state, config, data,
+                # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.
+                stop_messages=False, **arguments,
+            )
         if self.verbose:
             print(fit_report(self, stop_reason(stopped_by)))
 

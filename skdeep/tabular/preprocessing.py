@@ -435,6 +435,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             codes[:, k] = self._positions(k, column_codes, keys, missing, codes.dtype)
         return CompactTable(scaled, codes, self._layout)
 
+    def _compact_row_bytes(self):
+        """Bytes a row of this preprocessor's compact tables takes."""
+        return (len(self.numeric_columns_) * np.dtype(self.dtype).itemsize
+                + len(self.categorical_columns_) * self._code_dtype().itemsize)
+
     def _code_dtype(self):
         # A block has at most max_one_hot + 1 columns (kept categories, missing, other).
         return code_dtype(self.max_one_hot + 1)

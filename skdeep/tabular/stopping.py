@@ -13,6 +13,8 @@ fitted state, ``'early'`` for any of the last three.
 
 import math
 
+from .budget import planned_epochs
+
 
 def stop_reason(stopped_by):
     """The reason for the trainer's ``stopped_by``: the same word, or 'max_iter' for None."""
@@ -26,9 +28,20 @@ def fitted_stop_reason(estimator):
         return "diverged"
     if _validated(estimator) and estimator._train_state.no_improvement_count > estimator.n_iter_no_change:
         return "plateau"
-    if estimator.n_iter_ >= estimator.max_iter:
+    if estimator.n_iter_ >= _planned(estimator)[0]:
         return "max_iter"
     return "early"
+
+
+def _planned(estimator):
+    """``(epochs, training rows)`` the last fit planned: ``max_iter``, or fewer on a large table.
+
+    The training rows are the state's rows per epoch (exact unless warm-started
+    fits trained on tables of different sizes).
+    """
+    history = estimator.history_
+    n_train = round(estimator.t_ / len(history)) if history else 0
+    return (planned_epochs(estimator.max_iter, n_train) if n_train else estimator.max_iter), n_train
 
 
 def fit_report(estimator, reason):
@@ -49,6 +62,10 @@ def _why_stopped(estimator, reason):
     n_iter = estimator.n_iter_
     of_this_fit = " of this fit" if len(estimator.history_) > n_iter else ""  # a warm start
     if reason == "max_iter":
+        planned, n_train = _planned(estimator)
+        if planned < estimator.max_iter:
+            return (f"Training ran all {planned} epochs{of_this_fit} planned for {n_train:,} training rows "
+                    f"(a large table runs fewer than max_iter={estimator.max_iter}).")
         return f"Training ran all max_iter={estimator.max_iter} epochs{of_this_fit}."
     if reason == "plateau":
         why = (f"the validation score did not improve for more than "

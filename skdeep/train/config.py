@@ -43,6 +43,10 @@ class TrainConfig:
     max_time: float = None  # seconds; stop after the first epoch that ends past it
     # Not estimator parameters: what a family's recipe asks of training.
     dropout_schedule: str = "constant"  # a key of schedules.DROPOUT_SCHEDULES
+    # The learning rate before every batch, at fractions of epochs (else once an epoch):
+    # a large table's few epochs still warm up and decay smoothly. Then warmup and
+    # max_iter may be fractions of epochs too.
+    step_schedule: bool = False
 
     def __post_init__(self):
         if self.early_stopping and self.validation_fraction is None:

@@ -141,3 +141,22 @@ def check_fits_in_memory(spec, batch_size, solver=None, continuing=False):
             f"layer sizes {spec.layer_sizes}, but only {available / 2**30:.1f} GiB of memory is "
             "available. Lower batch_size or the layer sizes."
         )
+
+
+def refuse_if_short(parts, advice):
+    """Raise MemoryError if the bytes of ``parts`` together exceed the memory available.
+
+    Parameters
+    ----------
+    parts : dict of str to int
+        What is still to be allocated, by name ("the encoded table": bytes, ...).
+    advice : str
+        What to change, ending the message.
+    """
+    needed, available = sum(parts.values()), available_memory()
+    if available is not None and needed > available:
+        itemized = ", ".join(f"{name} {size / 2**30:.2f} GiB" for name, size in parts.items())
+        raise MemoryError(
+            f"This fit needs about {needed / 2**30:.1f} GiB more memory ({itemized}), but only "
+            f"{available / 2**30:.1f} GiB is available. {advice}"
+        )

@@ -150,7 +150,8 @@ class Cosine(Constant):
 
     def __init__(self, learning_rate_init, length):
         super().__init__(learning_rate_init)
-        self.planned_epochs = max(int(length), 1)
+        # A fraction of an epoch is a length too (a step-wise schedule of a large table).
+        self.planned_epochs = max(length if isinstance(length, float) else int(length), 1)
 
     @classmethod
     def from_config(cls, config):
@@ -162,15 +163,22 @@ class Cosine(Constant):
 
 
 class Warmup:
-    """Linear warmup over ``epochs`` epochs in front of any ``base`` schedule."""
+    """Linear warmup over ``epochs`` epochs in front of any ``base`` schedule.
 
-    def __init__(self, base, epochs):
-        self.base, self.epochs = base, epochs
+    ``resolution`` is how far apart the positions the rate is asked for are:
+    1 (an epoch) by default, ``1 / batches`` for a step-wise schedule, whose
+    positions are fractions of epochs. The rate at position ``e`` in the
+    warmup is ``(e + resolution) / epochs`` of the base's first rate, so that
+    the first step already trains and the last reaches the full rate.
+    """
+
+    def __init__(self, base, epochs, resolution=1):
+        self.base, self.epochs, self.resolution = base, epochs, resolution
         self.planned_epochs = None if base.planned_epochs is None else base.planned_epochs + epochs
 
     def rate(self, epoch, samples_seen):
         if epoch < self.epochs:
-            return self.base.rate(0, samples_seen) * (epoch + 1) / self.epochs
+            return self.base.rate(0, samples_seen) * min(1.0, (epoch + self.resolution) / self.epochs)
         return self.base.rate(epoch - self.epochs, samples_seen)
 
     def on_plateau(self):
@@ -189,11 +197,13 @@ LEARNING_RATE_SCHEDULES = {"constant": Constant, "invscaling": InvScaling, "adap
 SCHEDULES = tuple(LEARNING_RATE_SCHEDULES)
 
 
-def make_schedule(config):
+def make_schedule(config, batches_per_epoch=1):
     """The learning-rate schedule a :class:`~skdeep.train.config.TrainConfig` asks for.
 
     'invscaling' and 'adaptive' keep MLPClassifier's meaning: they act under
     ``solver='sgd'`` only, and the other solvers run at a constant rate.
+    With ``config.step_schedule`` the trainer asks for a rate before every
+    batch, at fractions of epochs ``batches_per_epoch`` apart.
     """
     name = config.learning_rate
     if name in ("invscaling", "adaptive") and config.solver != "sgd":
@@ -201,17 +211,19 @@ def make_schedule(config):
     if name not in LEARNING_RATE_SCHEDULES:
         raise ValueError(f"Unknown learning_rate schedule {name!r}; expected one of {SCHEDULES}.")
     schedule = LEARNING_RATE_SCHEDULES[name].from_config(config)
-    return Warmup(schedule, config.warmup) if config.warmup > 0 else schedule
+    if config.warmup <= 0:
+        return schedule
+    return Warmup(schedule, config.warmup, 1 / batches_per_epoch if config.step_schedule else 1)
 
 
-def continued_schedule(config, saved_state):
+def continued_schedule(config, saved_state, batches_per_epoch=1):
     """The configured schedule, continuing from ``saved_state`` where that is its state.
 
     A state written by another schedule (``learning_rate`` or ``solver``
     changed with ``set_params`` since) is ignored: the new schedule starts
     afresh.
     """
-    schedule = make_schedule(config)
+    schedule = make_schedule(config, batches_per_epoch)
     try:
         schedule.load_state_dict(saved_state)
     except ValueError:

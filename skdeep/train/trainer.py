@@ -22,6 +22,7 @@ itself is short; around it:
   then rolls the whole call back).
 """
 
+import math
 import time
 
 import numpy as np
@@ -96,7 +97,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     batch_size = resolve_batch_size(config.batch_size, X.shape[0])
     state.begin_call(reset, incremental=incremental, validation=validation is not None,
                      snapshot=network.snapshot)
-    optimizer, schedule = _resume(network, state, config, incremental)
+    optimizer, schedule = _resume(network, state, config, incremental, math.ceil(X.shape[0] / batch_size))
     epochs = 1 if incremental else config.max_iter
     progress = Progress(config.verbose, epochs, validation is not None)
     say = progress.say if stop_messages else _say_nothing
@@ -194,6 +195,8 @@ class _Epochs:
         state, network = self.state, self.network
         started = time.perf_counter()
         learning_rate = self.schedule.rate(state.schedule_epoch, state.t_)
+        rate_of_batch = _rate_of_batch(self.schedule, self.config, state, learning_rate,
+                                       math.ceil(self.data[0].shape[0] / self.batch_size))
         network.set_dropout_factor(self.dropout_schedule(state.schedule_epoch))
         network.start_epoch(self.dropout_seed, state.epochs)
         n_samples = self.data[0].shape[0]
@@ -201,7 +204,7 @@ class _Epochs:
             self.order = self.order[self.random_state.permutation(n_samples)]
         try:
             loss = _run_epoch(network, self.optimizer, self.config, self.data, self.batch_size,
-                              self.order, learning_rate, interrupt, state.epochs + 1)
+                              self.order, rate_of_batch, interrupt, state.epochs + 1)
         except Diverged as error:
             if self.validation is None:
                 raise
@@ -215,7 +218,16 @@ class _Epochs:
         return record
 
 
-def _resume(network, state, config, incremental):
+def _rate_of_batch(schedule, config, state, learning_rate, n_batches):
+    """The learning rate of each batch of the epoch: the epoch's, or with ``config.step_schedule``
+    the schedule's at the batch's fraction of the epoch (the first batch's is the epoch's)."""
+    if not config.step_schedule:
+        return lambda index: learning_rate
+    epoch, samples_seen = state.schedule_epoch, state.t_
+    return lambda index: schedule.rate(epoch + index / n_batches, samples_seen) if index else learning_rate
+
+
+def _resume(network, state, config, incremental, batches_per_epoch):
     """The optimizer and schedule of this call: continued for partial_fit, else new.
 
     A fit starts both afresh (and ``TrainState.begin_call`` the schedule at
@@ -226,23 +238,26 @@ def _resume(network, state, config, incremental):
     optimizer = make_optimizer(config.solver, network.params, _hyperparameters(config),
                                network.n_weights)
     if not incremental:
-        return optimizer, make_schedule(config)
+        return optimizer, make_schedule(config, batches_per_epoch)
     saved = state.optimizer
     if saved is not None and saved["solver"] == config.solver:
         optimizer.load_state_dict(saved["state"])
-    return optimizer, continued_schedule(config, state.schedule_state)
+    return optimizer, continued_schedule(config, state.schedule_state, batches_per_epoch)
 
 
 def _hyperparameters(config):
     return {name: getattr(config, name) for name in config.__dataclass_fields__}
 
 
-def _run_epoch(network, optimizer, config, data, batch_size, order, learning_rate, interrupt, epoch):
-    """One pass over the batches; the mean training loss, or None if interrupted."""
+def _run_epoch(network, optimizer, config, data, batch_size, order, rate_of_batch, interrupt, epoch):
+    """One pass over the batches; the mean training loss, or None if interrupted.
+
+    ``rate_of_batch(index)`` is the learning rate of the epoch's batch ``index``.
+    """
     X, Y, sample_weight = data
     params, grad = network.params, network.grad
     accumulated_loss = 0.0
-    for rows in batches(X.shape[0], batch_size, order, no_single_row=network.spec.batch_norm):
+    for index, rows in enumerate(batches(X.shape[0], batch_size, order, no_single_row=network.spec.batch_norm)):
         weights, weight_sum = normalized_weights(sample_weight, rows, X.dtype)
         if weights is None:  # every sample of this batch has weight zero
             continue
@@ -252,7 +267,7 @@ def _run_epoch(network, optimizer, config, data, batch_size, order, learning_rat
             raise Diverged("loss", epoch)
         if config.clip_grad_norm is not None:
             _clip_by_global_norm(grad, config.clip_grad_norm)
-        optimizer.step(params, grad, learning_rate)
+        optimizer.step(params, grad, rate_of_batch(index))
         accumulated_loss += batch_loss * len(weights)
         if interrupt.requested:
             warn(

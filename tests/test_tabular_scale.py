@@ -1,0 +1,151 @@
+"""TabularNet on large tables: fewer epochs, the schedule batch by batch, BLAS threads, memory checks.
+
+The sizes where this matters (hundreds of thousands of rows) are measured by
+``benchmarks/scale.py``; here the sample budget is lowered so that small
+tables take the large-table path.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skdeep import TabularNetRegressor
+from skdeep.tabular import budget
+from skdeep.tabular.preprocessing import TabularPreprocessor
+from skdeep.tabular.budget import planned_epochs
+from skdeep.train import optimizers
+
+pd = pytest.importorskip("pandas")
+
+
+def test_planned_epochs_fall_with_the_rows_within_max_iter_and_the_minimum():
+    assert planned_epochs(100, 30_000) == 100
+    assert planned_epochs(100, 80_000) == 38
+    assert planned_epochs(100, 800_000) == 4
+    assert planned_epochs(100, 50_000_000) == budget.MIN_EPOCHS
+    assert planned_epochs(2, 50_000_000) == 2  # never more than max_iter
+    epochs = [planned_epochs(100, n) for n in (10**3, 10**4, 10**5, 10**6, 10**7)]
+    assert epochs == sorted(epochs, reverse=True)
+    # Rows trained on in all stop growing with the table until the minimum applies.
+    assert planned_epochs(100, 10**5) * 10**5 <= budget.SAMPLE_BUDGET + 10**5
+
+
+def _table(n=2_000, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd"))
+    return X, X["a"].to_numpy() * 2 + np.sin(X["b"].to_numpy())
+
+
+def _recorded_rates(monkeypatch):
+    rates = []
+    step = optimizers.AdamW.step
+    monkeypatch.setattr(optimizers.AdamW, "step",
+                        lambda self, params, grad, learning_rate: (rates.append(learning_rate),
+                                                                   step(self, params, grad, learning_rate)))
+    return rates
+
+
+def test_a_large_table_plans_fewer_epochs_and_follows_the_schedule_batch_by_batch(monkeypatch):
+    X, y = _table()
+    monkeypatch.setattr(budget, "SAMPLE_BUDGET", 4_000)  # 1,600 training rows: 3 epochs
+    rates = _recorded_rates(monkeypatch)
+    model = TabularNetRegressor(hidden_layer_sizes=(16,), batch_size=100, random_state=0,
+                                learning_rate_init=1e-2).fit(X, y)
+    assert model.n_iter_ == 3 and len(rates) == 3 * 16
+    # Warmup (5 epochs of 100 shrink to 0.15 of an epoch: 3 batches), then the cosine decay,
+    # changing at every batch.
+    peak = int(np.argmax(rates))
+    assert 1 <= peak <= 3 and rates[peak] == pytest.approx(1e-2, rel=0.01)
+    assert np.all(np.diff(rates[:peak + 1]) > 0) and np.all(np.diff(rates[peak:]) < 0)
+    assert rates[-1] < 1e-2 * 0.01
+    # The report says why it ran 3 epochs.
+    assert "ran all 3 epochs planned for 1,600 training rows" in _report(model)
+
+
+def test_a_small_table_keeps_max_iter_and_one_rate_per_epoch(monkeypatch):
+    X, y = _table(n=300)
+    rates = _recorded_rates(monkeypatch)
+    model = TabularNetRegressor(hidden_layer_sizes=(16,), batch_size=100, max_iter=4, warmup=1,
+                                validation_fraction=None, random_state=0).fit(X, y)
+    assert model.n_iter_ == 4
+    per_epoch = np.reshape(rates, (4, 3))  # 3 batches an epoch
+    assert np.all(per_epoch == per_epoch[:, :1]) and len(set(per_epoch[:, 0])) == 3  # epochs 1 and 2 at the peak
+    assert "ran all max_iter=4 epochs" in _report(model)
+
+
+def _report(model):
+    import io
+
+    out = io.StringIO()
+    model.summary(file=out)
+    return out.getvalue()
+
+
+def test_a_warm_start_of_a_large_table_plans_its_epochs_again(monkeypatch):
+    X, y = _table()
+    monkeypatch.setattr(budget, "SAMPLE_BUDGET", 4_000)
+    model = TabularNetRegressor(hidden_layer_sizes=(16,), batch_size=100, random_state=0, warm_start=True)
+    model.fit(X, y).fit(X, y)
+    assert model.n_iter_ == 3 and len(model.history_) == 6
+    assert "ran all 3 epochs of this fit planned for 1,600 training rows" in _report(model)
+
+
+@pytest.mark.parametrize("single", [True, False])
+def test_a_fit_is_the_same_on_one_blas_thread_or_blas_own_setting(single, monkeypatch):
+    from skdeep.train import threads
+
+    X, y = _table(n=400)
+    reference = TabularNetRegressor(hidden_layer_sizes=(64, 64), max_iter=3, random_state=0).fit(X, y)
+    monkeypatch.setattr(threads, "SMALL_PRODUCT", 0)  # time the products, whatever their size
+    monkeypatch.setattr(threads, "single_thread_is_faster", lambda *shape: single)
+    model = TabularNetRegressor(hidden_layer_sizes=(64, 64), max_iter=3, random_state=0).fit(X, y)
+    assert_array_equal(model._network.params, reference._network.params)
+
+
+
+def _numeric_frame(n, columns=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.normal(size=(n, columns)), columns=[f"x{i}" for i in range(columns)])
+
+
+def test_a_table_too_large_to_encode_is_refused_before_encoding(monkeypatch):
+    from skdeep.train import memory
+
+    X = _numeric_frame(2_000)
+    encoded = []
+    monkeypatch.setattr(TabularPreprocessor, "_fit", lambda *args, **kwargs: encoded.append(args))
+    monkeypatch.setattr(memory, "available_memory", lambda: 2**20)  # 1 MiB
+    model = TabularNetRegressor(max_iter=1)
+    with pytest.raises(MemoryError, match=r"needs about .* GiB more memory \(the encoded table .* GiB.*"
+                                          r"only 0\.0 GiB is available\. Fit on fewer rows"):
+        model.fit(X, X["x0"])
+    assert encoded == [] and not hasattr(model, "preprocessor_")
+    monkeypatch.setattr(memory, "available_memory", lambda: None)  # unknown: no refusal
+
+
+def test_what_the_memory_checks_count_bounds_what_a_fit_allocates(monkeypatch):
+    # tracemalloc sees NumPy's allocations: the fit's peak beyond the input must stay under
+    # the first check's estimate, which counts the encoding, its split and training.
+    from skdeep.tabular import estimators as tabular_estimators
+
+    X = _numeric_frame(30_000)
+    y = X["x0"].to_numpy()
+    estimates = []
+    real_refuse = tabular_estimators.refuse_if_short
+    monkeypatch.setattr(tabular_estimators, "refuse_if_short",
+                        lambda parts, advice: (estimates.append(dict(parts)), real_refuse(parts, advice)))
+    model = TabularNetRegressor(hidden_layer_sizes=(32,), max_iter=1, random_state=0)
+    tracemalloc.start()
+    try:
+        model.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    before_encoding, before_training = estimates
+    assert peak < sum(before_encoding.values())
+    # The second check counts the encoded table's split exactly: a float32 per numeric cell.
+    assert before_training["the training and validation parts of the encoded table"] == X.size * 4
+    assert set(before_training) == {"the training and validation parts of the encoded table", "training",
+                                    "the wide rows of a chunk", "validation predictions"}
