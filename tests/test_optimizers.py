@@ -357,3 +357,18 @@ def test_load_state_dict_refuses_the_state_of_another_solver(solver):
     for other in others:
         with pytest.raises(ValueError):
             _build(solver, params).load_state_dict(_build(other, params).state_dict())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_flush_subnormals_zeroes_exactly_the_subnormal_moments(dtype):
+    from skdeep.train.optimizers import AdamW
+
+    tiny = np.finfo(dtype).tiny
+    optimizer = AdamW(np.zeros(6, dtype=dtype))
+    values = np.array([tiny / 4, -tiny / 2, tiny, -tiny, 0.5, 0.0], dtype=dtype)
+    optimizer.first_moment[...] = values
+    optimizer.second_moment[...] = np.abs(values)
+    optimizer.flush_subnormals()
+    expected = np.array([0, 0, tiny, -tiny, 0.5, 0], dtype=dtype)
+    np.testing.assert_array_equal(optimizer.first_moment, expected)
+    np.testing.assert_array_equal(optimizer.second_moment, np.abs(expected))

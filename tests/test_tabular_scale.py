@@ -149,3 +149,19 @@ def test_what_the_memory_checks_count_bounds_what_a_fit_allocates(monkeypatch):
     assert before_training["the training and validation parts of the encoded table"] == X.size * 4
     assert set(before_training) == {"the training and validation parts of the encoded table", "training",
                                     "the wide rows of a chunk", "validation predictions"}
+
+
+def test_tabularnet_flushes_subnormal_moments_every_few_steps_and_deepnet_never(monkeypatch):
+    from skdeep import DeepNetRegressor
+    from skdeep.train import trainer
+
+    calls = []
+    monkeypatch.setattr(optimizers.AdamW, "flush_subnormals", lambda self: calls.append(self.t))
+    monkeypatch.setattr(optimizers.Adam, "flush_subnormals", lambda self: calls.append(self.t))
+    X, y = _table(n=1_000)
+    TabularNetRegressor(hidden_layer_sizes=(8,), batch_size=50, max_iter=3, validation_fraction=None,
+                        random_state=0).fit(X, y)
+    assert calls == list(range(trainer.FLUSH_EVERY, 3 * 20 + 1, trainer.FLUSH_EVERY))
+    calls.clear()
+    DeepNetRegressor(hidden_layer_sizes=(8,), batch_size=50, max_iter=3).fit(X.to_numpy(), y)
+    assert calls == []

@@ -135,6 +135,7 @@ class _BaseTabularNet(BaseNet):
             # A shortened schedule is followed batch by batch: a few long epochs still warm up and
             # decay smoothly. (Epoch by epoch otherwise: step by step measured no better there.)
             dropout_schedule="flat_cosine", max_time=self.max_time, step_schedule=epochs < self.max_iter,
+            flush_subnormals=True,
         )
 
     def _uses_validation(self, n_samples):

@@ -47,6 +47,9 @@ class TrainConfig:
     # a large table's few epochs still warm up and decay smoothly. Then warmup and
     # max_iter may be fractions of epochs too.
     step_schedule: bool = False
+    # Zero the optimizer state's subnormal values every few steps (optimizers.flush_subnormals).
+    # Off for DeepNet, whose steps follow MLPClassifier's bit for bit.
+    flush_subnormals: bool = False
 
     def __post_init__(self):
         if self.early_stopping and self.validation_fraction is None:
