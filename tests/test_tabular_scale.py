@@ -21,11 +21,11 @@ pd = pytest.importorskip("pandas")
 
 
 def test_planned_epochs_fall_with_the_rows_within_max_iter_and_the_minimum():
-    assert planned_epochs(100, 30_000) == 100
-    assert planned_epochs(100, 80_000) == 38
-    assert planned_epochs(100, 800_000) == 4
+    assert planned_epochs(100, 16_000) == 100
+    assert planned_epochs(100, 80_000) == 20
+    assert planned_epochs(100, 800_000) == 2
     assert planned_epochs(100, 50_000_000) == budget.MIN_EPOCHS
-    assert planned_epochs(2, 50_000_000) == 2  # never more than max_iter
+    assert planned_epochs(1, 50_000_000) == 1  # never more than max_iter
     epochs = [planned_epochs(100, n) for n in (10**3, 10**4, 10**5, 10**6, 10**7)]
     assert epochs == sorted(epochs, reverse=True)
     # Rows trained on in all stop growing with the table until the minimum applies.

@@ -88,9 +88,9 @@ _PARAMETERS_HEAD = """
 
     max_iter : int, default=100
         Epochs, the length of the cosine schedule. A large table plans fewer:
-        a fit trains on about 3,000,000 rows in all, so ``ceil(3e6 /
-        n_train)`` epochs, but at least 3 (100 up to 30,000 training rows, 38
-        at 80,000, 4 at 800,000); fit time then grows at most linearly with
+        a fit trains on about 1,600,000 rows in all, so ``ceil(1.6e6 /
+        n_train)`` epochs, but at least 2 (100 up to 16,000 training rows, 20
+        at 80,000, 2 at 800,000); fit time then grows at most linearly with
         the rows.
 
     batch_size : int, default=256
