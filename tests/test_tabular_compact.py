@@ -9,8 +9,6 @@ category or the number of bins, and that predictions do not depend on the
 chunking.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -19,6 +17,7 @@ from skdeep import TabularNetClassifier, TabularNetRegressor
 from skdeep.tabular import estimators
 from skdeep.tabular.compact import CompactTable
 from skdeep.tabular.preprocessing import TabularPreprocessor
+from traced_memory import traced_peak
 
 pd = pytest.importorskip("pandas")
 
@@ -76,12 +75,7 @@ def test_a_long_category_value_costs_its_length_once_not_once_per_row():
     values[7] = "x" * 100_000
     X = np.column_stack([np.arange(n, dtype=float), values])
     pre = TabularPreprocessor().fit(X)
-    tracemalloc.start()
-    try:
-        pre.transform(X)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak, _ = traced_peak(lambda: pre.transform(X))
     output_bytes = n * pre.n_features_out_ * 8
     assert peak < output_bytes + 20 * 2**20
 
@@ -146,12 +140,7 @@ def test_training_never_holds_the_wide_matrix():
     X = pd.DataFrame(rng.normal(size=(n, 10)), columns=[f"x{i}" for i in range(10)])
     y = X["x0"].to_numpy()
     model = TabularNetRegressor(hidden_layer_sizes=(8,), n_ensemble=1, max_iter=1, random_state=0)
-    tracemalloc.start()
-    try:
-        model.fit(X, y)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak, _ = traced_peak(lambda: model.fit(X, y))
     wide_bytes = n * model.preprocessor_.n_features_out_ * 4
     assert peak < wide_bytes / 2
 

@@ -5,8 +5,6 @@ The sizes where this matters (hundreds of thousands of rows) are measured by
 tables take the large-table path.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -16,6 +14,7 @@ from skdeep.tabular import budget
 from skdeep.tabular.preprocessing import TabularPreprocessor
 from skdeep.tabular.budget import planned_epochs
 from skdeep.train import optimizers
+from traced_memory import traced_peak
 
 pd = pytest.importorskip("pandas")
 
@@ -137,12 +136,7 @@ def test_what_the_memory_checks_count_bounds_what_a_fit_allocates(monkeypatch):
     monkeypatch.setattr(tabular_estimators, "refuse_if_short",
                         lambda parts, advice: (estimates.append(dict(parts)), real_refuse(parts, advice)))
     model = TabularNetRegressor(hidden_layer_sizes=(32,), max_iter=1, random_state=0)
-    tracemalloc.start()
-    try:
-        model.fit(X, y)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak, _ = traced_peak(lambda: model.fit(X, y))
     before_encoding, before_training = estimates
     assert peak < sum(before_encoding.values())
     # The second check counts the encoded table's split exactly: a float32 per numeric cell.
