@@ -54,7 +54,7 @@ def test_the_wide_rows_of_the_compact_table_are_transforms(dtype):
     assert_array_equal(compact[10:20], wide[10:20])
     assert_array_equal(compact.subset(rows).toarray(), wide[rows])
     # Compact: a few bytes a cell, where the wide matrix has one float per output column.
-    assert compact.nbytes * 5 < wide.nbytes
+    assert compact.nbytes * 4 < wide.nbytes
 
 
 def test_bins_match_the_piecewise_linear_encoding_of_the_raw_values():
@@ -144,3 +144,80 @@ def test_training_never_holds_the_wide_matrix():
     wide_bytes = n * model.preprocessor_.n_features_out_ * 4
     assert peak < wide_bytes / 2
 
+
+
+def test_a_huge_outlier_leaves_the_bins_finite_and_training_finite():
+    # A "no reading" marker at float32's largest value: its bins must be 1, not NaN.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(2_000, 3))
+    X[rng.choice(2_000, 5, replace=False), 1] = np.finfo(np.float32).max
+    pre = TabularPreprocessor(numeric_bins=16, dtype="float32")
+    wide = pre.fit_transform(X)
+    assert np.isfinite(wide).all()
+    y = (X[:, 0] > 0.5).astype(int)
+    model = TabularNetClassifier(hidden_layer_sizes=(32,), max_iter=3, random_state=0).fit(X, y)
+    assert model.n_iter_ == 3 and np.isfinite(model.predict_proba(X)).all()
+
+
+def test_bins_keep_the_resolution_of_the_raw_values_in_float32():
+    # Two tight clusters far apart: scaled to float32 first, their bins would collapse.
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(0, 1e-3, 1_000), rng.normal(1e4, 1e-3, 1_000)]
+    float32 = TabularPreprocessor(numeric_bins=16, dtype="float32").fit_transform(x[:, None])
+    float64 = TabularPreprocessor(numeric_bins=16, dtype="float64").fit_transform(x[:, None])
+    assert_allclose(float32, float64, atol=1e-6)
+    assert len(np.unique(float32[:, 1:], axis=0)) > 1_500
+
+
+def test_a_category_with_a_nul_character_is_its_own_category_and_saves(tmp_path):
+    import skdeep
+
+    X = pd.DataFrame({"code": ["A\x00", "A", "B"] * 20})
+    model = TabularNetClassifier(**SMALL).fit(X, np.tile([0, 1, 0], 20))
+    assert list(model.preprocessor_.categories_[0]) == ["A", "A\\x00", "B"]
+    assert_array_equal(model.preprocessor_.transform(X[:3]), np.eye(3)[[1, 0, 2]])
+    skdeep.save(model, tmp_path / "model.skdeep")
+    assert_array_equal(skdeep.load(tmp_path / "model.skdeep").predict(X), model.predict(X))
+
+
+def test_bytes_are_decoded_as_category_levels_too():
+    as_objects = pd.DataFrame({"c": np.array([b"a", b"b", b"c"], dtype=object)})
+    as_levels = pd.DataFrame({"c": pd.Categorical([b"a", b"b", b"c"])})
+    pre = TabularPreprocessor().fit(as_objects)
+    assert list(TabularPreprocessor().fit(as_levels).get_feature_names_out()) == ["c_a", "c_b", "c_c"]
+    assert_array_equal(pre.transform(as_levels), np.eye(3))
+
+
+def test_minus_zero_and_zero_stay_two_categories_when_floats_meet_string_categories():
+    pre = TabularPreprocessor().fit(np.array([["0.0"], ["-0.0"], ["x"]], dtype=object))
+    assert_array_equal(pre.transform(np.array([[-0.0], [0.0]])), [[1, 0, 0], [0, 1, 0]])
+    assert_array_equal(pre.transform(pd.DataFrame({"x0": [-0.0, 0.0]})), [[1, 0, 0], [0, 1, 0]])
+
+
+def test_a_column_type_refused_at_fit_is_refused_at_predict():
+    X = pd.DataFrame({"day": ["2020-01-01", "2020-01-02"] * 20, "v": np.arange(40.0)})
+    model = TabularNetClassifier(**SMALL).fit(X, [0, 1] * 20)
+    with pytest.raises(ValueError, match=r"Column 'day' has dtype datetime64.*not supported"):
+        model.predict(X.assign(day=pd.to_datetime(X["day"])))
+
+
+def test_parameters_changed_after_fit_do_not_break_transform():
+    values = np.array([[f"c{i}"] for i in range(150)], dtype=object)
+    pre = TabularPreprocessor(max_one_hot=200).fit(values)
+    expected = pre.transform(values)
+    pre.set_params(max_one_hot=2)  # takes effect at the next fit
+    assert_array_equal(pre.transform(values), expected)
+    assert pre.set_params(dtype="float32").transform(values).dtype == np.float32  # as it always did
+
+
+def test_a_failed_refit_leaves_the_preprocessor_as_it_was():
+    pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}))
+    with pytest.raises(ValueError, match="infinity"):
+        pre.fit(pd.DataFrame({"c": [1.0, np.inf], "d": [1.0, 2.0], "e": [0.0, 1.0]}))
+    assert list(pre.feature_names_in_) == ["a", "b"] and pre.n_features_in_ == 2
+
+
+def test_a_python_int_beyond_float64_is_refused_naming_its_column():
+    X = pd.DataFrame({"big": np.array([1, 10**400], dtype=object)})
+    with pytest.raises(ValueError, match="Column 'big' holds a number too large"):
+        TabularPreprocessor().fit(X)

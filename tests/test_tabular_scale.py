@@ -115,10 +115,11 @@ def test_a_table_too_large_to_encode_is_refused_before_encoding(monkeypatch):
     X = _numeric_frame(2_000)
     encoded = []
     monkeypatch.setattr(TabularPreprocessor, "_fit", lambda *args, **kwargs: encoded.append(args))
-    monkeypatch.setattr(memory, "available_memory", lambda: 2**20)  # 1 MiB
+    monkeypatch.setattr(memory, "available_memory", lambda: 100 * 2**10)  # 0.1 MiB
     model = TabularNetRegressor(max_iter=1)
-    with pytest.raises(MemoryError, match=r"needs about .* GiB more memory \(the encoded table .* GiB.*"
-                                          r"only 0\.0 GiB is available\. Fit on fewer rows"):
+    # 2,000 rows x 10 columns x 8 bytes: 0.15 MiB.
+    with pytest.raises(MemoryError, match=r"needs about .* MiB more memory \(the encoded table 0\.2 MiB, "
+                                          r".*only 0\.1 MiB is available\. Fit on fewer rows"):
         model.fit(X, X["x0"])
     assert encoded == [] and not hasattr(model, "preprocessor_")
     monkeypatch.setattr(memory, "available_memory", lambda: None)  # unknown: no refusal
@@ -138,11 +139,11 @@ def test_what_the_memory_checks_count_bounds_what_a_fit_allocates(monkeypatch):
     model = TabularNetRegressor(hidden_layer_sizes=(32,), max_iter=1, random_state=0)
     peak, _ = traced_peak(lambda: model.fit(X, y))
     before_encoding, before_training = estimates
-    assert peak < sum(before_encoding.values())
-    # The second check counts the encoded table's split exactly: a float32 per numeric cell.
-    assert before_training["the training and validation parts of the encoded table"] == X.size * 4
-    assert set(before_training) == {"the training and validation parts of the encoded table", "training",
-                                    "the wide rows of a chunk", "validation predictions"}
+    assert peak < sum(before_encoding.values()) + sum(before_training.values())
+    assert set(before_encoding) == {"the encoded table", "reading one column", "targets and row order"}
+    assert set(before_training) == {"training", "the wide rows of a chunk", "validation predictions"}
+    # The encoded table is what the first check counted: a float64 per numeric cell.
+    assert before_encoding["the encoded table"] == X.size * 8
 
 
 def test_tabularnet_flushes_subnormal_moments_every_few_steps_and_deepnet_never(monkeypatch):
@@ -159,3 +160,15 @@ def test_tabularnet_flushes_subnormal_moments_every_few_steps_and_deepnet_never(
     calls.clear()
     DeepNetRegressor(hidden_layer_sizes=(8,), batch_size=50, max_iter=3).fit(X.to_numpy(), y)
     assert calls == []
+
+
+def test_an_ordinary_wide_fit_is_not_refused_for_memory_it_will_not_use(monkeypatch):
+    # 200 rows x 1,000 numeric columns: the fit's peak is under 200 MiB; the checks must
+    # not count a 1,024-row prediction chunk or every column at its widest.
+    from skdeep.train import memory
+
+    X = np.random.default_rng(0).normal(size=(200, 1_000))
+    y = np.arange(200) % 2
+    monkeypatch.setattr(memory, "available_memory", lambda: 300 * 2**20)
+    peak, model = traced_peak(lambda: TabularNetRegressor(max_iter=1, random_state=0).fit(X, y))
+    assert model.n_iter_ == 1 and peak < 300 * 2**20

@@ -70,7 +70,8 @@ _PARAMETERS_HEAD = """
 
     learning_rate_init : float, default=4e-3
         Peak learning rate of AdamW, reached after ``warmup`` epochs. The
-        rate changes at every batch, along the schedule.
+        rate changes once an epoch, or at every batch on a large table that
+        plans fewer epochs than ``max_iter``.
 
     weight_decay : float, default=0.02
         AdamW's decoupled weight decay of the weights (not the biases); it is

@@ -82,8 +82,8 @@ class Column:
 def read_frame_column(X, j, as_category=False):
     """Column ``j`` of a DataFrame as a :class:`Column`, or None for an unsupported dtype.
 
-    With ``as_category`` (a column that was categorical at fit) the values are
-    kept as they are, whatever the dtype, to be factorized.
+    With ``as_category`` (a column that was categorical at fit) the values of a
+    numeric dtype are kept as they are, to be factorized.
     """
     pd = pandas_module()
     column = X.iloc[:, j]
@@ -92,14 +92,14 @@ def read_frame_column(X, j, as_category=False):
     if dtype == object:
         column = _object_column(column.to_numpy(dtype=object), missing)
         return replace(column, kind=CATEGORICAL) if as_category else column
-    if as_category:
-        return Column(CATEGORICAL, missing, column)
     if (pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
             or pd.api.types.is_string_dtype(dtype)):
         return Column(CATEGORICAL, missing, column)
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+        if as_category:  # numbers where categories were: matched by string form
+            return Column(CATEGORICAL, missing, column)
         return Column(NUMERIC, missing, column.to_numpy(dtype=np.float64, na_value=np.nan))
-    return None
+    return None  # dates, durations, periods, complex, binary...: refused, at fit as at predict
 
 
 def read_array_column(X, j, as_category=False):
@@ -155,34 +155,40 @@ def factorize(column):
     if pd is not None and isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.CategoricalDtype):
             codes = values.cat.codes.to_numpy()
-            return codes[codes >= 0].astype(np.intp), [str(c) for c in values.cat.categories]
+            return codes[codes >= 0].astype(np.intp), [_key(level) for level in values.cat.categories]
+        if values.dtype.kind == "f":  # hashing merges -0.0 and 0.0, whose string forms differ
+            return _factorize_by_dictionary(values[~missing].tolist())
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        return codes[codes >= 0].astype(np.intp), [str(value) for value in uniques]
+        return codes[codes >= 0].astype(np.intp), [_key(value) for value in uniques]
     present = values[~missing] if missing.any() else values
-    if present.dtype.kind in "US":
-        uniques, codes = np.unique(present, return_inverse=True)
-        decode = _decoded if present.dtype.kind == "S" else str
-        return codes.reshape(-1).astype(np.intp), [decode(value) for value in uniques]
+    if present.dtype.kind == "f":  # as above, -0.0 and 0.0
+        return _factorize_by_dictionary(present.tolist())
     if present.dtype == object and pd is not None and column.value_types is not None \
             and column.value_types <= {str}:
         # All str: pandas hashes them in C, and no two distinct str share a string form.
         codes, uniques = pd.factorize(present)
-        return codes.astype(np.intp), list(uniques)
-    if present.dtype != object:  # bool, or numbers read as categories
+        return codes.astype(np.intp), [_key(value) for value in uniques]
+    if present.dtype != object:  # bool, integers, or a NumPy string array
         uniques, codes = np.unique(present, return_inverse=True)
-        return codes.reshape(-1).astype(np.intp), [str(value) for value in uniques.tolist()]
+        return codes.reshape(-1).astype(np.intp), [_key(value) for value in uniques.tolist()]
     return _factorize_by_dictionary(present)
 
 
 def _factorize_by_dictionary(values):
     index = {}
-    codes = np.fromiter((index.setdefault(_string_form(value), len(index)) for value in values),
+    codes = np.fromiter((index.setdefault(_key(value), len(index)) for value in values),
                         dtype=np.intp, count=len(values))
     return codes, list(index)
 
 
-def _string_form(value):
-    return _decoded(value) if isinstance(value, (bytes, np.bytes_)) else str(value)
+def _key(value):
+    """A category's string form: ``str(value)``, ``bytes`` decoded, NUL written ``\\x00``.
+
+    NumPy's string arrays (which keep the fitted categories) drop trailing NUL
+    characters: escaping them keeps ``'A\\x00'`` and ``'A'`` two categories.
+    """
+    key = _decoded(value) if isinstance(value, (bytes, np.bytes_)) else str(value)
+    return key.replace("\x00", "\\x00") if "\x00" in key else key
 
 
 def _decoded(value):

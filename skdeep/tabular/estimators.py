@@ -57,13 +57,14 @@ FEATURE_SCALE_FACTOR = 6.0
 PREDICT_ROWS = 65536
 
 
-def _chunk_bytes(spec):
+def _chunk_bytes(spec, n_samples):
     """Bytes of the wide rows of one prediction chunk (validation scoring, ``predict``).
 
-    The rows themselves, their scaled copy and the bins' temporaries, about
-    four arrays of ``INFERENCE_ROWS`` wide rows.
+    A chunk is ``INFERENCE_ROWS`` rows, or all of them if fewer. The rows are
+    computed in float64 and kept in the network's dtype, then scaled by the
+    input scale: about four float64 arrays of the chunk's wide rows.
     """
-    return 4 * INFERENCE_ROWS * spec.layer_sizes[0] * np.dtype(spec.dtype).itemsize
+    return 4 * 8 * min(INFERENCE_ROWS, n_samples) * spec.layer_sizes[0]
 
 
 class _BaseTabularNet(BaseNet):
@@ -212,51 +213,42 @@ class _BaseTabularNet(BaseNet):
         ]
 
     # ----------------------------------------------------------------- memory
-    # A fit holds the caller's table, its compact encoding (a value or a category
-    # position per cell), the training and validation parts of that encoding, and
-    # what training allocates. Each check counts what is still to come and refuses
-    # before it is allocated.
+    # A fit holds the caller's table, its compact encoding (a float64 per numeric
+    # cell, a small integer per categorical one; the training and validation parts
+    # are views), and what training allocates. Each check counts what is still to
+    # come and refuses before it is allocated: the encoding before encoding (at
+    # most), training once the network's input width is known (exactly).
     _ADVICE = ("Fit on fewer rows or columns (a sample of the rows trains well), or lower "
                "hidden_layer_sizes, n_ensemble or batch_size.")
 
     def _check_memory_before_encoding(self, X):
-        """Refuse a table whose encoding and training cannot fit, before encoding it.
+        """Refuse a table whose encoding cannot fit, before encoding it.
 
-        Every column is counted at the larger of a numeric value and a
-        category position, and the network at its widest input (every column
-        numeric with all its bins, or categorical with a full block).
+        Every column is counted as numeric (a float64 a cell, more than a
+        category position); then one column being read, and the targets and
+        row indices training keeps.
         """
         n_samples, n_columns = X.shape
-        itemsize = np.dtype(self.dtype).itemsize
-        table = n_samples * n_columns * itemsize
-        widest = n_columns * max(2 + self.numeric_bins, self.max_one_hot + 1)
-        spec = EnsembleSpec((widest, *self._hidden_layer_sizes(), 1), self.n_ensemble, self.activation,
-                            "identity", self.dtype, dropout=self.dropout, scale_factor=1.0)
         refuse_if_short({
-            "the encoded table": table,
-            "its training and validation parts": table if self._uses_validation(n_samples) else 0,
+            "the encoded table": 8 * n_samples * n_columns,
             "reading one column": 4 * 8 * n_samples,
-            "targets and row order": 4 * 8 * n_samples,
-            "training": training_memory(spec, min(self.batch_size, n_samples), "adamw"),
-            "the wide rows of a chunk": _chunk_bytes(spec),
+            "targets and row order": 5 * 8 * n_samples,
         }, self._ADVICE)
 
     def _check_resources(self, spec, config, n_samples, continuing):
         """Refuse, before training allocates it, what training needs beyond the encoded table.
 
-        A warm start trains on the same kind of table and keeps its check for the
-        parameters (:func:`~skdeep.train.memory.training_memory`).
+        A warm start keeps its check for the parameters
+        (:func:`~skdeep.train.memory.training_memory` with ``continuing``).
         """
         batch_size = min(self.batch_size, n_samples)
         if continuing:
             check_fits_in_memory(spec, batch_size, config.solver, continuing)
             return
         parts = {"training": training_memory(spec, batch_size, config.solver),
-                 "the wide rows of a chunk": _chunk_bytes(spec)}
+                 "the wide rows of a chunk": _chunk_bytes(spec, n_samples)}
         if config.early_stopping:
             n_validation = math.ceil(config.validation_fraction * n_samples)
-            parts["the training and validation parts of the encoded table"] = (
-                n_samples * self.preprocessor_._compact_row_bytes())
             # Each member's predictions of the validation rows, at every epoch.
             parts["validation predictions"] = (
                 spec.n_members * n_validation * spec.layer_sizes[-1] * np.dtype(spec.dtype).itemsize)

@@ -3,14 +3,19 @@
 RealMLP (Holzmüller et al., 2024) scales numeric features robustly (median and
 interquartile range), squashes outliers with a smooth clip, one-hot encodes
 categorical features with few categories and adds missing-value indicators.
-``TabularPreprocessor`` does that with NumPy alone; pandas is used only when the
-caller passes a DataFrame (it is never imported here).
+``TabularPreprocessor`` does that with NumPy; pandas is used only when the
+caller imported it (it is never imported here): to read a DataFrame, and to
+hash a column of strings faster than a dictionary would.
+
+It reads the table one column at a time (:mod:`skdeep.tabular.columns`) and
+keeps its encoding compact (:mod:`skdeep.tabular.compact`).
 """
 
 import heapq
 import numbers
+from contextlib import contextmanager
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -53,14 +58,6 @@ def _numeric_statistics(values, n_bins):
     scale = iqr if iqr > 0 else (half_range if half_range > 0 else 0.0)
     return float(np.nan_to_num(median, nan=0.0)), float(np.nan_to_num(scale, nan=0.0)), \
         quantile_bin_edges(values, n_bins)
-
-
-def _scaled(values, median, scale, dtype):
-    """``(values - median) / scale`` in float64, then ``dtype``; 0 for a constant column, NaN kept."""
-    if scale > 0:
-        with np.errstate(over="ignore", invalid="ignore"):  # huge values go to +-inf, clipped later
-            return ((values - median) / scale).astype(dtype)
-    return np.where(np.isnan(values), np.nan, 0.0).astype(dtype)
 
 
 def _top_categories(counts, n_missing, n_kept):
@@ -309,7 +306,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         column = self._read_column(X, j, is_frame)
         if column.kind != NUMERIC:
             raise ValueError(f"Column {self._column_name(j)} was numeric at fit but holds non-numeric values now.")
-        values = numeric_values(column)
+        try:
+            values = numeric_values(column)
+        except OverflowError:  # a Python int beyond float64's range
+            raise ValueError(f"Column {self._column_name(j)} holds a number too large for a float64.") from None
         if np.isinf(values).any():
             infinite.append(self._column_name(j))
         return values
@@ -336,9 +336,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             kept, keep_missing = _top_categories(counts, n_missing, self.max_one_hot - 1)
         return np.array(kept, dtype=str), encoding, bool(keep_missing)
 
-    def _positions(self, k, codes, keys, missing, dtype):
-        """Each row's position in categorical column ``k``'s output block (-1 for none)."""
-        categories, encoding, keep_missing = self.categories_[k], self.encodings_[k], self.missing_categories_[k]
+    @staticmethod
+    def _positions(categories, encoding, keep_missing, codes, keys, missing, dtype):
+        """Each row's position in a categorical column's output block (-1 for none)."""
         n_kept = len(categories)
         other = n_kept + keep_missing if encoding == "most-frequent" else -1
         if encoding == "binary":  # one column, 1 for the second category
@@ -347,7 +347,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             kept = {category: position for position, category in enumerate(categories.tolist())}
         of_key = np.fromiter((kept.get(key, other) for key in keys), dtype=dtype, count=len(keys))
         positions = np.full(missing.shape[0], n_kept if keep_missing else other, dtype=dtype)
-        positions[~missing] = of_key[codes] if len(keys) else other
+        positions[~missing] = of_key[codes]
         return positions
 
     # -- fit and transform ---------------------------------------------------
@@ -369,17 +369,30 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self : object
             The fitted preprocessor.
         """
-        X, is_frame = self._validate(X, reset=True)
-        self._fit(X, is_frame, compact=False)
+        with self._rolled_back_on_error():
+            X, is_frame = self._validate(X, reset=True)
+            self._fit(X, is_frame, compact=False)
         return self
+
+    @contextmanager
+    def _rolled_back_on_error(self):
+        """A fit that raises leaves the preprocessor as it was (validation sets the names first)."""
+        before = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def _fit_compact(self, X):
         """``fit`` on ``X``, returning its :class:`~skdeep.tabular.compact.CompactTable`.
 
         ``fit_transform`` made compact: the estimators train on this.
         """
-        X, is_frame = self._validate(X, reset=True)
-        return self._fit(X, is_frame, compact=True)
+        with self._rolled_back_on_error():
+            X, is_frame = self._validate(X, reset=True)
+            return self._fit(X, is_frame, compact=True)
 
     def _fit(self, X, is_frame, compact):
         """Fit on ``X`` (validated), one column at a time; with ``compact``, return its CompactTable.
@@ -390,34 +403,33 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         kinds = [self._kind(X, j, is_frame) for j in range(X.shape[1])]
         numeric = [j for j, kind in enumerate(kinds) if kind == NUMERIC]
         categorical = [j for j, kind in enumerate(kinds) if kind == CATEGORICAL]
-        dtype = np.dtype(self.dtype)
         n_samples = X.shape[0]
-        scaled = np.empty((n_samples, len(numeric)), dtype=dtype) if compact else None
+        values = np.empty((n_samples, len(numeric)), dtype=np.float64) if compact else None
         medians, scales, indicators, edges, infinite = [], [], [], [], []
         for i, j in enumerate(numeric):
-            values = self._numeric_values(X, j, is_frame, infinite)
+            column = self._numeric_values(X, j, is_frame, infinite)
             if infinite:
                 continue  # refused below, once every column is checked
-            median, scale, column_edges = _numeric_statistics(values, self.numeric_bins)
+            median, scale, column_edges = _numeric_statistics(column, self.numeric_bins)
             medians.append(median)
             scales.append(scale)
             edges.append(column_edges)
-            indicators.append(bool(np.isnan(values).any()))
+            indicators.append(bool(np.isnan(column).any()))
             if compact:
-                scaled[:, i] = _scaled(values, median, scale, dtype)
+                values[:, i] = column
         self._refuse_infinity(infinite)
 
         fitted = {"categories_": [], "encodings_": [], "missing_categories_": []}
-        factorized = []
-        for j in categorical:
+        # At fit, a block has at most max_one_hot + 1 columns (kept categories, missing, other).
+        codes = np.empty((n_samples, len(categorical)), dtype=code_dtype(self.max_one_hot + 1)) if compact else None
+        for k, j in enumerate(categorical):
             column = self._read_column(X, j, is_frame)
-            codes, keys = factorize(column)
-            categories, encoding, keep_missing = self._choose_categories(codes, keys, int(column.missing.sum()))
-            fitted["categories_"].append(categories)
-            fitted["encodings_"].append(encoding)
-            fitted["missing_categories_"].append(keep_missing)
-            if compact:
-                factorized.append((codes, keys, column.missing))
+            column_codes, keys = factorize(column)
+            chosen = self._choose_categories(column_codes, keys, int(column.missing.sum()))
+            for name, value in zip(fitted, chosen, strict=True):
+                fitted[name].append(value)
+            if compact:  # now: a column's codes are not kept beyond its turn
+                codes[:, k] = self._positions(*chosen, column_codes, keys, column.missing, codes.dtype)
 
         self.medians_ = np.array(medians, dtype=np.float64)
         self.scales_ = np.array(scales, dtype=np.float64)
@@ -428,21 +440,17 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.numeric_columns_ = numeric
         self.categorical_columns_ = categorical
         self._build_layout()
-        if not compact:
-            return None
-        codes = np.empty((n_samples, len(categorical)), dtype=self._code_dtype())
-        for k, (column_codes, keys, missing) in enumerate(factorized):
-            codes[:, k] = self._positions(k, column_codes, keys, missing, codes.dtype)
-        return CompactTable(scaled, codes, self._layout)
+        return CompactTable(values, codes, self._current_layout()) if compact else None
+
+    def _current_layout(self):
+        """The layout, with the ``dtype`` parameter's dtype (it may have changed since fit, as in
+        earlier versions, whose ``transform`` read it)."""
+        dtype = np.dtype(self.dtype)
+        return self._layout if self._layout.dtype == dtype else replace(self._layout, dtype=dtype)
 
     def _compact_row_bytes(self):
         """Bytes a row of this preprocessor's compact tables takes."""
-        return (len(self.numeric_columns_) * np.dtype(self.dtype).itemsize
-                + len(self.categorical_columns_) * self._code_dtype().itemsize)
-
-    def _code_dtype(self):
-        # A block has at most max_one_hot + 1 columns (kept categories, missing, other).
-        return code_dtype(self.max_one_hot + 1)
+        return 8 * len(self.numeric_columns_) + len(self.categorical_columns_) * self._layout.code_dtype.itemsize
 
     def _compact(self, X, is_frame):
         """The :class:`~skdeep.tabular.compact.CompactTable` of ``X`` (validated), one column at a time.
@@ -453,20 +461,21 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """
         if not is_frame:
             _check_array_dtype(X)
-        n_samples, dtype = X.shape[0], np.dtype(self.dtype)
-        scaled = np.empty((n_samples, len(self.numeric_columns_)), dtype=dtype)
+        layout, n_samples = self._current_layout(), X.shape[0]
+        values = np.empty((n_samples, len(self.numeric_columns_)), dtype=np.float64)
         infinite = []
         for i, j in enumerate(self.numeric_columns_):
-            values = self._numeric_values(X, j, is_frame, infinite)
+            column = self._numeric_values(X, j, is_frame, infinite)
             if not infinite:
-                scaled[:, i] = _scaled(values, self.medians_[i], self.scales_[i], dtype)
+                values[:, i] = column
         self._refuse_infinity(infinite)
-        codes = np.empty((n_samples, len(self.categorical_columns_)), dtype=self._code_dtype())
+        codes = np.empty((n_samples, len(self.categorical_columns_)), dtype=layout.code_dtype)
         for k, j in enumerate(self.categorical_columns_):
             column = self._read_column(X, j, is_frame, as_category=True)
             column_codes, keys = factorize(column)
-            codes[:, k] = self._positions(k, column_codes, keys, column.missing, codes.dtype)
-        return CompactTable(scaled, codes, self._layout)
+            codes[:, k] = self._positions(self.categories_[k], self.encodings_[k], self.missing_categories_[k],
+                                          column_codes, keys, column.missing, codes.dtype)
+        return CompactTable(values, codes, layout)
 
     def _build_layout(self):
         """Where each input column's encoding goes, and how its output columns are named."""
@@ -506,25 +515,23 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         intp = lambda values: np.asarray(values, dtype=np.intp).reshape(-1)  # noqa: E731
         binned = [i for i, edges in enumerate(self.bin_edges_) if len(edges) > 1]
         most_bins = max((len(self.bin_edges_[i]) - 1 for i in binned), default=0)
-        dtype = np.dtype(self.dtype)
-        # Edges in scaled units, so that the bins are computed from the compact scaled values;
-        # padding (lower 0, width 1) is computed and never read.
-        lower = np.zeros((len(binned), most_bins), dtype=dtype)
-        width = np.ones((len(binned), most_bins), dtype=dtype)
+        # Padding (lower 0, width 1) is computed and never read.
+        lower = np.zeros((len(binned), most_bins))
+        width = np.ones((len(binned), most_bins))
         bin_out = np.full((len(binned), most_bins), -1, dtype=np.intp)
         for row, i in enumerate(binned):
-            scale = self.scales_[i] if self.scales_[i] > 0 else 1.0
-            scaled_edges = (self.bin_edges_[i] - self.medians_[i]) / scale
-            n_bins = len(scaled_edges) - 1
-            lower[row, :n_bins] = scaled_edges[:-1]
-            # Edges distinct in float64 may meet in float32: a bin of width 0 is a step.
-            width[row, :n_bins] = np.maximum(np.diff(scaled_edges).astype(dtype), np.finfo(dtype).tiny)
+            n_bins = len(self.bin_edges_[i]) - 1
+            lower[row, :n_bins] = self.bin_edges_[i][:-1]
+            width[row, :n_bins] = np.diff(self.bin_edges_[i])
             bin_out[row, :n_bins] = bins_out[i] + np.arange(n_bins)
+        # A block holds the kept categories, and maybe missing and "other".
+        largest_block = max((len(categories) + 2 for categories in self.categories_), default=1)
         return DenseLayout(
-            n_out=len(self._names_out), dtype=dtype, clip=self.clip, value_out=intp(value_out),
-            indicator_of=np.flatnonzero(self.missing_indicators_), indicator_out=intp(indicator_out),
-            binned=intp(binned), bin_lower=lower, bin_width=width, bin_out=bin_out,
-            category_start=intp(category_start),
+            n_out=len(self._names_out), dtype=np.dtype(self.dtype), clip=self.clip,
+            medians=np.asarray(self.medians_, dtype=np.float64), scales=np.asarray(self.scales_, dtype=np.float64),
+            value_out=intp(value_out), indicator_of=np.flatnonzero(self.missing_indicators_),
+            indicator_out=intp(indicator_out), binned=intp(binned), bin_lower=lower, bin_width=width,
+            bin_out=bin_out, category_start=intp(category_start), code_dtype=code_dtype(largest_block),
         )
 
     # -- the fitted state, for persistence ----------------------------------

@@ -155,8 +155,13 @@ def refuse_if_short(parts, advice):
     """
     needed, available = sum(parts.values()), available_memory()
     if available is not None and needed > available:
-        itemized = ", ".join(f"{name} {size / 2**30:.2f} GiB" for name, size in parts.items())
+        itemized = ", ".join(f"{name} {_size(size)}" for name, size in parts.items() if size)
         raise MemoryError(
-            f"This fit needs about {needed / 2**30:.1f} GiB more memory ({itemized}), but only "
-            f"{available / 2**30:.1f} GiB is available. {advice}"
+            f"This fit needs about {_size(needed)} more memory ({itemized}), but only "
+            f"{_size(available)} is available. {advice}"
         )
+
+
+def _size(n_bytes):
+    """Bytes in GiB from 1 GiB on, else in MiB."""
+    return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.1f} MiB"
