@@ -127,8 +127,7 @@ def fit_streamed(X, y, params, feature_names):
     X : dask.dataframe.DataFrame
         The table, its names and width already checked by the estimator.
     y : array-like, pandas Series or Dask collection
-        Computed with the statistics (in the same ``dask.compute``) if a Dask
-        collection: it must fit in memory.
+        Computed after the statistics if a Dask collection: it must fit in memory.
     params : dict
         The preprocessor's parameters.
     feature_names : ndarray or None
@@ -154,9 +153,12 @@ def fit_streamed(X, y, params, feature_names):
     numeric = [j for j, kind in enumerate(kinds) if kind == NUMERIC]
     categorical = [j for j, kind in enumerate(kinds) if kind == CATEGORICAL]
     levels, asked = _levels(probe.numeric_bins)
-    # One pass: Dask shares the reading of each partition between the statistics.
+    # One pass: Dask shares the reading of each partition between the statistics. Not y: computed
+    # in the same pass, its partitions wait for the others to be read, with the whole rows they
+    # were read with (measured: 4M rows, 13 columns: 600 MB more at the peak, against 110 MB).
     lazy = _lazy_statistics(X, numeric, categorical, levels)
-    stats, lengths, nbytes, y = dask.compute(lazy, *_lazy_sizes(X), y)
+    stats, lengths, nbytes = dask.compute(lazy, *_lazy_sizes(X))
+    (y,) = dask.compute(y)
     missing = stats["missing"].to_numpy()
     if numeric:
         probe._refuse_infinity([probe._column_name(j) for j, flag in zip(
@@ -193,11 +195,12 @@ def stream_fitted(X, y, preprocessor):
     """The rows of ``X`` encoded by a fitted preprocessor, a partition at a time (a continued fit).
 
     Returns ``(table, y, sizes)`` as :func:`fit_streamed` does; one pass of
-    Dask over ``X`` (for the partitions' sizes) and ``y``.
+    Dask over ``X`` (for the partitions' sizes), one over ``y``.
     """
     import dask
 
-    lengths, nbytes, y = dask.compute(*_lazy_sizes(X), y)
+    lengths, nbytes = dask.compute(*_lazy_sizes(X))
+    (y,) = dask.compute(y)  # apart, as in fit_streamed
     return streamed_table(X, preprocessor, lengths), y, _sizes(lengths, nbytes)
 
 
