@@ -15,7 +15,10 @@ never computes the whole frame, nor its encoding:
   (close to the exact ones, not equal: ``docs/dask.rst`` shows how close).
 * the training rows are a :class:`~skdeep.tabular.partitioned.PartitionedTable`:
   each batch comes from one partition, computed (``X.partitions[p]``) and
-  encoded when the epoch gets to it, about once an epoch.
+  encoded when the epoch gets to it, about once an epoch; the validation
+  rows (``MAX_VALIDATION_ROWS`` at most) are read once and held, compact;
+* ``y`` is computed into memory, in a pass of its own;
+* predictions compute one partition at a time (:func:`computed_partitions`).
 
 A column's kind is read from its dtype alone, without looking at values:
 numeric dtypes (pandas' nullable ones included) are numeric; bool, category,
@@ -23,8 +26,8 @@ string *and object* columns are categorical. (An in-memory fit calls an object
 column numeric when its values are all numbers: convert such a column with
 ``astype(float)`` for the same model.)
 
-Dask is never imported here: a frame can only be a Dask one if the caller
-imported ``dask.dataframe``.
+Telling a Dask frame never imports Dask (a frame can only be a Dask one if
+the caller imported ``dask.dataframe``); Dask is imported to fit one.
 """
 
 import sys
