@@ -3,6 +3,10 @@
 No Dask here: a partition is read by a function over an in-memory CompactTable.
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -89,3 +93,15 @@ def test_a_partition_that_changed_length_since_the_fit_began_is_refused():
     table = PartitionedTable([10, 10], lambda p: nine_rows, whole.layout)
     with pytest.raises(ValueError, match="Partition 0 has 9 rows now but had 10"):
         table.take(np.array([0]))
+
+
+def test_telling_a_dask_frame_never_imports_dask():
+    pytest.importorskip("pandas")
+    # A subprocess: this test session may have imported Dask already.
+    code = ("import sys, numpy as np, pandas as pd; from skdeep import TabularNetRegressor; "
+            "X = pd.DataFrame({'a': np.arange(40.0), 'b': ['u', 'v'] * 20}); "
+            "TabularNetRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(X, X['a']).predict(X); "
+            "print(sorted(name for name in sys.modules if name.split('.')[0] == 'dask'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert result.stdout.strip() == "[]"
