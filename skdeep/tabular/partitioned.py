@@ -160,9 +160,14 @@ class PartitionedTable:
     def _compact_rows(self, rows):
         """Scaled values and category positions of ``rows`` (row numbers of the whole table), in order."""
         parts, layout = self.partitions, self.layout
+        partition = parts.of_rows(rows)
+        if len(rows) and partition[0] == partition[-1] and (partition == partition[0]).all():
+            # A batch within one partition, as most are: no grouping.
+            table = parts[partition[0]]
+            local = rows - parts.offsets[partition[0]]
+            return table.scaled.take(local, axis=0), table.codes.take(local, axis=0)
         scaled = np.empty((len(rows), len(layout.value_out)), dtype=layout.dtype)
         codes = None  # of the partitions' code dtype, known once one is read
-        partition = parts.of_rows(rows)
         by_partition = np.argsort(partition, kind="stable")
         starts = np.flatnonzero(np.diff(partition[by_partition], prepend=-1))
         groups = np.split(by_partition, starts[1:])

@@ -14,7 +14,7 @@ never computes the whole frame, nor its encoding:
   bin edges) are Dask's estimates, merged from each partition's quantiles
   (close to the exact ones, not equal: ``docs/dask.rst`` shows how close).
 * the training rows are a :class:`~skdeep.tabular.partitioned.PartitionedTable`:
-  each batch comes from one partition, computed (``X.partitions[p]``) and
+  each batch comes from one partition, computed (``X.to_delayed()[p]``) and
   encoded when the epoch gets to it, about once an epoch; the validation
   rows (``MAX_VALIDATION_ROWS`` at most) are read once and held, compact;
 * ``y`` is computed into memory, in a pass of its own;
@@ -209,13 +209,15 @@ def stream_fitted(X, y, preprocessor):
 
 def streamed_table(X, preprocessor, lengths):
     """A :class:`~skdeep.tabular.partitioned.PartitionedTable` of ``X``'s rows encoded by ``preprocessor``."""
+    partitions = X.to_delayed()  # one graph, optimized once: X.partitions[p] would build one a read
+
     def read(p):
-        return preprocessor._compact(X.partitions[int(p)].compute(), True)
+        return preprocessor._compact(partitions[p].compute(), True)
 
     return PartitionedTable(np.asarray(lengths), read, preprocessor._layout)
 
 
 def computed_partitions(X):
     """``X``'s partitions, computed one after the other as pandas DataFrames (for predictions)."""
-    for p in range(X.npartitions):
-        yield X.partitions[p].compute()
+    for partition in X.to_delayed():
+        yield partition.compute()
