@@ -31,7 +31,9 @@ _INTRO = """
     The training loop, its history, callbacks (skdeep's and scikit-learn's),
     progress display and the rule that a failed fit changes nothing are those
     of :class:`DeepNetClassifier`. ``partial_fit`` is not offered: the
-    preprocessing and the schedule are fitted to the whole table.
+    preprocessing and the schedule are fitted to the whole table. A Dask
+    DataFrame larger than memory is fitted and predicted a partition at a
+    time (user guide, "Beyond one machine: Dask").
 """
 
 _TARGETS = {

@@ -155,11 +155,11 @@ def factorize(column):
     if pd is not None and isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.CategoricalDtype):
             codes = values.cat.codes.to_numpy()
-            return codes[codes >= 0].astype(np.intp), [_key(level) for level in values.cat.categories]
+            return codes[codes >= 0].astype(np.intp), [category_key(level) for level in values.cat.categories]
         if values.dtype.kind == "f":  # hashing merges -0.0 and 0.0, whose string forms differ
             return _factorize_by_dictionary(values[~missing].tolist())
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        return codes[codes >= 0].astype(np.intp), [_key(value) for value in uniques]
+        return codes[codes >= 0].astype(np.intp), [category_key(value) for value in uniques]
     present = values[~missing] if missing.any() else values
     if present.dtype.kind == "f":  # as above, -0.0 and 0.0
         return _factorize_by_dictionary(present.tolist())
@@ -167,21 +167,21 @@ def factorize(column):
             and column.value_types <= {str}:
         # All str: pandas hashes them in C, and no two distinct str share a string form.
         codes, uniques = pd.factorize(present)
-        return codes.astype(np.intp), [_key(value) for value in uniques]
+        return codes.astype(np.intp), [category_key(value) for value in uniques]
     if present.dtype != object:  # bool, integers, or a NumPy string array
         uniques, codes = np.unique(present, return_inverse=True)
-        return codes.reshape(-1).astype(np.intp), [_key(value) for value in uniques.tolist()]
+        return codes.reshape(-1).astype(np.intp), [category_key(value) for value in uniques.tolist()]
     return _factorize_by_dictionary(present)
 
 
 def _factorize_by_dictionary(values):
     index = {}
-    codes = np.fromiter((index.setdefault(_key(value), len(index)) for value in values),
+    codes = np.fromiter((index.setdefault(category_key(value), len(index)) for value in values),
                         dtype=np.intp, count=len(values))
     return codes, list(index)
 
 
-def _key(value):
+def categorycategory_key(value):
     """A category's string form: ``str(value)``, ``bytes`` decoded, NUL written ``\\x00``.
 
     NumPy's string arrays (which keep the fitted categories) drop trailing NUL

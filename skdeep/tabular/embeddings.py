@@ -34,6 +34,15 @@ def quantile_bin_edges(values, n_bins):
     present = values[~np.isnan(values)]
     if n_bins == 0 or present.size == 0:
         return np.empty(0)
-    edges = np.unique(np.quantile(present, np.linspace(0.0, 1.0, n_bins + 1)))
+    return distinct_edges(np.quantile(present, np.linspace(0.0, 1.0, n_bins + 1)))
+
+
+def distinct_edges(quantiles):
+    """The bin edges of a column's quantiles (increasing): the distinct ones, or none if fewer than two.
+
+    What :func:`quantile_bin_edges` keeps of exact quantiles, and a streamed
+    fit (:mod:`skdeep.tabular.streaming`) of the quantiles Dask estimates.
+    """
+    edges = np.unique(quantiles)
     return edges if edges.size >= 2 else np.empty(0)
 

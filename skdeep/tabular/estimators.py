@@ -14,6 +14,9 @@ A fit runs the whole recipe (see ``docs/tabular.rst``):
    warmup then a cosine decay, a flat-then-cosine dropout schedule, and keeps
    the epoch with the best score on an internal validation split.
 
+A Dask DataFrame is fitted from Dask's statistics and trained a partition at
+a time (:mod:`skdeep.tabular.streaming`), and predicted partition by partition.
+
 The fit, the targets, the callbacks and the transactions are those of the
 base both families share (:mod:`skdeep._base.estimator`); this module
 supplies the preprocessing, the spec and the recipe.
@@ -48,7 +51,10 @@ from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
 from .budget import planned_epochs
+from .partitioned import CACHED_PARTITIONS
 from .stopping import fit_report, stop_reason
+from .streaming import (MAX_VALIDATION_ROWS, check_not_other_dask, computed_partitions, empty_frame,
+                        fit_streamed, is_dask_frame, stream_fitted)
 
 # Learning-rate factor of the per-feature input scale, as in RealMLP.
 FEATURE_SCALE_FACTOR = 6.0
@@ -121,14 +127,18 @@ class _BaseTabularNet(BaseNet):
 
     def _train_config(self, n_samples):
         early_stopping = self._uses_validation(n_samples)
-        n_train = n_samples - math.ceil(self.validation_fraction * n_samples) if early_stopping else n_samples
+        fraction = self.validation_fraction
+        if early_stopping and self.__dict__.get("_streaming") is not None:
+            # A streamed fit holds its validation rows in memory, read at every epoch.
+            fraction = min(fraction, MAX_VALIDATION_ROWS / n_samples)
+        n_train = n_samples - math.ceil(fraction * n_samples) if early_stopping else n_samples
         epochs = planned_epochs(self.max_iter, n_train)
         return TrainConfig(
             # batch_size is an upper bound here: fewer rows make one batch, without a warning
             solver="adamw", alpha=0.0, batch_size=min(self.batch_size, n_train), learning_rate="cosine",
             learning_rate_init=self.learning_rate_init, max_iter=epochs, shuffle=True,
             tol=0.0, verbose=self.verbose, early_stopping=early_stopping,
-            validation_fraction=self.validation_fraction if early_stopping else None,
+            validation_fraction=fraction if early_stopping else None,
             beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8,
             n_iter_no_change=self.n_iter_no_change, weight_decay=self.weight_decay,
             # The warmup keeps its share of the schedule when a large table shortens it.
@@ -163,6 +173,9 @@ class _BaseTabularNet(BaseNet):
         """The table encoded by the preprocessor (fitted here unless ``continuing``), and ``y`` checked."""
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        check_not_other_dask(X, self)
+        if is_dask_frame(X):
+            return self._streamed_data(X, y, continuing)
         if _num_samples(X) != _num_samples(y):
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {_num_samples(X)} and {_num_samples(y)}.")
@@ -171,11 +184,43 @@ class _BaseTabularNet(BaseNet):
         X = self._checked_table(X, reset=True)
         y = self._checked_y(y)
         self._check_memory_before_encoding(X)
-        preprocessor = TabularPreprocessor(
-            max_one_hot=self.max_one_hot, numeric_bins=self.numeric_bins, dtype=self.dtype)
+        preprocessor = TabularPreprocessor(**self._preprocessor_params())
         encoded = preprocessor._fit_compact(X)
         self.preprocessor_ = preprocessor
         return encoded, y
+
+    def _streamed_data(self, X, y, continuing):
+        """A Dask DataFrame's rows, encoded a partition at a time, and ``y`` in memory.
+
+        The preprocessing is fitted from Dask's statistics unless
+        ``continuing`` (:mod:`skdeep.tabular.streaming`); the frame is never
+        computed whole.
+        """
+        # Dask's empty frame of X's columns and dtypes: names and width are checked as a DataFrame's.
+        checked_X(self, empty_frame(X), reset=not continuing, skip_check_array=True)
+        if continuing:
+            preprocessor = self.preprocessor_
+            table, y, sizes = stream_fitted(X, y, preprocessor)
+        else:
+            preprocessor, table, y, sizes = fit_streamed(X, y, self._preprocessor_params(),
+                                                         getattr(self, "feature_names_in_", None))
+        y = self._checked_y(y)
+        if len(table) != _num_samples(y):
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {len(table)} and {_num_samples(y)}.")
+        self.preprocessor_ = preprocessor
+        self._streaming = sizes  # for this fit's plan and memory checks; dropped by _fit
+        return table, y
+
+    def _preprocessor_params(self):
+        return {"max_one_hot": self.max_one_hot, "numeric_bins": self.numeric_bins, "dtype": self.dtype}
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        """The base's fit; what a streamed fit noted for its plan never outlives it."""
+        try:
+            return super()._fit(X, y, sample_weight, incremental)
+        finally:
+            self.__dict__.pop("_streaming", None)
 
     def _network_input(self, X):
         """``X`` checked (not reset) and encoded by the fitted preprocessor, compact."""
@@ -186,11 +231,25 @@ class _BaseTabularNet(BaseNet):
         """The network's outputs for ``X``, ``PREDICT_ROWS`` rows of the raw table at a time.
 
         What a prediction holds beside ``X`` and its result is one chunk's
-        columns and encoding, whatever the number of rows.
+        columns and encoding, whatever the number of rows. A Dask DataFrame
+        is computed one partition at a time; the outputs are a NumPy array.
         """
         check_is_fitted(self)
-        X = self._checked_table(X, reset=False)
-        network, is_frame = self._current_network(), is_dataframe(X)
+        check_not_other_dask(X, self)
+        if not is_dask_frame(X):
+            X = self._checked_table(X, reset=False)
+            return self._chunked_output(self._current_network(), X, is_dataframe(X))
+        checked_X(self, empty_frame(X), reset=False, skip_check_array=True)
+        network = self._current_network()
+        outputs = [self._chunked_output(network, part, True) for part in computed_partitions(X)]
+        outputs = [part for part in outputs if part is not None]
+        if not outputs:
+            raise ValueError(f"Found a Dask DataFrame with 0 sample(s) while a minimum of 1 is required by "
+                             f"{type(self).__name__}.")
+        return np.concatenate(outputs)
+
+    def _chunked_output(self, network, X, is_frame):
+        """The outputs for checked ``X``, ``PREDICT_ROWS`` rows at a time; None for no rows."""
         n_samples = X.shape[0]
         outputs = None
         for start in range(0, n_samples, PREDICT_ROWS):
@@ -247,8 +306,15 @@ class _BaseTabularNet(BaseNet):
             return
         parts = {"training": training_memory(spec, batch_size, config.solver),
                  "the wide rows of a chunk": _chunk_bytes(spec, n_samples)}
+        streaming, row_bytes = self.__dict__.get("_streaming"), self.preprocessor_._compact_row_bytes()
+        if streaming is not None:  # the frame is read a partition at a time: what of it is held
+            parts["the partitions read, raw and encoded"] = CACHED_PARTITIONS * (
+                streaming.bytes + streaming.rows * row_bytes)
+            parts["targets, row order and each row's partition"] = 6 * 8 * n_samples
         if config.early_stopping:
             n_validation = math.ceil(config.validation_fraction * n_samples)
+            if streaming is not None:  # held in memory (in memory, the split is a view)
+                parts["the validation rows"] = n_validation * row_bytes
             # Each member's predictions of the validation rows, at every epoch.
             parts["validation predictions"] = (
                 spec.n_members * n_validation * spec.layer_sizes[-1] * np.dtype(spec.dtype).itemsize)
@@ -350,8 +416,9 @@ class TabularNetClassifier(NetClassifier, _BaseTabularNet):
 
         Parameters
         ----------
-        X : {DataFrame, array-like} of shape (n_samples, n_features)
-            The raw table, with the columns seen in ``fit``.
+        X : {DataFrame, array-like, Dask DataFrame} of shape (n_samples, n_features)
+            The raw table, with the columns seen in ``fit``; a Dask
+            DataFrame is computed one partition at a time.
 
         Returns
         -------

@@ -54,10 +54,18 @@ def _numeric_statistics(values, n_bins):
         warnings.simplefilter("ignore", RuntimeWarning)
         q25, median, q75 = np.nanpercentile(values, [25, 50, 75])
         half_range = 0.5 * (np.nanmax(values) - np.nanmin(values)) if values.size else np.nan
+    return (*robust_statistics(q25, median, q75, half_range), quantile_bin_edges(values, n_bins))
+
+
+def robust_statistics(q25, median, q75, half_range):
+    """Median and scale of a numeric column from its quartiles and half range (NaN: no value at all).
+
+    The scale is the interquartile range, else the half range, else 0 (a
+    constant column); an all-missing column gets median 0 and scale 0.
+    """
     iqr = q75 - q25
     scale = iqr if iqr > 0 else (half_range if half_range > 0 else 0.0)
-    return float(np.nan_to_num(median, nan=0.0)), float(np.nan_to_num(scale, nan=0.0)), \
-        quantile_bin_edges(values, n_bins)
+    return float(np.nan_to_num(median, nan=0.0)), float(np.nan_to_num(scale, nan=0.0))
 
 
 def _top_categories(counts, n_missing, n_kept):
@@ -324,8 +332,18 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     def _choose_categories(self, codes, keys, n_missing):
         """Kept categories (sorted), encoding and whether missing has its own column, from a factorization."""
+        return self._categories_of_counts(zip(keys, np.bincount(codes, minlength=len(keys)).tolist(),
+                                              strict=True), n_missing)
+
+    def _categories_of_counts(self, key_counts, n_missing):
+        """Kept categories (sorted), encoding and whether missing has its own column.
+
+        From ``(key, count)`` pairs, a key being a category's string form (one
+        key may come twice: ``1`` and ``'1'``), and the count of missing values.
+        A streamed fit gives the pairs Dask counted.
+        """
         counts = {}
-        for key, count in zip(keys, np.bincount(codes, minlength=len(keys)).tolist(), strict=True):
+        for key, count in key_counts:
             if count:  # a category dtype may list categories no row has
                 counts[key] = counts.get(key, 0) + count
         if len(counts) + (n_missing > 0) <= self.max_one_hot:

@@ -38,12 +38,19 @@ def split_validation(X, Y, sample_weight, fraction, strata, random_state):
             f"The validation set is too small ({validation_rows.shape[0]} sample): increase "
             "'validation_fraction' or the number of samples."
         )
-    return tuple(tuple(None if a is None else select_rows(a, rows) for a in (X, Y, sample_weight))
-                 for rows in (train_rows, validation_rows))
+    # The validation rows are read at every epoch: held in memory (see select_rows).
+    return tuple(tuple(None if a is None else select_rows(a, rows, held) for a in (X, Y, sample_weight))
+                 for rows, held in ((train_rows, False), (validation_rows, True)))
 
 
-def select_rows(X, rows):
-    """The rows ``rows`` (an index array) of ``X``, in the same form: a compact table's ``subset``."""
+def select_rows(X, rows, held=False):
+    """The rows ``rows`` (an index array) of ``X``, in the same form: a compact table's ``subset``.
+
+    With ``held`` (rows read again and again), a table read from storage a
+    part at a time returns them read into memory (its ``held_subset``).
+    """
+    if held and hasattr(X, "held_subset"):
+        return X.held_subset(rows)
     subset = getattr(X, "subset", None)
     if subset is not None:
         return subset(rows)

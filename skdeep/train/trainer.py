@@ -206,7 +206,7 @@ class _Epochs:
         network.start_epoch(self.dropout_seed, state.epochs)
         n_samples = self.data[0].shape[0]
         if self.order is not None:
-            self.order = self.order[self.random_state.permutation(n_samples)]
+            self.order = self._next_order(n_samples)
         try:
             loss = _run_epoch(network, self.optimizer, self.config, self.data, self.batch_size,
                               self.order, rate_of_batch, interrupt, state.epochs + 1)
@@ -221,6 +221,18 @@ class _Epochs:
         record = _end_epoch(state, network, loss, n_samples, learning_rate, self.validation, self.score)
         record["seconds"] = time.perf_counter() - started
         return record
+
+    def _next_order(self, n_samples):
+        """The epoch's row order: the previous one shuffled, or the table's own ``epoch_order``.
+
+        A table read a partition at a time from storage (a streamed TabularNet
+        fit) orders the rows partition after partition, so that each is read
+        about once an epoch rather than once a batch.
+        """
+        epoch_order = getattr(self.data[0], "epoch_order", None)
+        if epoch_order is not None:
+            return epoch_order(self.random_state)
+        return self.order[self.random_state.permutation(n_samples)]
 
 
 def _rate_of_batch(schedule, config, state, learning_rate, n_batches):
