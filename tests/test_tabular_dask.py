@@ -149,7 +149,7 @@ def test_the_memory_check_of_a_streamed_fit_counts_its_partitions_and_validation
     model = TabularNetClassifier(max_iter=1, **SMALL).fit(frame, y)
     (parts,) = checked  # the in-memory check of the whole encoded table is not made
     row_bytes = model.preprocessor_._compact_row_bytes()
-    assert parts["the training and validation parts of the encoded table"] == 600 * row_bytes
+    assert parts["the validation rows"] == 600 * row_bytes
     largest = max(int(frame.partitions[p].compute().memory_usage(deep=True).sum()) for p in range(5))
     assert parts["the partitions read, raw and encoded"] == 2 * (largest + 600 * row_bytes)
 

@@ -181,7 +181,7 @@ def _factorize_by_dictionary(values):
     return codes, list(index)
 
 
-def categorycategory_key(value):
+def category_key(value):
     """A category's string form: ``str(value)``, ``bytes`` decoded, NUL written ``\\x00``.
 
     NumPy's string arrays (which keep the fitted categories) drop trailing NUL
