@@ -32,7 +32,7 @@ def _tables():
     def read(p):
         read_log.append(p)
         rows = slice(offsets[p], offsets[p + 1])
-        return CompactTable(whole.scaled[rows], whole.codes[rows], whole.layout)
+        return CompactTable(whole.values[rows], whole.codes[rows], whole.layout)
 
     return whole, PartitionedTable(LENGTHS, read, whole.layout), read_log
 
@@ -89,7 +89,7 @@ def test_an_epoch_order_goes_partition_after_partition_with_rows_shuffled_within
 
 def test_a_partition_that_changed_length_since_the_fit_began_is_refused():
     whole, _, _ = _tables()
-    nine_rows = CompactTable(whole.scaled[:9], whole.codes[:9], whole.layout)
+    nine_rows = CompactTable(whole.values[:9], whole.codes[:9], whole.layout)
     table = PartitionedTable([10, 10], lambda p: nine_rows, whole.layout)
     with pytest.raises(ValueError, match="Partition 0 has 9 rows now but had 10"):
         table.take(np.array([0]))
