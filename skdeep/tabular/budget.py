@@ -3,7 +3,7 @@
 An epoch of a large table is long, and a network needs fewer of them: on
 800,000 training rows, 2 epochs are 6,250 steps of 256 rows. (On
 ``benchmarks/scale.py``'s table, 20 epochs on 100,000 rows scored as well as
-the 35 that patience used to run, and 2 epochs on 1,000,000 rows 0.617 R²
+the 35 that patience used to run, and 2 epochs on 1,000,000 rows 0.616 R²
 against HistGradientBoosting's 0.590.) Capping the rows
 a fit trains on in all keeps fit time growing at most linearly with rows. The
 learning rate then warms up and decays step by step (``step_schedule``), so
