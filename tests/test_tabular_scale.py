@@ -7,7 +7,6 @@ tables take the large-table path.
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
 
 from skdeep import TabularNetRegressor
 from skdeep.tabular import budget
@@ -91,17 +90,23 @@ def test_a_warm_start_of_a_large_table_plans_its_epochs_again(monkeypatch):
     assert "ran all 3 epochs of this fit planned for 1,600 training rows" in _report(model)
 
 
-@pytest.mark.parametrize("single", [True, False])
-def test_a_fit_is_the_same_on_one_blas_thread_or_blas_own_setting(single, monkeypatch):
+def test_a_batch_trains_on_one_blas_thread_unless_its_product_is_large(monkeypatch):
+    from skdeep.tabular import estimators as tabular_estimators
     from skdeep.train import threads
 
+    chosen = []
+    monkeypatch.setattr(tabular_estimators, "blas_threads",
+                        lambda *shape: (chosen.append(shape), threads.blas_threads(*shape))[1])
     X, y = _table(n=400)
-    reference = TabularNetRegressor(hidden_layer_sizes=(64, 64), max_iter=3, random_state=0).fit(X, y)
-    monkeypatch.setattr(threads, "SMALL_PRODUCT", 0)  # time the products, whatever their size
-    monkeypatch.setattr(threads, "single_thread_is_faster", lambda *shape: single)
-    model = TabularNetRegressor(hidden_layer_sizes=(64, 64), max_iter=3, random_state=0).fit(X, y)
-    assert_array_equal(model._network.params, reference._network.params)
+    TabularNetRegressor(hidden_layer_sizes=(64,), max_iter=1, random_state=0).fit(X, y)
+    (shape,) = chosen
+    assert shape[2] == 2 * 64  # the first layer's units of both members
+    with threads.blas_threads(*shape):
+        from threadpoolctl import threadpool_info
 
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+    large = (1024, threads.LARGE_PRODUCT // (1024 * 384) + 1, 384)
+    assert type(threads.blas_threads(*large)).__name__ == "nullcontext"
 
 
 def _numeric_frame(n, columns=10, seed=0):

@@ -158,13 +158,15 @@ def factorize(column):
             return codes[codes >= 0].astype(np.intp), [category_key(level) for level in values.cat.categories]
         if values.dtype.kind == "f":  # hashing merges -0.0 and 0.0, whose string forms differ
             return _factorize_by_dictionary(values[~missing].tolist())
+        if not _hashes_nul_safely(pd) and values.dtype.kind not in "biu":
+            return _factorize_by_dictionary(values[~missing].tolist())
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         return codes[codes >= 0].astype(np.intp), [category_key(value) for value in uniques]
     present = values[~missing] if missing.any() else values
     if present.dtype.kind == "f":  # as above, -0.0 and 0.0
         return _factorize_by_dictionary(present.tolist())
-    if present.dtype == object and pd is not None and column.value_types is not None \
-            and column.value_types <= {str}:
+    if present.dtype == object and pd is not None and _hashes_nul_safely(pd) \
+            and column.value_types is not None and column.value_types <= {str}:
         # All str: pandas hashes them in C, and no two distinct str share a string form.
         codes, uniques = pd.factorize(present)
         return codes.astype(np.intp), [category_key(value) for value in uniques]
@@ -172,6 +174,11 @@ def factorize(column):
         uniques, codes = np.unique(present, return_inverse=True)
         return codes.reshape(-1).astype(np.intp), [category_key(value) for value in uniques.tolist()]
     return _factorize_by_dictionary(present)
+
+
+def _hashes_nul_safely(pd):
+    """Whether pandas' hashing keeps ``'A\\x00'`` and ``'A'`` apart (pandas 2 compares C strings)."""
+    return int(pd.__version__.split(".")[0]) >= 3
 
 
 def _factorize_by_dictionary(values):

@@ -46,7 +46,7 @@ from ..nn.network import INFERENCE_ROWS
 from ..train.config import TrainConfig
 from ..train.data import MIN_VALIDATION_ROWS
 from ..train.memory import check_fits_in_memory, refuse_if_short, training_memory
-from ..train.threads import fastest_blas_threads
+from ..train.threads import blas_threads
 from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
@@ -326,11 +326,11 @@ class _BaseTabularNet(BaseNet):
     def _train(self, network, state, config, data, **arguments):
         """Train (the config carries the dropout schedule and the time budget), then report.
 
-        The batch products run on one BLAS thread when that is faster
+        The batch products run on one BLAS thread unless they are large
         (:mod:`skdeep.train.threads`): on a busy machine two threads collapse.
         """
         sizes = network.spec.layer_sizes
-        with fastest_blas_threads(config.batch_size, sizes[0], network.spec.n_members * sizes[1], network.dtype):
+        with blas_threads(config.batch_size, sizes[0], network.spec.n_members * sizes[1]):
             stopped_by = train_stochastic(
                 network, state, config, data,
                 # The trainer's stop messages speak of tol, which TabularNet has not: it reports here.

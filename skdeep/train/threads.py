@@ -1,25 +1,28 @@
-"""How many BLAS threads a fit's matrix products use: the faster of one and BLAS's own choice.
+"""How many BLAS threads a fit's matrix products use: one for a mini-batch's small products.
 
 A mini-batch's products are small (256 rows by a few hundred columns). On an
-idle machine two OpenBLAS threads share them a little faster than one; on a
-busy one the threads spin waiting for each other and the same fit runs 10 to
-60 times slower (measured: a 6,433-row table, 1-2 s idle, 20-60 s with the two
-cores busy), while one thread just runs at its pace. So a fit times a few
-products of its batch's shape both ways before training and keeps the faster
-setting for the whole call: a few milliseconds, and the collapse cannot happen.
+idle machine two OpenBLAS threads share them about 15% faster than one; on a
+busy one the threads spin waiting for each other and the same fit runs 5 to
+60 times slower (measured: a 256-row first layer took 4.1 ms a batch on two
+threads against 0.9 ms on one with another process on a core; a 6,433-row
+table's fit 1-2 s idle, 20-60 s busy), while one thread just runs at its pace.
+
+The choice depends on the products' size only, never on the machine's load:
+some BLAS builds round a product split over two threads differently from one
+(OpenBLAS under NumPy 1.24 does), so a choice that followed the load would
+give the same ``random_state`` different weights from one run to the next.
+Products of ``LARGE_PRODUCT`` multiply-adds or more (a batch of 1,024 rows and
+a wide first layer) keep BLAS's own setting, where threads pay for their
+synchronization.
 """
 
 import functools
-import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
-import numpy as np
 from threadpoolctl import ThreadpoolController
 
-# Products timed per setting; the fastest of them counts (a product is under a millisecond).
-PROBE_REPEATS = 5
-# Multiply-adds below which a product runs on one thread without timing: too small to share.
-SMALL_PRODUCT = 2**20
+# Multiply-adds of a batch's first-layer product from which BLAS keeps its own threads.
+LARGE_PRODUCT = 2**28
 
 
 @functools.cache
@@ -28,47 +31,15 @@ def _controller():
     return ThreadpoolController()
 
 
-def _one_thread():
-    return _controller().limit(limits=1, user_api="blas")
+def blas_threads(batch_rows, n_in, n_out):
+    """One BLAS thread for a ``(batch_rows, n_in) @ (n_in, n_out)`` product below ``LARGE_PRODUCT``.
 
-
-def _fastest(product, repeats):
-    best = np.inf
-    for _ in range(repeats):
-        started = time.perf_counter()
-        product()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def single_thread_is_faster(batch_rows, n_in, n_out, dtype, repeats=PROBE_REPEATS):
-    """Whether one BLAS thread multiplies a ``(batch_rows, n_in) @ (n_in, n_out)`` product faster.
-
-    Each setting is timed ``repeats`` times, the two interleaved, and its
-    fastest time counts.
+    Returns
+    -------
+    context manager
+        Limits BLAS to one thread for the block, or changes nothing for a
+        large product.
     """
-    rng = np.random.default_rng(0)
-    A = rng.standard_normal((batch_rows, n_in)).astype(dtype)
-    B = rng.standard_normal((n_in, n_out)).astype(dtype)
-    out = np.empty((batch_rows, n_out), dtype=dtype)
-    product = lambda: np.matmul(A, B, out=out)  # noqa: E731
-    product()  # warm up: the first call may start the thread pool
-    single, default = np.inf, np.inf
-    for _ in range(repeats):
-        with _one_thread():
-            single = min(single, _fastest(product, 1))
-        default = min(default, _fastest(product, 1))
-    return single < default
-
-
-@contextmanager
-def fastest_blas_threads(batch_rows, n_in, n_out, dtype):
-    """Run the block with one BLAS thread if that multiplies the batch's products faster.
-
-    Yields the number of threads chosen: 1, or None for BLAS's own setting.
-    Products below ``SMALL_PRODUCT`` multiply-adds run on one thread untimed.
-    """
-    single = (batch_rows * n_in * n_out < SMALL_PRODUCT
-              or single_thread_is_faster(batch_rows, n_in, n_out, dtype))
-    with _one_thread() if single else nullcontext():
-        yield 1 if single else None
+    if batch_rows * n_in * n_out < LARGE_PRODUCT:
+        return _controller().limit(limits=1, user_api="blas")
+    return nullcontext()
