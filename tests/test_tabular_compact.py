@@ -229,6 +229,8 @@ def test_categories_are_the_same_whether_pandas_hashes_them_or_a_dictionary_does
     # pandas 2 hashes str as C strings ('A\x00' == 'A'): there, a dictionary groups them.
     from skdeep.tabular import columns
 
+    if nul_safe_hashing and not columns._hashes_nul_safely(pd):
+        pytest.skip("pandas < 3 hashes str as C strings, which is why skdeep does not hash with it there")
     monkeypatch.setattr(columns, "_hashes_nul_safely", lambda pd: nul_safe_hashing)
     X = pd.DataFrame({"as_objects": np.array(["A\x00", "A", "B", None] * 5, dtype=object),
                       "as_strings": pd.array(["A\x00", "A", "B", None] * 5, dtype="string")})
