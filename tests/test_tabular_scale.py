@@ -177,3 +177,28 @@ def test_an_ordinary_wide_fit_is_not_refused_for_memory_it_will_not_use(monkeypa
     monkeypatch.setattr(memory, "available_memory", lambda: 300 * 2**20)
     peak, model = traced_peak(lambda: TabularNetRegressor(max_iter=1, random_state=0).fit(X, y))
     assert model.n_iter_ == 1 and peak < 300 * 2**20
+
+
+@pytest.mark.parametrize("magnitude", [1e200, 1e307])
+def test_targets_beyond_1e154_train_and_predict_finite_values(magnitude, tmp_path):
+    # Their squares overflow: the standard deviation was inf, and every prediction with it.
+    import skdeep
+
+    X, y = _table(n=600)
+    y = y / np.abs(y).max()
+    model = TabularNetRegressor(hidden_layer_sizes=(32,), max_iter=20, random_state=0).fit(X, y * magnitude)
+    assert np.isfinite(model.y_scale_).all() and np.isfinite(model.y_mean_).all()
+    predictions = model.predict(X)
+    assert np.isfinite(predictions).all()  # (r2_score itself squares them: it would overflow)
+    reference = TabularNetRegressor(hidden_layer_sizes=(32,), max_iter=20, random_state=0).fit(X, y)
+    np.testing.assert_allclose(predictions / magnitude, reference.predict(X), rtol=1e-3, atol=1e-3)
+    skdeep.save(model, tmp_path / "model.skdeep")
+    np.testing.assert_array_equal(skdeep.load(tmp_path / "model.skdeep").predict(X), predictions)
+
+
+def test_positive_weights_too_small_for_float32_are_named_as_such():
+    X, y = _table(n=100)
+    with pytest.raises(ValueError, match=r"too small for float32: the largest, 1e-50, became 0"):
+        TabularNetRegressor(max_iter=1).fit(X, y, sample_weight=np.full(100, 1e-50))
+    with pytest.raises(ValueError, match="non-zero|sum to zero"):  # weights that are 0: as before
+        TabularNetRegressor(max_iter=1).fit(X, y, sample_weight=np.zeros(100))

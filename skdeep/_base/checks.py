@@ -29,14 +29,25 @@ def validated_sample_weight(sample_weight, X, dtype):
     return sample_weight
 
 
-def check_effective_weights(sample_weight):
-    """The product of sample_weight and class_weight, as training will use it."""
+def check_effective_weights(sample_weight, before_cast=None):
+    """The product of sample_weight and class_weight, as training will use it.
+
+    ``before_cast`` is the same weights in float64, before their cast to the
+    training dtype: positive weights that the cast made 0 are told apart from
+    weights that are 0.
+    """
     # Summed in the training dtype, as each batch's weights will be.
     total = float(np.sum(sample_weight))
     if not np.isfinite(sample_weight).all() or not np.isfinite(total):
         raise ValueError(
             "The sample weights (sample_weight times class_weight) are too large: they or "
             "their sum overflow the training dtype. Scale them down; only their ratios matter."
+        )
+    if total <= 0 and before_cast is not None and np.max(before_cast) > 0:
+        raise ValueError(
+            f"The sample weights (sample_weight times class_weight) are too small for "
+            f"{sample_weight.dtype}: the largest, {np.max(before_cast):.3g}, became 0 in the training "
+            "dtype. Scale them up; only their ratios matter."
         )
     if total <= 0:
         raise ValueError(

@@ -177,7 +177,7 @@ class BaseNet(CallbackSupportMixin, TrainingViews, BaseEstimator):
         data = tuple(None if a is None else a.astype(network.dtype, copy=False)
                      for a in (X_train, Y, sample_weight))
         if data[2] is not None:
-            check_effective_weights(data[2])
+            check_effective_weights(data[2], sample_weight)
         self._train(network, state, config, data, incremental=incremental, random_state=random_state,
                     hooks=bind((*callbacks, SklearnCallbackBridge()), self), inputs=(X, y, data[2]),
                     strata=self._validation_strata(targets, Y, config), score=targets.score,

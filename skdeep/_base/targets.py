@@ -183,6 +183,20 @@ class ClassLabels(Targets):
         return None if binarizer is None else cls._of(binarizer)
 
 
+def _moments_of_huge(Y, sample_weight):
+    """Weighted mean and deviation of finite targets whose sums overflow (beyond about 1e154).
+
+    Each column is divided by its largest magnitude first, so every square and
+    sum stays finite; the moments are then scaled back.
+    """
+    magnitude = np.abs(Y).max(axis=0)
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    unit = Y / magnitude
+    mean = np.average(unit, axis=0, weights=sample_weight)
+    deviation = np.sqrt(np.average((unit - mean) ** 2, axis=0, weights=sample_weight))
+    return mean * magnitude, deviation * magnitude
+
+
 class Values(Targets):
     """Real-valued targets, one column per output, optionally standardized.
 
@@ -209,10 +223,14 @@ class Values(Targets):
         Y = y.reshape(len(y), -1)
         if not standardize:
             return cls(Y.shape[1])
-        mean = np.average(Y, axis=0, weights=sample_weight)
-        scale = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sample_weight))
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = np.average(Y, axis=0, weights=sample_weight)
+            scale = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sample_weight))
+            constant = np.ptp(Y, axis=0) == 0  # (inf for a range beyond float64's: not constant)
+        if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+            mean, scale = _moments_of_huge(Y, sample_weight)
         # 0 for a constant column (not a rounding residue): its prediction is then exactly its mean
-        return cls(Y.shape[1], mean, np.where(np.ptp(Y, axis=0) == 0, 0.0, scale))
+        return cls(Y.shape[1], mean, np.where(constant, 0.0, scale))
 
     def continued(self, y, incremental):
         """These values, once ``y`` is checked to fit them: as many outputs, constants still constant."""
@@ -231,12 +249,21 @@ class Values(Targets):
         Y = y.reshape(len(y), -1)
         if not self.standardized:
             return Y
-        return (Y - self.mean) / np.where(self.scale > 0, self.scale, 1.0)
+        scale = np.where(self.scale > 0, self.scale, 1.0)
+        with np.errstate(over="ignore"):
+            encoded = (Y - self.mean) / scale
+        if not np.isfinite(encoded).all():  # y - mean overflowed: targets near float64's limit
+            encoded = Y / scale - self.mean / scale
+        return encoded
 
     def decode(self, outputs):
         """Predictions in the units of ``y``; 1-D for a single output."""
         if self.standardized:
-            outputs = outputs * self.scale + self.mean
+            with np.errstate(over="ignore"):
+                outputs = outputs * self.scale + self.mean
+            # Targets near float64's limit: a prediction beyond it is its largest value, never inf.
+            limit = np.finfo(outputs.dtype).max
+            outputs = np.nan_to_num(outputs, nan=np.nan, posinf=limit, neginf=-limit)
         return outputs.ravel() if outputs.shape[1] == 1 else outputs
 
     def _score(self, predictions, Y, sample_weight):
