@@ -45,7 +45,11 @@ from skdeep import TabularNetClassifier, TabularNetRegressor
 from skdeep.callbacks import RECORD_KEYS, Callback, StopOnPlateau
 from skdeep.nn.activations import ACTIVATIONS
 from skdeep.nn.ensemble import EnsembleNetwork
+from skdeep.tabular.stopping import kept_epoch
+from skdeep.train.config import TrainConfig
 from skdeep.train.data import split_validation
+from skdeep.train.state import TrainState
+from skdeep.train.trainer import StoppingRule
 from skdeep.train.schedules import DROPOUT_SCHEDULES
 
 pytestmark = [
@@ -985,6 +989,39 @@ def test_the_best_validation_epoch_is_kept(kind):
     X_val, Y_val, weights = _internal_validation_split(est, X, Y[kind])
     assert len(X_val) == math.ceil(0.2 * 60)
     assert est._targets.score(est._network.predict(X_val), Y_val, weights) == est.best_validation_score_
+
+
+def test_ties_of_the_validation_score_keep_the_epoch_with_the_lower_validation_loss():
+    # Separable classes and 12 validation rows: the accuracy reaches 1.0 early and stays
+    # there, while the loss keeps falling. The first epoch at 1.0 was undertrained (issue 20).
+    y = np.where(X[:, 0] > 0, "up", "down")
+    snapshots = Snapshots()
+    est = _make("classifier", LEARN, max_iter=12, callbacks=[snapshots]).fit(X, y)
+    records = est._last_fit_records()
+    scores = [r["validation_score"] for r in records]
+    losses = [r["validation_loss"] for r in records]
+    first_best = scores.index(max(scores)) + 1
+    tied = [epoch for epoch in range(1, 13) if scores[epoch - 1] == max(scores)]
+    assert len(tied) > 1 and est.best_epoch_ != first_best  # the case this test is about
+    assert est.best_epoch_ == min(tied, key=lambda epoch: losses[epoch - 1])
+    assert_array_equal(est._network.params, snapshots.epochs[est.best_epoch_ - 1], strict=True)
+
+
+def test_an_epoch_tied_on_score_and_loss_neither_becomes_best_nor_resets_the_patience():
+    state = TrainState()
+    state.begin_call("per_fit", incremental=False, validation=True, snapshot=lambda: ("params", "state"))
+    network = type("Network", (), {"snapshot": lambda self: (len(state.validation_scores_), None)})()
+    rule = StoppingRule(TrainConfig(tol=0.0, tie_break_on_loss=True, n_iter_no_change=5), state,
+                        schedule=None, say=print, network=network, with_validation=True)
+    patience, kept = [], []
+    for score, loss in [(0.9, 0.5), (1.0, 0.4), (1.0, 0.3), (1.0, 0.3), (0.9, 0.1), (1.0, 0.35)]:
+        rule.track({"validation_score": score, "validation_loss": loss})
+        patience.append(state.no_improvement_count)
+        kept.append(state.best_params)
+    assert kept == [1, 2, 3, 3, 3, 3]  # a higher score, then a lower loss at the same score
+    assert patience == [0, 0, 0, 1, 2, 3]
+    assert kept_epoch([{"validation_score": s, "validation_loss": v} for s, v in
+                       [(0.9, 0.5), (1.0, 0.4), (1.0, 0.3), (1.0, 0.3), (0.9, 0.1), (1.0, 0.35)]]) == 3
 
 
 def test_too_few_rows_for_a_validation_split_train_on_all_of_them():

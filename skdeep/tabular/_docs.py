@@ -113,13 +113,18 @@ _LABEL_SMOOTHING = """
 _PARAMETERS_TAIL = """
     validation_fraction : float or None, default=0.2
         Share of the rows held out (stratified by class when possible) to
-        pick the best epoch; its weights are kept. None, or a fraction that
+        pick the best epoch; its weights are kept. The best epoch has the
+        highest validation score; epochs tied on it are told apart by the
+        validation loss (lower is better), so that on a small split the
+        first epoch to reach a coarse score is not kept when later ones
+        predict the same rows with more confidence. None, or a fraction that
         would hold out fewer than 2 rows, trains on every row and keeps the
         last epoch.
 
     n_iter_no_change : int, default=24
         Stop once more than this many epochs in a row have not beaten the
-        best validation score (an epoch that equals it resets the count).
+        best epoch (a higher validation score, or the same score with a
+        lower validation loss).
         Without a validation split, every planned epoch runs.
 
     max_time : float or None, default=None

@@ -52,7 +52,7 @@ from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
 from .budget import planned_epochs
 from .partitioned import CACHED_PARTITIONS
-from .stopping import fit_report, stop_reason
+from .stopping import fit_report, kept_epoch, stop_reason
 from .streaming import (MAX_VALIDATION_ROWS, check_not_other_dask, computed_partitions, empty_frame,
                         fit_streamed, is_dask_frame, stream_fitted)
 
@@ -101,11 +101,10 @@ class _BaseTabularNet(BaseNet):
         """int or None: epoch (counted from 1 in the last fit) whose weights were kept.
 
         None without a validation split, where the last epoch's weights are kept.
+        The kept epoch has the best validation score; among epochs tied on it,
+        the lowest validation loss (the first of any still tied).
         """
-        scores = [record["validation_score"] for record in self._last_fit_records()]
-        if not scores or any(score is None for score in scores) or not np.isfinite(scores).any():
-            return None
-        return int(np.nanargmax(scores)) + 1
+        return kept_epoch(self._last_fit_records())
 
     def _last_fit_records(self):
         """The ``history_`` records of the last fit's epochs."""
@@ -146,7 +145,7 @@ class _BaseTabularNet(BaseNet):
             # A shortened schedule is followed batch by batch: a few long epochs still warm up and
             # decay smoothly. (Epoch by epoch otherwise: step by step measured no better there.)
             dropout_schedule="flat_cosine", max_time=self.max_time, step_schedule=epochs < self.max_iter,
-            flush_subnormals=True,
+            flush_subnormals=True, tie_break_on_loss=True,
         )
 
     def _uses_validation(self, n_samples):

@@ -16,6 +16,24 @@ import math
 from .budget import planned_epochs
 
 
+def kept_epoch(records):
+    """The epoch (from 1) whose weights a fit with a validation split kept, or None.
+
+    The trainer's rule (``TrainConfig.tie_break_on_loss``) replayed on the
+    fit's records: the best validation score wins; among epochs tied on it,
+    the lowest validation loss; the first of any still tied. None without
+    validation scores, or when no epoch scored a finite value.
+    """
+    best, best_score, best_loss = None, -math.inf, math.inf
+    for epoch, record in enumerate(records, start=1):
+        score, loss = record["validation_score"], record["validation_loss"]
+        if score is None:
+            return None
+        if score > best_score or (score == best_score and loss < best_loss):
+            best, best_score, best_loss = epoch, score, loss
+    return best
+
+
 def stop_reason(stopped_by):
     """The reason for the trainer's ``stopped_by``: the same word, or 'max_iter' for None."""
     return "max_iter" if stopped_by is None else stopped_by

@@ -50,6 +50,10 @@ class TrainConfig:
     # Zero the optimizer state's subnormal values every few steps (optimizers.flush_subnormals).
     # Off for DeepNet, whose steps follow MLPClassifier's bit for bit.
     flush_subnormals: bool = False
+    # Break ties of the validation score by the validation loss (lower wins): on a small split
+    # the score is coarse (27 rows: steps of 0.037), and a tie is no evidence the epoch is as
+    # good. Ties on both keep the earlier epoch. Off for DeepNet (MLPClassifier's rule).
+    tie_break_on_loss: bool = False
 
     def __post_init__(self):
         if self.early_stopping and self.validation_fraction is None:

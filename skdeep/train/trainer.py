@@ -322,6 +322,12 @@ class StoppingRule:
     patience counter; past ``n_iter_no_change`` the schedule is asked whether
     to lower the rate (and go on) or stop. A fixed-length schedule ('cosine')
     runs all its epochs: the rule then stops only with early stopping.
+
+    With ``config.tie_break_on_loss`` (TabularNet, ``tol=0``) an epoch is
+    better when its validation score is higher, or equal with a lower
+    validation loss; only a better epoch becomes the best and resets the
+    patience. The best loss is this call's: the rule is meant for the
+    ``'per_fit'`` reset policy.
     """
 
     def __init__(self, config, state, schedule, say, network, with_validation):
@@ -329,6 +335,7 @@ class StoppingRule:
         self.config, self.state, self.schedule, self.say = config, state, schedule, say
         self.network, self.with_validation = network, with_validation
         self.best_weights = (state.best_params, state.best_state) if with_validation else None
+        self.best_validation_loss = math.inf
 
     def track(self, record):
         """Update the best value, patience counter and best weights after an epoch."""
@@ -336,9 +343,17 @@ class StoppingRule:
         if self.with_validation:
             score = record["validation_score"]
             state.validation_scores_.append(score)
-            improved = not score < state.best_validation_score_ + tol
-            if score > state.best_validation_score_:
+            if self.config.tie_break_on_loss:
+                loss = record["validation_loss"]
+                better = score > state.best_validation_score_ or (
+                    score == state.best_validation_score_ and loss < self.best_validation_loss)
+                improved = better
+            else:
+                better = score > state.best_validation_score_
+                improved = not score < state.best_validation_score_ + tol
+            if better:
                 state.best_validation_score_ = score
+                self.best_validation_loss = record["validation_loss"]
                 state.best_params, state.best_state = self.network.snapshot()
                 self.best_weights = (state.best_params, state.best_state)
         else:
