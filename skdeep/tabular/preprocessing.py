@@ -22,8 +22,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .columns import (CATEGORICAL, NUMERIC, column_kind, factorize, is_dataframe, numeric_values,
-                      read_array_column, read_frame_column)
+from .columns import (CATEGORICAL, NUMERIC, categories_by_number, column_kind, factorize, is_dataframe,
+                      number_key, numeric_values, read_array_column, read_frame_column)
 from .compact import CompactTable, DenseLayout, code_dtype
 from .embeddings import quantile_bin_edges
 
@@ -140,11 +140,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     * **categorical** (bool, pandas ``category`` and string dtypes, NumPy string
       arrays, and object columns holding anything but real numbers): categories
       are compared by their string form ``str(value)``, so ``1`` and ``'1'`` are
-      the same category (also when a column of strings at fit holds integers at
-      ``transform``); ``bytes`` are decoded as UTF-8, any other byte written
-      ``\\xNN``. Missing values count as one more category. Categories are
-      hashed, never held as a fixed-width string array: a long value costs its
-      length once. With at
+      the same category; ``bytes`` are decoded as UTF-8, any other byte written
+      ``\\xNN``. A value whose string form is not in ``categories_`` is matched
+      by number: ``1``, ``1.0``, ``'1.0'`` and ``True`` are the number 1 (so a
+      bool column may come back as 0/1, integer categories as floats), but
+      ``'02139'`` is a code, not 2139. Missing values count as one more
+      category. Categories are hashed, never held as a fixed-width string
+      array: a long value costs its length once. With at
       most ``max_one_hot`` categories the column is one-hot encoded, except that
       exactly two categories and no missing values give a single 0/1 column
       (1 for the second category in sorted order). With more categories, the
@@ -356,14 +358,25 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _positions(categories, encoding, keep_missing, codes, keys, missing, dtype):
-        """Each row's position in a categorical column's output block (-1 for none)."""
+        """Each row's position in a categorical column's output block (-1 for none).
+
+        A key that is no fitted category takes the position of the fitted
+        category that is the same number (``'1.0'`` or ``'True'`` for a fitted
+        ``'1'``), if any: at fit as at transform, so that both encode a table alike.
+        """
         n_kept = len(categories)
         other = n_kept + keep_missing if encoding == "most-frequent" else -1
-        if encoding == "binary":  # one column, 1 for the second category
-            kept = {str(categories[1]): 0}
+        if encoding == "binary":  # one column, 1 for the second category; the first is all-zero
+            kept = {str(categories[0]): -1, str(categories[1]): 0}
         else:
             kept = {category: position for position, category in enumerate(categories.tolist())}
         of_key = np.fromiter((kept.get(key, other) for key in keys), dtype=dtype, count=len(keys))
+        unmatched = [i for i, key in enumerate(keys) if key not in kept]
+        by_number = categories_by_number(kept) if unmatched else None
+        for i in unmatched if by_number else ():  # distinct values, not rows
+            number = number_key(keys[i])
+            if number in by_number:
+                of_key[i] = kept[by_number[number]]
         positions = np.full(missing.shape[0], n_kept if keep_missing else other, dtype=dtype)
         positions[~missing] = of_key[codes]
         return positions
