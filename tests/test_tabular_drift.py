@@ -1,9 +1,12 @@
 """Categorical columns whose type drifts between fit and predict (issue 20).
 
 A categorical column that comes back as numbers (or a bool column as 0/1) is
-matched by number, so it encodes and predicts as the column it was at fit.
+matched by number, so it encodes and predicts as the column it was at fit; one
+whose fitted categories hold no number and that comes back as numbers only is
+refused, naming it, instead of encoding every row as an unseen category.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -123,6 +126,39 @@ def test_fit_and_transform_encode_one_number_written_two_ways_alike():
     assert_array_equal(pre.transform(X), trained)
 
 
+KIND_CHANGES = {
+    "names served as numbers": (["Paris", "Rome", "Paris"], [3, 7], "numbers"),
+    "zip codes served as integers": (["02139", "02140", "02139"], [2139, 2140], "numbers"),
+    "zip codes served as floats, one row": (["02139", "02140", "02139"], [2139.0], "numbers"),
+    "names served as bools": (["yes", "no", "yes"], [True, False], "bools"),
+    "names served as an object column of numbers": (["Paris", "Rome", "Paris"],
+                                                     np.array([3, 7.5], dtype=object), "numbers"),
+    "a category of names served as a category of numbers": (pd.Categorical(["Paris", "Rome", "Paris"]),
+                                                             pd.Categorical([3, 7]), "numbers"),
+}
+
+
+@pytest.mark.parametrize("case", KIND_CHANGES)
+def test_numbers_where_no_number_was_are_refused_naming_the_column(case):
+    at_fit, now, held = KIND_CHANGES[case]
+    pre = TabularPreprocessor().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0], "city": at_fit}))
+    X = pd.DataFrame({"x": np.zeros(len(now)), "city": now})
+    first = str(pre.categories_[0][0])
+    message = rf"Column 'city' held categories that are not numbers at fit \('{first}'.* but only {held} now"
+    with pytest.raises(ValueError, match=message):
+        pre.transform(X)
+
+
+def test_the_refusal_names_a_numpy_column_by_position_and_reaches_predict():
+    X = np.array([[0.0, "Paris"], [1.0, "Rome"], [2.0, "Paris"], [3.0, "Rome"]], dtype=object)
+    X[:, 0] = X[:, 0].astype(float)
+    model = TabularNetClassifier(hidden_layer_sizes=(8,), n_ensemble=1, max_iter=2, random_state=0)
+    model.fit(X, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=re.escape("Column 1 held categories that are not numbers at fit "
+                                                   "('Paris', 'Rome') but only numbers now (3)")):
+        model.predict_proba(np.array([[0.0, 3]], dtype=object))
+
+
 def test_new_values_of_the_fitted_kind_are_still_unseen_categories():
     pre = TabularPreprocessor().fit(pd.DataFrame({"city": ["Paris", "Rome", "Oslo"], "code": [1, 2, 3]}
                                                  ).astype({"code": "category"}))
@@ -155,7 +191,7 @@ def test_number_key(key, number):
     assert number_key(key) == number
 
 
-def test_a_loaded_model_matches_drifted_columns(tmp_path):
+def test_a_loaded_model_matches_drifted_columns_and_refuses_kind_changes(tmp_path):
     at_fit = pd.DataFrame({"x": np.linspace(-1, 1, N), "flag": FLAGS, "code": pd.Categorical(CODES + 1),
                            "city": np.array(["Paris", "Rome", "Oslo"], dtype=object)[CODES]})
     model = TabularNetClassifier(hidden_layer_sizes=(8,), n_ensemble=2, max_iter=2, random_state=0)
@@ -165,3 +201,5 @@ def test_a_loaded_model_matches_drifted_columns(tmp_path):
     drifted = at_fit.assign(flag=FLAGS.astype(float), code=_floats_with_holes(CODES + 1))
     undrifted = at_fit.assign(code=pd.Categorical(_with_holes(CODES + 1)))
     assert_array_equal(loaded.predict_proba(drifted), model.predict_proba(undrifted))
+    with pytest.raises(ValueError, match="Column 'city' held categories that are not numbers"):
+        loaded.predict(at_fit.assign(city=CODES))

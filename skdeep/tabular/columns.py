@@ -265,6 +265,40 @@ def categories_by_number(categories):
     return by_number
 
 
+def _is_number_or_bool_type(kind):
+    return issubclass(kind, (numbers.Real, np.bool_))
+
+
+def present_kind(column):
+    """``'numbers'`` or ``'bools'`` if every value present is one (and one is), else None.
+
+    Read from the dtype, or from the types of the values present (object
+    columns) or of the categories (``category`` dtype).
+    """
+    if column.missing.all():
+        return None
+    values = column.values
+    if column.value_types is not None:  # an object column
+        if not all(_is_number_or_bool_type(kind) for kind in column.value_types):
+            return None
+        return "bools" if all(issubclass(kind, (bool, np.bool_)) for kind in column.value_types) else "numbers"
+    pd = pandas_module()
+    dtype = values.dtype
+    if pd is not None and isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+        if dtype == object:
+            types = set(map(type, values.cat.categories))
+            if not all(_is_number_or_bool_type(kind) for kind in types):
+                return None
+            return "bools" if all(issubclass(kind, (bool, np.bool_)) for kind in types) else "numbers"
+    if pd is not None and not isinstance(dtype, np.dtype):  # pandas' own dtypes: nullable, string
+        if pd.api.types.is_bool_dtype(dtype):
+            return "bools"
+        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype)
+        return "numbers" if numeric else None
+    return {"b": "bools", "i": "numbers", "u": "numbers", "f": "numbers"}.get(np.dtype(dtype).kind)
+
+
 def column_kind(X, j, is_frame):
     """The kind of column ``j`` (None for an unsupported DataFrame dtype), reading values only if
     the dtype does not tell (object columns)."""

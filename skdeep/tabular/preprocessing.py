@@ -12,6 +12,7 @@ keeps its encoding compact (:mod:`skdeep.tabular.compact`).
 """
 
 import heapq
+import itertools
 import numbers
 from contextlib import contextmanager
 import warnings
@@ -23,7 +24,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .columns import (CATEGORICAL, NUMERIC, categories_by_number, column_kind, factorize, is_dataframe,
-                      number_key, numeric_values, read_array_column, read_frame_column)
+                      number_key, numeric_values, present_kind, read_array_column, read_frame_column)
 from .compact import CompactTable, DenseLayout, code_dtype
 from .embeddings import quantile_bin_edges
 
@@ -75,6 +76,12 @@ def _top_categories(counts, n_missing, n_kept):
         candidates.append((-n_missing, 1, ""))
     top = heapq.nsmallest(n_kept, candidates)
     return sorted(key for _, is_missing, key in top if not is_missing), any(m for _, m, _ in top)
+
+
+def _some(texts, n=2):
+    """The first ``n`` of ``texts``, comma-separated, with ``...`` if there are more."""
+    texts = list(itertools.islice(texts, n + 1))
+    return ", ".join(texts[:n] + ["..."] * (len(texts) > n))
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
       ``\\xNN``. A value whose string form is not in ``categories_`` is matched
       by number: ``1``, ``1.0``, ``'1.0'`` and ``True`` are the number 1 (so a
       bool column may come back as 0/1, integer categories as floats), but
-      ``'02139'`` is a code, not 2139. Missing values count as one more
+      ``'02139'`` is a code, not 2139. A column whose ``categories_`` include no
+      number and that holds only numbers or bools at ``transform`` (zip codes
+      read as integers) is refused with a ``ValueError`` naming it: its rows
+      would all be unseen categories. Missing values count as one more
       category. Categories are hashed, never held as a fixed-width string
       array: a long value costs its length once. With at
       most ``max_one_hot`` categories the column is one-hot encoded, except that
@@ -381,6 +391,31 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         positions[~missing] = of_key[codes]
         return positions
 
+    def _refuse_kind_change(self, k, j, column, codes, keys):
+        """Refuse numbers (or bools) in categorical column ``j`` (the ``k``-th) whose fitted categories
+        hold no number: every row would be an unseen category, silently.
+
+        Numbers where numbers were (new codes) and strings where strings were
+        (new names) stay unseen categories, as documented.
+        """
+        held = present_kind(column)
+        categories = self.categories_[k].tolist()
+        if held is None or not categories or categories_by_number(categories):
+            return
+        fitted = set(categories)
+        matched = np.fromiter((key in fitted for key in keys), dtype=bool, count=len(keys))
+        used = np.bincount(codes, minlength=len(keys)) > 0  # a category dtype may list values no row has
+        if (matched & used).any():
+            return
+        now = _some(keys[i] for i in np.flatnonzero(used))
+        raise ValueError(
+            f"Column {self._column_name(j)} held categories that are not numbers at fit "
+            f"({_some(map(repr, categories))}) but only {held} now ({now}): "
+            "none is a category seen at fit, so every row would be encoded as unseen. Pass the column as "
+            "at fit (its strings, leading zeros included); to encode these values as unseen categories "
+            "on purpose, pass them as strings."
+        )
+
     # -- fit and transform ---------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -504,6 +539,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         for k, j in enumerate(self.categorical_columns_):
             column = self._read_column(X, j, is_frame, as_category=True)
             column_codes, keys = factorize(column)
+            self._refuse_kind_change(k, j, column, column_codes, keys)
             codes[:, k] = self._positions(self.categories_[k], self.encodings_[k], self.missing_categories_[k],
                                           column_codes, keys, column.missing, codes.dtype)
         return CompactTable(values, codes, layout)
