@@ -5,15 +5,19 @@ beside the caller's table is one column's worth of values, never a copy of
 the whole table.
 
 Categories are compared by their string form ``str(value)`` (``1`` and ``'1'``
-are one category). A column is *factorized* into the distinct values present
-and, per row, the index of its value: hashing (pandas' ``factorize``, a
+are one category); a value whose string form is no fitted category but a
+number's is matched by number (:func:`number_key`: ``1.0``, ``True`` and
+``'1'`` are the number 1). A column is *factorized* into the distinct values
+present and, per row, the index of its value: hashing (pandas' ``factorize``, a
 dictionary, or the codes of a ``category`` column) rather than a NumPy string
 array, whose width is the longest value's: one 100 kB value in 100,000 rows
 would ask for 37 GiB. ``bytes`` are decoded as UTF-8, any byte that is not
 UTF-8 written as ``\\xNN``.
 """
 
+import math
 import numbers
+import re
 import sys
 from dataclasses import dataclass, replace
 
@@ -96,7 +100,7 @@ def read_frame_column(X, j, as_category=False):
             or pd.api.types.is_string_dtype(dtype)):
         return Column(CATEGORICAL, missing, column)
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
-        if as_category:  # numbers where categories were: matched by string form
+        if as_category:  # numbers where categories were: matched by string form, else by number
             return Column(CATEGORICAL, missing, column)
         return Column(NUMERIC, missing, column.to_numpy(dtype=np.float64, na_value=np.nan))
     return None  # dates, durations, periods, complex, binary...: refused, at fit as at predict
@@ -201,6 +205,98 @@ def category_key(value):
 def _decoded(value):
     """A ``bytes`` category as text: UTF-8, any other byte written as ``\\xNN``."""
     return bytes(value).decode("utf-8", errors="backslashreplace")
+
+
+# A number as Python and NumPy write one: an integer without leading zeros, or a
+# decimal or exponent form ('1.0', '1e+20', '6.55e+04'). '02139' is a code, not a number.
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|-?inf")
+_LONGEST_DECIMAL = 40  # str() of any float is shorter (24 characters for a float64)
+
+
+def number_key(key):
+    """The number a category key writes, in one form per number, or None if it writes none.
+
+    A key is a number if it is written as Python or NumPy write numbers and
+    bools: an integer without leading zeros (``'1'``, ``'-3'``), a decimal or
+    exponent form (``'1.0'``, ``'2.5'``, ``'1e+20'``), ``'inf'``, or ``'True'``
+    and ``'False'`` (1 and 0). Two keys are the same number if their float64
+    values are equal (integers are compared exactly): ``'1'``, ``'1.0'``,
+    ``'True'`` give ``'1'``, and ``'-0.0'`` gives ``'0'``. ``'02139'``, ``'1_000'``
+    and ``' 1'`` are not numbers: they are codes or text.
+
+    Parameters
+    ----------
+    key : str
+        A category's string form, as :func:`category_key` gives it.
+
+    Returns
+    -------
+    number : str or None
+        The number's own form: the integer's digits for an integral value,
+        else Python's ``repr`` of the float.
+    """
+    if _INTEGER.fullmatch(key):  # already in its own form, but for '-0'
+        return "0" if key == "-0" else key
+    if key.endswith(".0") and _INTEGER.fullmatch(key, 0, len(key) - 2):  # an integral float: no parsing
+        return "0" if key == "-0.0" else key[:-2]
+    if key in ("True", "False"):
+        return "1" if key == "True" else "0"
+    if len(key) > _LONGEST_DECIMAL or not _DECIMAL.fullmatch(key):
+        return None
+    value = float(key)
+    if math.isinf(value) and "inf" not in key:  # a decimal beyond float64's range: no float writes it
+        return None
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def categories_by_number(categories):
+    """The fitted categories that are numbers, by :func:`number_key`.
+
+    Of two categories that are one number (``'1'`` and ``'1.0'``, fitted from
+    an object column holding both), the one written in the number's own form
+    wins, else the first.
+    """
+    by_number = {}
+    for category in categories:
+        number = number_key(category)
+        if number is not None and (number not in by_number or category == number):
+            by_number[number] = category
+    return by_number
+
+
+def _is_number_or_bool_type(kind):
+    return issubclass(kind, (numbers.Real, np.bool_))
+
+
+def present_kind(column):
+    """``'numbers'`` or ``'bools'`` if every value present is one (and one is), else None.
+
+    Read from the dtype, or from the types of the values present (object
+    columns) or of the categories (``category`` dtype).
+    """
+    if column.missing.all():
+        return None
+    values = column.values
+    if column.value_types is not None:  # an object column
+        if not all(_is_number_or_bool_type(kind) for kind in column.value_types):
+            return None
+        return "bools" if all(issubclass(kind, (bool, np.bool_)) for kind in column.value_types) else "numbers"
+    pd = pandas_module()
+    dtype = values.dtype
+    if pd is not None and isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+        if dtype == object:
+            types = set(map(type, values.cat.categories))
+            if not all(_is_number_or_bool_type(kind) for kind in types):
+                return None
+            return "bools" if all(issubclass(kind, (bool, np.bool_)) for kind in types) else "numbers"
+    if pd is not None and not isinstance(dtype, np.dtype):  # pandas' own dtypes: nullable, string
+        if pd.api.types.is_bool_dtype(dtype):
+            return "bools"
+        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype)
+        return "numbers" if numeric else None
+    return {"b": "bools", "i": "numbers", "u": "numbers", "f": "numbers"}.get(np.dtype(dtype).kind)
 
 
 def column_kind(X, j, is_frame):

@@ -12,6 +12,7 @@ keeps its encoding compact (:mod:`skdeep.tabular.compact`).
 """
 
 import heapq
+import itertools
 import numbers
 from contextlib import contextmanager
 import warnings
@@ -22,8 +23,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .columns import (CATEGORICAL, NUMERIC, column_kind, factorize, is_dataframe, numeric_values,
-                      read_array_column, read_frame_column)
+from .columns import (CATEGORICAL, NUMERIC, categories_by_number, column_kind, factorize, is_dataframe,
+                      number_key, numeric_values, present_kind, read_array_column, read_frame_column)
 from .compact import CompactTable, DenseLayout, code_dtype
 from .embeddings import quantile_bin_edges
 
@@ -75,6 +76,12 @@ def _top_categories(counts, n_missing, n_kept):
         candidates.append((-n_missing, 1, ""))
     top = heapq.nsmallest(n_kept, candidates)
     return sorted(key for _, is_missing, key in top if not is_missing), any(m for _, m, _ in top)
+
+
+def _some(texts, n=2):
+    """The first ``n`` of ``texts``, comma-separated, with ``...`` if there are more."""
+    texts = list(itertools.islice(texts, n + 1))
+    return ", ".join(texts[:n] + ["..."] * (len(texts) > n))
 
 
 @dataclass(frozen=True)
@@ -140,11 +147,16 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     * **categorical** (bool, pandas ``category`` and string dtypes, NumPy string
       arrays, and object columns holding anything but real numbers): categories
       are compared by their string form ``str(value)``, so ``1`` and ``'1'`` are
-      the same category (also when a column of strings at fit holds integers at
-      ``transform``); ``bytes`` are decoded as UTF-8, any other byte written
-      ``\\xNN``. Missing values count as one more category. Categories are
-      hashed, never held as a fixed-width string array: a long value costs its
-      length once. With at
+      the same category; ``bytes`` are decoded as UTF-8, any other byte written
+      ``\\xNN``. A value whose string form is not in ``categories_`` is matched
+      by number: ``1``, ``1.0``, ``'1.0'`` and ``True`` are the number 1 (so a
+      bool column may come back as 0/1, integer categories as floats), but
+      ``'02139'`` is a code, not 2139. A column whose ``categories_`` include no
+      number and that holds only numbers or bools at ``transform`` (zip codes
+      read as integers) is refused with a ``ValueError`` naming it: its rows
+      would all be unseen categories. Missing values count as one more
+      category. Categories are hashed, never held as a fixed-width string
+      array: a long value costs its length once. With at
       most ``max_one_hot`` categories the column is one-hot encoded, except that
       exactly two categories and no missing values give a single 0/1 column
       (1 for the second category in sorted order). With more categories, the
@@ -356,17 +368,53 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _positions(categories, encoding, keep_missing, codes, keys, missing, dtype):
-        """Each row's position in a categorical column's output block (-1 for none)."""
+        """Each row's position in a categorical column's output block (-1 for none).
+
+        A key that is no fitted category takes the position of the fitted
+        category that is the same number (``'1.0'`` or ``'True'`` for a fitted
+        ``'1'``), if any: at fit as at transform, so that both encode a table alike.
+        """
         n_kept = len(categories)
         other = n_kept + keep_missing if encoding == "most-frequent" else -1
-        if encoding == "binary":  # one column, 1 for the second category
-            kept = {str(categories[1]): 0}
+        if encoding == "binary":  # one column, 1 for the second category; the first is all-zero
+            kept = {str(categories[0]): -1, str(categories[1]): 0}
         else:
             kept = {category: position for position, category in enumerate(categories.tolist())}
         of_key = np.fromiter((kept.get(key, other) for key in keys), dtype=dtype, count=len(keys))
+        unmatched = [i for i, key in enumerate(keys) if key not in kept]
+        by_number = categories_by_number(kept) if unmatched else None
+        for i in unmatched if by_number else ():  # distinct values, not rows
+            number = number_key(keys[i])
+            if number in by_number:
+                of_key[i] = kept[by_number[number]]
         positions = np.full(missing.shape[0], n_kept if keep_missing else other, dtype=dtype)
         positions[~missing] = of_key[codes]
         return positions
+
+    def _refuse_kind_change(self, k, j, column, codes, keys):
+        """Refuse numbers (or bools) in categorical column ``j`` (the ``k``-th) whose fitted categories
+        hold no number: every row would be an unseen category, silently.
+
+        Numbers where numbers were (new codes) and strings where strings were
+        (new names) stay unseen categories, as documented.
+        """
+        held = present_kind(column)
+        categories = self.categories_[k].tolist()
+        if held is None or not categories or categories_by_number(categories):
+            return
+        fitted = set(categories)
+        matched = np.fromiter((key in fitted for key in keys), dtype=bool, count=len(keys))
+        used = np.bincount(codes, minlength=len(keys)) > 0  # a category dtype may list values no row has
+        if (matched & used).any():
+            return
+        now = _some(keys[i] for i in np.flatnonzero(used))
+        raise ValueError(
+            f"Column {self._column_name(j)} held categories that are not numbers at fit "
+            f"({_some(map(repr, categories))}) but only {held} now ({now}): "
+            "none is a category seen at fit, so every row would be encoded as unseen. Pass the column as "
+            "at fit (its strings, leading zeros included); to encode these values as unseen categories "
+            "on purpose, pass them as strings."
+        )
 
     # -- fit and transform ---------------------------------------------------
 
@@ -491,6 +539,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         for k, j in enumerate(self.categorical_columns_):
             column = self._read_column(X, j, is_frame, as_category=True)
             column_codes, keys = factorize(column)
+            self._refuse_kind_change(k, j, column, column_codes, keys)
             codes[:, k] = self._positions(self.categories_[k], self.encodings_[k], self.missing_categories_[k],
                                           column_codes, keys, column.missing, codes.dtype)
         return CompactTable(values, codes, layout)
