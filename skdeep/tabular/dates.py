@@ -33,6 +33,7 @@ and without pandas an object array of naive ``datetime.date`` and
 """
 
 import datetime
+import re
 import sys
 import warnings
 from dataclasses import dataclass
@@ -53,6 +54,11 @@ SAMPLE_SIZE = 1000
 # A date string is short: longer strings (text) are not tried.
 _MAX_DATE_CHARS = 64
 ISO_FORMAT = "ISO8601"
+
+# The time zone names a fit keeps: IANA keys ('Europe/Paris', 'UTC') and fixed offsets ('UTC+01:00').
+# Nothing else (no file path: pandas reads 'dateutil/<path>' as a zone file).
+_ZONE_NAME = re.compile(r"UTC[+-]\d\d:\d\d|(?!dateutil/)[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
+_MAX_ZONE_CHARS = 64
 
 _US_PER_DAY = 86_400_000_000
 _US_PER_HOUR = 3_600_000_000
@@ -291,8 +297,9 @@ def _zone_name(pd, tz):
     """A time zone's name, from which pandas rebuilds it (stored with the model)."""
     name = str(tz)
     try:
+        check_zone_name(name)
         same = pd.DatetimeTZDtype(tz=name) == pd.DatetimeTZDtype(tz=tz)
-    except (ValueError, TypeError, KeyError):
+    except ValueError:
         same = False
     if not same:
         raise NotDates(f"has time zone {name!r}, which cannot be stored by name: convert the column to a "
@@ -301,11 +308,20 @@ def _zone_name(pd, tz):
 
 
 def check_zone_name(name):
-    """Raise ValueError if pandas cannot rebuild the time zone ``name`` (a model file's)."""
+    """Raise ValueError unless ``name`` is a time zone name as a fit keeps it, which pandas knows.
+
+    Without pandas only the name's form is checked: a column with a time zone
+    cannot be read without pandas anyway.
+    """
+    if not (isinstance(name, str) and len(name) <= _MAX_ZONE_CHARS and _ZONE_NAME.fullmatch(name)):
+        raise ValueError(f"{name!r} is not a time zone name")
     pd = pandas_or_none()
     if pd is None:
-        return  # a column with a time zone cannot be read without pandas anyway
-    pd.DatetimeTZDtype(tz=name)
+        return
+    try:
+        pd.DatetimeTZDtype(tz=name)
+    except Exception as error:  # zoneinfo raises KeyError subclasses, others ValueError or TypeError
+        raise ValueError(f"unknown time zone {name!r}") from error
 
 
 def _checked_zone(dates, timezone, fitted):
