@@ -326,11 +326,13 @@ def check_zone_name(name):
 
 def _checked_zone(dates, timezone, fitted):
     if fitted and (dates.timezone is None) != (timezone is None):
+        # A naive time is no instant: converting it would guess its zone.
         if timezone is None:
-            raise NotDates(f"held dates without a time zone at fit but holds dates in {dates.timezone} now: "
-                           "remove the zone (.dt.tz_localize(None)) or convert first")
-        raise NotDates(f"held dates in time zone {timezone} at fit but holds dates without a time zone "
-                       f"now: localize them (.dt.tz_localize({timezone!r}))")
+            raise NotDates(f"holds dates in time zone {dates.timezone}, where it held dates without a time "
+                           "zone: remove the zone (.dt.tz_localize(None), after .dt.tz_convert to the zone "
+                           "of the dates at fit)")
+        raise NotDates(f"holds dates without a time zone, where it held dates in time zone {timezone}: "
+                       f"localize them (.dt.tz_localize({timezone!r}))")
     return dates
 
 
