@@ -90,6 +90,18 @@ def test_every_form_of_a_date_gives_the_same_parts(form):
     assert list(pre.get_feature_names_out()) == list(reference.get_feature_names_out())
 
 
+def test_parts_are_pandas_calendar_before_1970_and_in_leap_years():
+    times = pd.DatetimeIndex(["1900-03-01 23:59:59", "1969-12-31 23:30", "1960-02-29 06:00", "2000-12-31 12:00",
+                              "2100-03-01 00:00:01", "1970-01-01 00:00", "2024-12-31 23:59"])
+    pre, values = _raw_parts(pd.DataFrame({"when": times}))
+    assert pre.date_parts_ == [ALL_PARTS]
+    assert_allclose(values[:, 0], (times - pd.Timestamp("1970-01-01")).total_seconds() / 86400)
+    assert_allclose(values[:, 1:7], _expected_date_parts(times), atol=1e-12)
+    assert_array_equal(values[:, 7:9], np.column_stack([times.hour, times.minute]))
+    # The last instant of a year is nearly a full turn, in leap years too.
+    assert values[3, 5] == pytest.approx(np.sin(2 * np.pi * (365.5 / 366)))
+
+
 def test_a_numpy_datetime64_array_gives_the_same_parts():
     days = _days()
     pre, values = _raw_parts(days.to_numpy().astype("datetime64[D]").reshape(-1, 1))

@@ -59,6 +59,8 @@ ISO_FORMAT = "ISO8601"
 # Nothing else (no file path: pandas reads 'dateutil/<path>' as a zone file).
 _ZONE_NAME = re.compile(r"UTC[+-]\d\d:\d\d|(?!dateutil/)[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
 _MAX_ZONE_CHARS = 64
+# strftime directives of a time of day or a zone: a format without them reads dates at midnight, naive.
+_TIME_DIRECTIVES = re.compile(r"%[HIMSfpzZXcTRrsk-]")
 
 _US_PER_DAY = 86_400_000_000
 _US_PER_HOUR = 3_600_000_000
@@ -205,7 +207,9 @@ class Dates:
 
     def has_time_of_day(self):
         """Whether a present value is not at midnight (wall-clock time)."""
-        return bool(np.any(_microseconds_in_day(self.local)[~self.missing] != 0))
+        in_day = _microseconds_in_day(self.local)
+        in_day[self.missing] = 0
+        return bool(in_day.any())
 
     def parts(self):
         """The parts this column gives at fit: every date part, the time parts with a time of day."""
@@ -213,7 +217,30 @@ class Dates:
 
 
 def _microseconds_in_day(local):
-    return local.view(np.int64) - local.astype("datetime64[D]").astype("datetime64[us]").view(np.int64)
+    # datetime64 has no leap seconds: every day is _US_PER_DAY long, and % floors (before 1970 too).
+    return np.remainder(local.view(np.int64), _US_PER_DAY)
+
+
+def describe(values):
+    """``(parts, format, time zone)`` of a column read as dates at fit.
+
+    A column of strings whose format has no time of day nor zone (``'%m/%d/%Y'``)
+    is not parsed here, only its sample: its dates are at midnight and naive.
+    Other columns are read (:func:`read_dates`).
+
+    Raises
+    ------
+    NotDates
+        As :func:`read_dates`.
+    """
+    pd = pandas_or_none()
+    if pd is not None and not (isinstance(values, np.ndarray) and values.dtype.kind == "M"):
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        date_format = string_date_format(sample(values, missing))
+        if date_format not in (None, ISO_FORMAT) and not _TIME_DIRECTIVES.search(date_format):
+            return DATE_PARTS, date_format, None
+    dates = read_dates(values)
+    return dates.parts(), dates.date_format, dates.timezone
 
 
 def read_dates(values, date_format=None, timezone=None, fitted=False):
@@ -364,43 +391,64 @@ def part_values(dates, part):
     """One part of every date, as float64 (NaN where the date is missing).
 
     Parts are listed in the module docstring; calendar parts are in the
-    column's own time zone.
+    column's own time zone. Computed in place where NumPy allows: a part
+    holds about three arrays of the column's length at once.
     """
-    # Missing dates (NaT) compute garbage, NaN or 0 / 0 here, replaced by NaN below.
+    # Missing dates (NaT, the smallest int64) compute garbage here, replaced by NaN below.
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if part == "days":
             values = dates.instants.view(np.int64) / _US_PER_DAY
         else:
-            values = _calendar_part(dates.local, part).astype(np.float64)
+            values = _calendar_part(dates.local, part)
     values[dates.missing] = np.nan
     return values
 
 
 def _calendar_part(local, part):
-    day = local.astype("datetime64[D]")
+    """A calendar part of wall-clock times (datetime64[us]), as a new float64 array."""
     if part == "year":
-        return local.astype("datetime64[Y]").view(np.int64) + 1970
+        values = local.astype("datetime64[Y]").view(np.int64).astype(np.float64)
+        values += 1970
+        return values
     if part == "month":
-        return local.astype("datetime64[M]").view(np.int64) % 12 + 1
+        months = local.astype("datetime64[M]").view(np.int64)  # since January 1970
+        np.remainder(months, 12, out=months)
+        months += 1
+        return months.astype(np.float64)
     if part == "day":
-        return (day - local.astype("datetime64[M]").astype("datetime64[D]")).view(np.int64) + 1
+        days = local.astype("datetime64[D]").view(np.int64)
+        days -= local.astype("datetime64[M]").astype("datetime64[D]").view(np.int64)
+        days += 1
+        return days.astype(np.float64)
     if part == "dayofweek":
-        return (day.view(np.int64) + 3) % 7  # 1970-01-01 was a Thursday (3, Monday being 0)
-    in_day = local.view(np.int64) - day.astype("datetime64[us]").view(np.int64)
-    if part == "hour":
-        return in_day // _US_PER_HOUR
-    if part == "minute":
-        return in_day // _US_PER_MINUTE % 60
+        days = np.floor_divide(local.view(np.int64), _US_PER_DAY)
+        days += 3  # 1970-01-01 was a Thursday (3, Monday being 0)
+        np.remainder(days, 7, out=days)
+        return days.astype(np.float64)
+    if part in ("hour", "minute"):
+        units = _microseconds_in_day(local)
+        np.floor_divide(units, _US_PER_HOUR if part == "hour" else _US_PER_MINUTE, out=units)
+        if part == "minute":
+            np.remainder(units, 60, out=units)
+        return units.astype(np.float64)
     if part.startswith("timeofday_"):
-        return _on_circle(in_day / _US_PER_DAY, part)
+        turns = _microseconds_in_day(local).astype(np.float64)
+        turns /= _US_PER_DAY
+        return _on_circle(turns, part)
     if part.startswith("dayofyear_"):
-        year = local.astype("datetime64[Y]")
-        start = year.astype("datetime64[us]").view(np.int64)
-        length = (year + 1).astype("datetime64[us]").view(np.int64) - start  # 365 or 366 days
-        return _on_circle((local.view(np.int64) - start) / length, part)
+        years = local.astype("datetime64[Y]")
+        turns = local.view(np.int64) - years.astype("datetime64[us]").view(np.int64)  # into the year
+        turns = turns.astype(np.float64)
+        turns /= 365.0 * _US_PER_DAY
+        year = years.view(np.int64)
+        year += 1970  # in place: years is not read again
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        turns[leap] *= 365.0 / 366.0
+        return _on_circle(turns, part)
     raise ValueError(f"Unknown date part {part!r}.")
 
 
 def _on_circle(turns, part):
-    angle = 2 * np.pi * turns
-    return np.sin(angle) if part.endswith("_sin") else np.cos(angle)
+    """``sin`` or ``cos`` of ``2 pi turns``, computed in ``turns``."""
+    turns *= 2 * np.pi
+    return (np.sin if part.endswith("_sin") else np.cos)(turns, out=turns)

@@ -30,7 +30,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 from .columns import (CATEGORICAL, DATE, NUMERIC, column_kind, factorize, is_dataframe, may_hold_dates,
                       numeric_values, read_array_column, read_frame_column)
 from .compact import CompactTable, DenseLayout, code_dtype
-from .dates import MAX_PARTS, NotDates, part_values, read_dates
+from .dates import MAX_PARTS, NotDates, describe, part_values, read_dates
 from .embeddings import quantile_bin_edges
 
 __all__ = ["TabularPreprocessor", "FittedPreprocessing", "is_dataframe", "check_frame_not_empty",
@@ -440,13 +440,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             raise ValueError(f"Column {self._column_name(j)} was categorical at fit but holds dates now.")
         return column
 
-    def _read_dates(self, X, j, is_frame, source=None):
+    def _read_dates(self, X, j, is_frame, source=None, reader=read_dates):
         """Column ``j`` as :class:`~skdeep.tabular.dates.Dates`: at fit (no ``source``), or as the
-        date column ``source`` was fitted (its format and time zone)."""
+        date column ``source`` was fitted (its format and time zone); ``reader`` at fit may be
+        :func:`~skdeep.tabular.dates.describe` instead."""
         values = X.iloc[:, j] if is_frame else X[:, j]
         try:
             if source is None:
-                return read_dates(values)
+                return reader(values)
             return read_dates(values, source.date_format, source.timezone, fitted=True)
         except NotDates as error:
             was = "" if source is None else "was a date column at fit, but now it "
@@ -641,8 +642,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     def _date_column(self, X, j, is_frame):
         """``(parts, format, time zone)`` of date column ``j`` at fit."""
-        dates = self._read_dates(X, j, is_frame)
-        return dates.parts(), dates.date_format, dates.timezone
+        return self._read_dates(X, j, is_frame, reader=describe)
 
     def _current_layout(self):
         """The layout, with the ``dtype`` parameter's dtype (it may have changed since fit, as in
