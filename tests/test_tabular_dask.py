@@ -208,9 +208,9 @@ def test_bad_inputs_get_clear_errors():
         model.fit(frame["x"], y)
     with pytest.raises(ValueError, match="requires y"):
         model.fit(frame, None)
-    dated = frame.assign(when=dd.to_datetime(frame["count"], unit="D"))
-    with pytest.raises(ValueError, match="Column 'when' has dtype datetime64"):
-        model.fit(dated, y)
+    lasted = frame.assign(took=dd.to_timedelta(frame["count"], unit="D"))  # dates are read, durations not
+    with pytest.raises(ValueError, match="Column 'took' has dtype timedelta64"):
+        model.fit(lasted, y)
     with pytest.raises(ValueError, match="infinity in numeric column.*'skewed'"):
         model.fit(_dask(X.assign(skewed=X["skewed"].replace(X["skewed"].iloc[7], np.inf))), y)
     assert not hasattr(model, "preprocessor_")  # a refused fit leaves nothing

@@ -188,8 +188,9 @@ def test_numeric_column_with_text_at_transform_is_refused():
 
 def test_unsupported_dtype_is_refused_by_name():
     pd = pytest.importorskip("pandas")
-    X = pd.DataFrame({"a": [1.0, 2.0], "when": pd.to_datetime(["2024-01-01", "2024-01-02"])})
-    with pytest.raises(ValueError, match="Column 'when' has dtype datetime64"):
+    # Dates are read (tests/test_tabular_dates.py); durations are not.
+    X = pd.DataFrame({"a": [1.0, 2.0], "took": pd.to_timedelta(["1 day", "2 days"])})
+    with pytest.raises(ValueError, match="Column 'took' has dtype timedelta64"):
         TabularPreprocessor().fit(X)
 
 

@@ -271,15 +271,46 @@ def _convert_regressor(scope, operator, container):
 
 
 # ------------------------------------------------- tabular networks
+def _listed(preprocessor, columns):
+    """The first few of ``columns`` (input positions) by name, or by position without names."""
+    names = getattr(preprocessor, "feature_names_in_", None)
+    shown = [repr(str(names[j])) if names is not None else str(j) for j in columns[:5]]
+    more = len(columns) - len(shown)
+    listed = ("" if names is not None else "at position(s) ") + ", ".join(shown)
+    return listed + (f" and {more} more" if more > 0 else "")
+
+
+def _refuse_unexported(preprocessor, alternative):
+    """A NotImplementedError naming the date columns, else the categorical ones, if there are any."""
+    _refuse_dates(preprocessor, alternative)
+    _refuse_categorical(preprocessor, alternative)
+
+
+def _refuse_dates(preprocessor, alternative):
+    """A NotImplementedError naming the date columns (and the categorical ones), if there are any."""
+    dates = getattr(preprocessor, "date_columns_", [])
+    if not dates:
+        return
+    categorical = preprocessor.categorical_columns_
+    also = (f" (and categorical column(s) {_listed(preprocessor, categorical)}, whose encodings are not "
+            "exported either)") if categorical else ""
+    raise NotImplementedError(
+        "ONNX export of TabularNet preprocessing supports numeric columns only: robust "
+        "scaling, the smooth clip, missing-value indicators and piecewise-linear bins, with "
+        f"NaN as the missing value. This preprocessor has date column(s) {_listed(preprocessor, dates)}"
+        f"{also}, whose parts (days since 1970, year, month, day, day of week, day of year and time of "
+        "day on a circle, hour, minute) are not exported: ONNX has no calendar. Turn the dates into "
+        "numbers before the model (for instance their parts, as preprocessor_.date_parts_ lists them, "
+        "with pandas' .dt accessor) and refit, so that every column it sees is numeric"
+        f"{alternative}."
+    )
+
+
 def _refuse_categorical(preprocessor, alternative):
     """A NotImplementedError naming the categorical columns, if there are any."""
     if not preprocessor.categorical_columns_:
         return
-    names = getattr(preprocessor, "feature_names_in_", None)
-    shown = [repr(str(names[j])) if names is not None else str(j) for j in preprocessor.categorical_columns_[:5]]
-    more = len(preprocessor.categorical_columns_) - len(shown)
-    listed = ("" if names is not None else "at position(s) ") + ", ".join(shown)
-    listed += f" and {more} more" if more > 0 else ""
+    listed = _listed(preprocessor, preprocessor.categorical_columns_)
     raise NotImplementedError(
         "ONNX export of TabularNet preprocessing supports numeric columns only: robust "
         "scaling, the smooth clip, missing-value indicators and piecewise-linear bins, with "
@@ -310,7 +341,7 @@ def _tabular_preprocessing(graph, X, preprocessor):
     from skl2onnx.proto import onnx_proto
 
     numeric, scales = list(preprocessor.numeric_columns_), preprocessor.scales_
-    if numeric != list(range(preprocessor.n_features_in_)):  # only categorical columns break this
+    if numeric != list(range(preprocessor.n_features_in_)):  # only categorical and date columns break this
         raise NotImplementedError("ONNX export of TabularNet preprocessing supports numeric columns only.")
     missing = graph.node("IsNaN", X)
     # (x - median) / scale where x is present and the column not constant; else 0.
@@ -410,7 +441,7 @@ def _tabular_graph_and_mean(scope, operator, container):
     X = operator.inputs[0].full_name
     options = container.get_options(model, {_PREPROCESSING_OPTION: True})
     if options[_PREPROCESSING_OPTION]:
-        _refuse_categorical(
+        _refuse_unexported(
             model.preprocessor_,
             ", or export the network alone with to_onnx(model, include_preprocessing=False) "
             "and feed it model.preprocessor_.transform(X)",
@@ -445,7 +476,7 @@ def _convert_tabular_regressor(scope, operator, container):
 
 def _convert_preprocessor(scope, operator, container):
     preprocessor = operator.raw_operator
-    _refuse_categorical(preprocessor, "")
+    _refuse_unexported(preprocessor, "")
     graph = _graph_of(scope, operator, container)
     encoded = _encoded(graph, operator.inputs[0].full_name, preprocessor)
     graph.node("Identity", encoded, output=operator.outputs[0].full_name)
@@ -559,7 +590,7 @@ def to_onnx(estimator, X=None, *, dtype=np.float32, target_opset=None, options=N
         ``StandardScaler`` and a ``DeepNetClassifier``, for instance). A
         TabularNet exports with its preprocessing when every column of its
         table is numeric (NaN in the input means missing); a table with
-        categorical columns raises ``NotImplementedError``.
+        categorical or date columns raises ``NotImplementedError``.
     X : {array-like, sparse matrix} of shape (n_samples, n_features), default=None
         Sample input: only its number of columns and its dtype (float32 or
         float64) are used, and they override ``dtype``. Without it the input
@@ -580,7 +611,7 @@ def to_onnx(estimator, X=None, *, dtype=np.float32, target_opset=None, options=N
         For a :class:`TabularNetClassifier` or :class:`TabularNetRegressor`
         only: with False, the graph is the network alone and its input
         ``"X"`` is the encoded matrix ``estimator.preprocessor_.transform(X)``
-        (any table, categorical columns included).
+        (any table, categorical and date columns included).
 
     Returns
     -------
@@ -604,7 +635,7 @@ def to_onnx(estimator, X=None, *, dtype=np.float32, target_opset=None, options=N
         ``include_preprocessing=False`` is asked of another estimator.
     NotImplementedError
         If a TabularNet (or a ``TabularPreprocessor``) to export with its
-        preprocessing has categorical columns.
+        preprocessing has categorical or date columns.
 
     Examples
     --------

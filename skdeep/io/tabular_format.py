@@ -22,7 +22,10 @@ The metadata, besides the envelope's ``format``, ``format_version`` (2),
   and its structure: ``numeric_columns_``, ``categorical_columns_``,
   ``missing_indicators_``, ``encodings_``, ``missing_categories_``, and how
   many bin edges and categories each column has (``n_bin_edges``,
-  ``n_categories``);
+  ``n_categories``); with date columns only, ``date_columns_``,
+  ``date_parts_``, ``date_formats_`` and ``date_timezones_`` (a model without
+  dates is written as before them, and files without them load as models
+  without dates);
 * ``label_type`` (classifier) or ``y_ndim`` (regressor).
 
 Everything the metadata's sizes imply is known before any array is read: the
@@ -32,7 +35,8 @@ vector), the training state's ``best_params`` and ``best_state`` and, with
 ``include_optimizer=True``, AdamW's ``optimizer_first_moment`` and
 ``optimizer_second_moment``; ``feature_names_in`` when the model was fitted on
 named columns; ``preprocessor_medians``, ``preprocessor_scales``,
-``preprocessor_bin_edges`` (every numeric column's edges, one after the other)
+``preprocessor_bin_edges`` (every numeric feature's edges, one after the other:
+the numeric columns', then each date part's)
 and ``preprocessor_categories`` (every categorical column's categories, one
 after the other); ``classes`` (classifier) or ``y_mean`` and ``y_scale``
 (regressor). The preprocessor's private layout is not stored: load rebuilds it
@@ -49,6 +53,7 @@ import numpy as np
 from .._base.record import FittedModel
 from ..nn.ensemble import EnsembleNetwork, EnsembleSpec
 from ..nn.values import is_count
+from ..tabular.dates import ALL_PARTS, DATE_PARTS, check_zone_name
 from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import FittedPreprocessing, TabularPreprocessor
 from ..train.optimizers import AdamW
@@ -77,6 +82,12 @@ _CLASSIFIER_FIELDS = {"label_type"}
 _REGRESSOR_FIELDS = {"y_ndim"}
 _PREPROCESSOR_FIELDS = {"params", "numeric_columns_", "categorical_columns_", "missing_indicators_",
                         "n_bin_edges", "encodings_", "missing_categories_", "n_categories"}
+# Written only for a model with date columns, all four or none.
+_DATE_FIELDS = {"date_columns_", "date_parts_", "date_formats_", "date_timezones_"}
+# The parts a date column has: as fit gives them, with or without a time of day.
+_DATE_PART_LISTS = (list(DATE_PARTS), list(ALL_PARTS))
+# A date format is a strftime format or "ISO8601" (pandas guesses formats of a few fields).
+_MAX_DATE_FORMAT_CHARS = 256
 # A tuple, not a set: the writer follows its order, so that the file's bytes do not depend on the
 # hash seed.
 _PREPROCESSOR_PARAMS = ("max_one_hot", "clip", "numeric_bins", "dtype")
@@ -143,6 +154,9 @@ def _preprocessor_contents(all_params, state):
         "missing_categories_": list(state.missing_categories),
         "n_categories": [len(categories) for categories in state.categories],
     }
+    if state.date_columns:  # else the fields of files written before dates were read
+        values.update(date_columns_=list(state.date_columns), date_parts_=[list(p) for p in state.date_parts],
+                      date_formats_=list(state.date_formats), date_timezones_=list(state.date_timezones))
     arrays = {
         "preprocessor_medians": np.asarray(state.medians),
         "preprocessor_scales": np.asarray(state.scales),
@@ -170,6 +184,10 @@ class _PreprocessorPlan:
     missing_categories: list
     n_bin_edges: list
     n_categories: list
+    date_columns: list
+    date_parts: list
+    date_formats: list
+    date_timezones: list
 
 
 @dataclass
@@ -250,8 +268,9 @@ def _checked_preprocessor(values, n_features, spec):
     input layer: that bounds every list and array of the preprocessor by the
     parameter count.
     """
-    expect(isinstance(values, dict) and set(values) == _PREPROCESSOR_FIELDS,
-           f"the preprocessor needs exactly the fields {sorted(_PREPROCESSOR_FIELDS)}")
+    expect(isinstance(values, dict) and set(values) in (_PREPROCESSOR_FIELDS, _PREPROCESSOR_FIELDS | _DATE_FIELDS),
+           f"the preprocessor needs exactly the fields {sorted(_PREPROCESSOR_FIELDS)}, and with date columns "
+           f"{sorted(_DATE_FIELDS)} too")
     params = values["params"]
     expect(isinstance(params, dict) and set(params) == set(_PREPROCESSOR_PARAMS),
            f"the preprocessor's params need exactly the keys {sorted(_PREPROCESSOR_PARAMS)}")
@@ -261,20 +280,28 @@ def _checked_preprocessor(values, n_features, spec):
            "the preprocessor's numeric_bins and max_one_hot must be integers")
     expect(params["dtype"] == spec.dtype, "the preprocessor's dtype contradicts the network's")
     numeric, categorical = values["numeric_columns_"], values["categorical_columns_"]
-    expect(isinstance(numeric, list) and isinstance(categorical, list)
-           and len(numeric) + len(categorical) == n_features
-           and all(is_count(j) for j in numeric + categorical)
-           and sorted(numeric) == numeric and sorted(categorical) == categorical
-           and sorted(numeric + categorical) == list(range(n_features)),
-           "numeric_columns_ and categorical_columns_ must split the columns 0 to n_features_in_ - 1, "
-           "each list in increasing order")
+    dates = values.get("date_columns_", [])
+    expect(isinstance(numeric, list) and isinstance(categorical, list) and isinstance(dates, list)
+           and len(numeric) + len(categorical) + len(dates) == n_features
+           and all(is_count(j) for j in numeric + categorical + dates)
+           and sorted(numeric) == numeric and sorted(categorical) == categorical and sorted(dates) == dates
+           and sorted(numeric + categorical + dates) == list(range(n_features)),
+           "numeric_columns_, categorical_columns_ and date_columns_ must split the columns 0 to "
+           "n_features_in_ - 1, each list in increasing order")
+    date_parts, date_formats, date_timezones = _checked_dates(values, len(dates))
+    # The numeric features: the numeric columns, then each date column's parts.
+    n_numeric = len(numeric) + sum(map(len, date_parts))
     indicators, n_bin_edges = values["missing_indicators_"], values["n_bin_edges"]
-    expect(_is_list_of(indicators, len(numeric), lambda value: isinstance(value, bool)),
-           "missing_indicators_ must be one bool per numeric column")
+    expect(_is_list_of(indicators, n_numeric, lambda value: isinstance(value, bool)),
+           "missing_indicators_ must be one bool per numeric feature (numeric column or date part)")
+    first_parts = set(np.cumsum([len(numeric)] + [len(parts) for parts in date_parts[:-1]]).tolist()) \
+        if dates else set()
+    expect(not any(indicators[i] for i in range(len(numeric), n_numeric) if i not in first_parts),
+           "a date column's missing-value indicator is its first part's")
     # quantile_bin_edges gives no edges, or from 2 to numeric_bins + 1 of them.
-    expect(_is_list_of(n_bin_edges, len(numeric),
+    expect(_is_list_of(n_bin_edges, n_numeric,
                        lambda n: is_count(n) and (n == 0 or 2 <= n <= params["numeric_bins"] + 1)),
-           f"n_bin_edges must be, per numeric column, 0 or from 2 to numeric_bins + 1 = "
+           f"n_bin_edges must be, per numeric feature, 0 or from 2 to numeric_bins + 1 = "
            f"{params['numeric_bins'] + 1}")
     encodings, missing, n_categories = (values[name] for name in ("encodings_", "missing_categories_",
                                                                   "n_categories"))
@@ -290,7 +317,27 @@ def _checked_preprocessor(values, n_features, spec):
     expect(width == spec.layer_sizes[0], f"the preprocessor encodes {width} features but the network "
            f"takes {spec.layer_sizes[0]}")
     return _PreprocessorPlan(params, numeric, categorical, indicators, encodings, missing, n_bin_edges,
-                             n_categories)
+                             n_categories, dates, date_parts, date_formats, date_timezones)
+
+
+def _checked_dates(values, n_dates):
+    """Each date column's parts (as fit lists them), string format and time zone, checked."""
+    if n_dates == 0:
+        expect(not (set(values) & _DATE_FIELDS), "date fields without date columns")
+        return [], [], []
+    parts, formats, zones = values["date_parts_"], values["date_formats_"], values["date_timezones_"]
+    expect(_is_list_of(parts, n_dates, lambda value: value in _DATE_PART_LISTS),
+           f"date_parts_ must be, per date column, {_DATE_PART_LISTS[0]} or {_DATE_PART_LISTS[1]}")
+    expect(_is_list_of(formats, n_dates, lambda value: value is None or (
+        isinstance(value, str) and 0 < len(value) <= _MAX_DATE_FORMAT_CHARS)),
+           f"date_formats_ must be, per date column, None or a format of at most {_MAX_DATE_FORMAT_CHARS} "
+           "characters")
+    expect(_is_list_of(zones, n_dates, lambda value: value is None or isinstance(value, str)),
+           "date_timezones_ must be, per date column, None or a time zone name")
+    for zone in zones:
+        if zone is not None:
+            checked(check_zone_name, zone)
+    return [tuple(p) for p in parts], formats, zones
 
 
 def _is_list_of(values, length, accepts):
@@ -399,6 +446,8 @@ def _assembled_preprocessor(plan, arrays, names):
         # which changes nothing that transform or get_feature_names_out computes.)
         bin_edges=_split(edges, planned.n_bin_edges), categories=_split(categories, planned.n_categories),
         encodings=planned.encodings, missing_categories=planned.missing_categories,
+        date_columns=planned.date_columns, date_parts=planned.date_parts, date_formats=planned.date_formats,
+        date_timezones=planned.date_timezones,
     )
     # The parameters were checked by plan: from_fitted_state's own check of them cannot fail here.
     return TabularPreprocessor.from_fitted_state(planned.params, state)

@@ -8,7 +8,7 @@ _SUMMARY = {
 }
 
 _INTRO = """
-    Takes a raw table (a pandas DataFrame with numeric, categorical and
+    Takes a raw table (a pandas DataFrame with numeric, categorical, date and
     missing values, or an array) and trains an ensemble of ``n_ensemble``
     MLPs in one pass with a recipe tuned on a suite of real tables (see the
     user guide, "Tabular data"):
@@ -19,7 +19,10 @@ _INTRO = """
        Gorishniy et al. 2022), and get a missing-value indicator when they had
        missing values; categorical columns are one-hot encoded (the
        ``max_one_hot - 1`` most frequent categories plus "other" when there
-       are more);
+       are more); date columns (datetime dtypes, date objects, date strings)
+       become numeric parts (days since 1970, year, month, day, day of week,
+       day of year and time of day on a circle, hour, minute), each encoded
+       as a numeric column;
     2. {targets}
     3. a per-feature input scale (RealMLP's first layer) and ``n_ensemble``
        MLPs of ``hidden_layer_sizes`` trained together with AdamW, a linear

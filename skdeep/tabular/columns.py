@@ -13,6 +13,10 @@ dictionary, or the codes of a ``category`` column) rather than a NumPy string
 array, whose width is the longest value's: one 100 kB value in 100,000 rows
 would ask for 37 GiB. ``bytes`` are decoded as UTF-8, any byte that is not
 UTF-8 written as ``\\xNN``.
+
+A column of dates (a datetime dtype, date objects, or strings that parse as
+dates: :mod:`skdeep.tabular.dates`) is of kind ``'date'``; this module only
+tells it, :mod:`~skdeep.tabular.dates` reads it.
 """
 
 import math
@@ -23,8 +27,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .dates import is_date_type, is_datetime_dtype, looks_like_dates, may_be_dates
+
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
+DATE = "date"
 
 
 def pandas_module():
@@ -66,13 +73,14 @@ class Column:
 
     Attributes
     ----------
-    kind : {'numeric', 'categorical'}
-        What the values are, read from the dtype (and, for an object column,
-        from the types of the values present).
+    kind : {'numeric', 'categorical', 'date'}
+        What the values are, read from the dtype (and, for an object or
+        string column, from the values present).
     missing : ndarray of bool, shape (n_samples,)
     values : ndarray or pandas Series
         float64 with NaN for missing (numeric dtypes), or the column itself
-        (anything else), kept as it is until :func:`factorize` reads it.
+        (anything else), kept as it is until :func:`factorize` (or, for dates,
+        :func:`~skdeep.tabular.dates.read_dates`) reads it.
     value_types : set of type or None
         The types of an object column's values present (None for other dtypes).
     """
@@ -87,49 +95,67 @@ def read_frame_column(X, j, as_category=False):
     """Column ``j`` of a DataFrame as a :class:`Column`, or None for an unsupported dtype.
 
     With ``as_category`` (a column that was categorical at fit) the values of a
-    numeric dtype are kept as they are, to be factorized.
+    numeric dtype are kept as they are, to be factorized, and strings are not
+    tried as dates; a datetime dtype is still of kind ``'date'``.
     """
     pd = pandas_module()
     column = X.iloc[:, j]
     dtype = column.dtype
     missing = column.isna().to_numpy()
     if dtype == object:
-        column = _object_column(column.to_numpy(dtype=object), missing)
+        column = _object_column(column.to_numpy(dtype=object), missing, as_category)
         return replace(column, kind=CATEGORICAL) if as_category else column
-    if (pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
-            or pd.api.types.is_string_dtype(dtype)):
+    if is_datetime_dtype(dtype):
+        return Column(DATE, missing, column)
+    if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        dates = not as_category and looks_like_dates(column, missing)
+        return Column(DATE if dates else CATEGORICAL, missing, column)
+    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
         return Column(CATEGORICAL, missing, column)
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
         if as_category:  # numbers where categories were: matched by string form, else by number
             return Column(CATEGORICAL, missing, column)
         return Column(NUMERIC, missing, column.to_numpy(dtype=np.float64, na_value=np.nan))
-    return None  # dates, durations, periods, complex, binary...: refused, at fit as at predict
+    return None  # durations, periods, complex, binary...: refused, at fit as at predict
 
 
 def read_array_column(X, j, as_category=False):
     """Column ``j`` of a 2-D NumPy array (of a supported dtype) as a :class:`Column`.
 
-    With ``as_category`` the values are kept as they are, to be factorized.
+    With ``as_category`` the values are kept as they are, to be factorized,
+    and strings are not tried as dates.
     """
     values = X[:, j]
     kind = X.dtype.kind
     if as_category and kind in "iuf":
         return Column(CATEGORICAL, np.isnan(values) if kind == "f" else np.zeros(len(values), bool), values)
     if as_category and kind == "O":
-        return replace(_object_column(values, _object_missing(values)), kind=CATEGORICAL)
+        return replace(_object_column(values, _object_missing(values), as_category), kind=CATEGORICAL)
+    if kind == "M":
+        return Column(DATE, np.isnat(values), values)
     if kind == "b" or kind in "US":
-        return Column(CATEGORICAL, np.zeros(values.shape[0], dtype=bool), values)
+        missing = np.zeros(values.shape[0], dtype=bool)
+        dates = kind == "U" and not as_category and looks_like_dates(values, missing)
+        return Column(DATE if dates else CATEGORICAL, missing, values)
     if kind in "iuf":
         values = values.astype(np.float64)
         return Column(NUMERIC, np.isnan(values), values)
     return _object_column(values, _object_missing(values))
 
 
-def _object_column(values, missing):
+def _object_column(values, missing, as_category=False):
     # An object column is numeric when every value present is a real number (so also
-    # when no value is present at all).
+    # when no value is present at all); of dates when every one is a date, or a string
+    # and a sample of them parses as dates.
     types = set(map(type, values[~missing]))
-    kind = NUMERIC if all(_is_real_number_type(t) for t in types) else CATEGORICAL
+    if all(_is_real_number_type(t) for t in types):
+        kind = NUMERIC
+    elif all(is_date_type(t) for t in types):
+        kind = DATE
+    elif not as_category and types == {str} and looks_like_dates(values, missing):
+        kind = DATE
+    else:
+        kind = CATEGORICAL
     return Column(kind, missing, values, value_types=types)
 
 
@@ -301,20 +327,51 @@ def present_kind(column):
 
 def column_kind(X, j, is_frame):
     """The kind of column ``j`` (None for an unsupported DataFrame dtype), reading values only if
-    the dtype does not tell (object columns)."""
+    the dtype does not tell (object columns; a sample of a string column, which may hold dates)."""
     if is_frame:
         pd = pandas_module()
         dtype = X.dtypes.iloc[j]
         if dtype != object:
-            if (pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
-                    or pd.api.types.is_string_dtype(dtype)):
+            if is_datetime_dtype(dtype):
+                return DATE
+            if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+                return read_frame_column(X, j).kind
+            if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
                 return CATEGORICAL
             if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
                 return NUMERIC
             return None
         column = read_frame_column(X, j)
     else:
-        if X.dtype.kind != "O":
-            return CATEGORICAL if X.dtype.kind in "bUS" else NUMERIC
+        if X.dtype.kind == "M":
+            return DATE
+        if X.dtype.kind not in "OU":
+            return CATEGORICAL if X.dtype.kind in "bS" else NUMERIC
         column = read_array_column(X, j)
     return column.kind
+
+
+def may_hold_dates(X, j, is_frame):
+    """Whether column ``j`` may be read as dates, from its dtype and a sample of its values.
+
+    A bound for the memory a fit needs, cheaper than :func:`column_kind`: it
+    never reads a whole column's values.
+    """
+    if is_frame:
+        pd = pandas_module()
+        dtype = X.dtypes.iloc[j]
+        if is_datetime_dtype(dtype):
+            return True
+        if dtype != object and not (pd.api.types.is_string_dtype(dtype)
+                                    and not isinstance(dtype, pd.CategoricalDtype)):
+            return False
+        column = X.iloc[:, j]
+        missing = column.isna().to_numpy()
+    else:
+        if X.dtype.kind == "M":
+            return True
+        if X.dtype.kind not in "OU":
+            return False
+        column = X[:, j]
+        missing = _object_missing(column) if X.dtype.kind == "O" else np.zeros(column.shape[0], dtype=bool)
+    return may_be_dates(column, missing)

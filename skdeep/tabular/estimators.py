@@ -49,7 +49,7 @@ from ..train.memory import check_fits_in_memory, refuse_if_short, training_memor
 from ..train.threads import blas_threads
 from ..train.trainer import train_stochastic
 from ._docs import CLASSIFIER_DOC, REGRESSOR_DOC
-from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe
+from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_dataframe, numeric_features_bound
 from .budget import planned_epochs
 from .partitioned import CACHED_PARTITIONS
 from .stopping import fit_report, kept_epoch, stop_reason
@@ -283,13 +283,17 @@ class _BaseTabularNet(BaseNet):
         """Refuse a table whose encoding cannot fit, before encoding it.
 
         Every column is counted as numeric (a float64 a cell, more than a
-        category position); then one column being read, and the targets and
-        row indices training keeps.
+        category position), a column that may hold dates as its most parts
+        (:func:`~skdeep.tabular.preprocessing.numeric_features_bound`); then
+        one column being read (a date column: the parsed dates, their
+        wall-clock times and a part's temporaries), and the targets and row
+        indices training keeps.
         """
         n_samples, n_columns = X.shape
+        n_numeric = numeric_features_bound(X)
         refuse_if_short({
-            "the encoded table": 8 * n_samples * n_columns,
-            "reading one column": 4 * 8 * n_samples,
+            "the encoded table": 8 * n_samples * n_numeric,
+            "reading one column": (4 if n_numeric == n_columns else 8) * 8 * n_samples,
             "targets and row order": 5 * 8 * n_samples,
         }, self._ADVICE)
 

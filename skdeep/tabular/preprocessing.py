@@ -5,10 +5,15 @@ interquartile range), squashes outliers with a smooth clip, one-hot encodes
 categorical features with few categories and adds missing-value indicators.
 ``TabularPreprocessor`` does that with NumPy; pandas is used only when the
 caller imported it (it is never imported here): to read a DataFrame, and to
-hash a column of strings faster than a dictionary would.
+hash a column of strings faster than a dictionary would. Dates are the
+exception: parsing date strings and reading date objects needs pandas, which
+:mod:`skdeep.tabular.dates` imports when installed.
 
 It reads the table one column at a time (:mod:`skdeep.tabular.columns`) and
-keeps its encoding compact (:mod:`skdeep.tabular.compact`).
+keeps its encoding compact (:mod:`skdeep.tabular.compact`). Each numeric
+column of the compact table is *derived* from one input column
+(:class:`_Source`): a numeric column is its own value, a date column gives
+one numeric column per date part (:mod:`skdeep.tabular.dates`).
 """
 
 import heapq
@@ -23,12 +28,15 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .columns import (CATEGORICAL, NUMERIC, categories_by_number, column_kind, factorize, is_dataframe,
-                      number_key, numeric_values, present_kind, read_array_column, read_frame_column)
+from .columns import (CATEGORICAL, DATE, NUMERIC, categories_by_number, column_kind, factorize, is_dataframe,
+                      may_hold_dates, number_key, numeric_values, present_kind, read_array_column,
+                      read_frame_column)
 from .compact import CompactTable, DenseLayout, code_dtype
+from .dates import MAX_PARTS, NotDates, describe, part_values, read_dates
 from .embeddings import quantile_bin_edges
 
-__all__ = ["TabularPreprocessor", "FittedPreprocessing", "is_dataframe", "check_frame_not_empty"]
+__all__ = ["TabularPreprocessor", "FittedPreprocessing", "is_dataframe", "check_frame_not_empty",
+           "numeric_features_bound"]
 
 
 def check_frame_not_empty(X, estimator):
@@ -42,10 +50,71 @@ def check_frame_not_empty(X, estimator):
 
 
 def _check_array_dtype(X):
-    if X.dtype.kind not in "biufOUS":
+    if X.dtype.kind not in "biufOUSM":
         raise ValueError(
-            f"Arrays of dtype {X.dtype} are not supported: pass numbers, strings, bools or an object array."
+            f"Arrays of dtype {X.dtype} are not supported: pass numbers, strings, bools, dates "
+            "(datetime64) or an object array."
         )
+
+
+def numeric_features_bound(X):
+    """The most numeric columns a fit on ``X`` (checked) can give its compact table.
+
+    One per column, or :data:`~skdeep.tabular.dates.MAX_PARTS` for a column
+    that may hold dates (its dtype says so, or a sample of its values): a
+    bound for a fit's memory, which never reads a whole column.
+    """
+    is_frame = is_dataframe(X)
+    if not is_frame:
+        _check_array_dtype(X)
+    return sum(MAX_PARTS if may_hold_dates(X, j, is_frame) else 1 for j in range(X.shape[1]))
+
+
+@dataclass(frozen=True)
+class _Source:
+    """An input column and the numeric columns of the compact table derived from it.
+
+    The numeric columns of the compact table are the numeric input columns
+    (each its own value: derivation None), then each date column's parts
+    (derivation: the part's name). Another derivation (target statistics of a
+    categorical column, say) would be one more kind of source.
+
+    Attributes
+    ----------
+    column : int
+        The input column's position.
+    derivations : tuple
+        Per numeric column derived: None (the input value itself) or a date part.
+    first : int
+        The first derived column's index among the numeric columns (the others follow it).
+    date_format, timezone : str or None
+        For a date column: how its strings are parsed and its time zone.
+    """
+
+    column: int
+    derivations: tuple
+    first: int
+    date_format: object = None
+    timezone: object = None
+
+    @property
+    def is_date(self):
+        return self.derivations != (None,)
+
+    def suffix(self, derivation):
+        """What a derived column's name adds to the input column's: nothing, or ``_<part>``."""
+        return "" if derivation is None else f"_{derivation}"
+
+
+def _sources(numeric_columns, date_columns, date_parts, date_formats, date_timezones):
+    """The :class:`_Source` of each numeric column of the compact table, in its order."""
+    sources = [_Source(j, (None,), i) for i, j in enumerate(numeric_columns)]
+    first = len(numeric_columns)
+    for j, parts, date_format, timezone in zip(date_columns, date_parts, date_formats, date_timezones,
+                                               strict=True):
+        sources.append(_Source(j, tuple(parts), first, date_format, timezone))
+        first += len(parts)
+    return sources
 
 
 def _numeric_statistics(values, n_bins):
@@ -100,18 +169,26 @@ class FittedPreprocessing:
         Their names, when fit saw named columns.
     numeric_columns, categorical_columns : list of int
         Positions of the numeric and the categorical columns, each increasing.
-    missing_indicators : ndarray of bool, shape (n_numeric,)
-        Which numeric columns have a missing-value indicator.
-    medians, scales : ndarray of float64, shape (n_numeric,)
-        Each numeric column's median and scale.
+    missing_indicators : ndarray of bool, shape (n_numeric_features,)
+        Which numeric features have a missing-value indicator. The numeric
+        features are the numeric columns, then each date column's parts.
+    medians, scales : ndarray of float64, shape (n_numeric_features,)
+        Each numeric feature's median and scale.
     bin_edges : list of ndarray of float64
-        Each numeric column's piecewise-linear bin edges (empty without bins).
+        Each numeric feature's piecewise-linear bin edges (empty without bins).
     categories : list of ndarray of str
         Each categorical column's kept categories, sorted and unique.
     encodings : list of str
         Each categorical column's ``'binary'``, ``'one-hot'`` or ``'most-frequent'``.
     missing_categories : list of bool
         Whether each categorical column gives missing values their own column.
+    date_columns : list of int, default=()
+        Positions of the date columns, increasing (a state made before dates
+        were read has none).
+    date_parts : list of tuple of str, default=()
+        Each date column's parts.
+    date_formats, date_timezones : list of (str or None), default=()
+        Each date column's string format and time zone.
     """
 
     n_features_in: int
@@ -125,12 +202,16 @@ class FittedPreprocessing:
     categories: list
     encodings: list
     missing_categories: list
+    date_columns: list = ()
+    date_parts: list = ()
+    date_formats: list = ()
+    date_timezones: list = ()
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
     """Turn a raw table into a float matrix for a neural network (RealMLP's recipe).
 
-    Each column is numeric or categorical, decided at ``fit``:
+    Each column is numeric, categorical or a date column, decided at ``fit``:
 
     * **numeric** (int, float and pandas' nullable numeric dtypes; an object
       column whose values present are all real numbers other than bools, which
@@ -167,6 +248,38 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
       gives an all-zero row in a one-hot or binary encoding (in a binary column,
       0 is also the first category) and goes to "other" in the most-frequent
       encoding.
+    * **date** (pandas ``datetime64``, naive or with a time zone; NumPy
+      ``datetime64`` arrays; object columns whose values present are all
+      ``datetime.date``, ``datetime.datetime``, ``pd.Timestamp`` or
+      ``np.datetime64``; string or object columns of strings whose present
+      values, in a sample of up to 1,000 evenly spaced over the rows, all
+      parse as dates): each date column becomes numeric *parts*, each then
+      scaled, clipped and binned exactly like a numeric column:
+      ``<name>_days`` (days since 1970-01-01, the instant in UTC for a column
+      with a time zone), ``<name>_year``, ``<name>_month``, ``<name>_day``,
+      ``<name>_dayofweek`` (Monday 0) and the day of the year on a circle
+      (``<name>_dayofyear_sin``, ``<name>_dayofyear_cos``); a column with a
+      time of day at fit (a present value not at midnight) also gives
+      ``<name>_hour``, ``<name>_minute`` and the time of day on a circle
+      (``<name>_timeofday_sin``, ``<name>_timeofday_cos``). Calendar parts are
+      taken in the column's own time zone. A date column with missing values
+      (NaT, None, NaN) at fit gets one indicator, ``missingindicator_<name>``,
+      after its first part. Strings are parsed as ISO 8601 if every sampled
+      one is, else with the format pandas guesses from the first (with a
+      4-digit year; month first, then day first: ``'03/04/2021'`` is March 4
+      when every sampled value allows it); a pure number such as ``'2019'``
+      is never a date. The format found at fit is kept: a string it does not
+      parse, at fit or at ``transform``, is a missing date. Date strings need
+      pandas installed; NumPy ``datetime64`` arrays do not.
+
+    At ``transform`` a date column must hold dates: a datetime dtype, date
+    objects or strings (parsed with the fit's format, or, for a column that
+    held no strings at fit, as at fit); a column where no present value is a
+    date is a ``ValueError`` naming it, as is a numeric or categorical column
+    that holds dates. Dates with a time zone are converted to the column's
+    zone at fit; dates without a zone where the column had one at fit, or the
+    reverse, are a ``ValueError`` naming the column (localize or convert them
+    first: a naive time is no instant).
 
     ``transform`` requires the columns of ``fit``: same number, and for a
     DataFrame the same names in the same order (a ``ValueError`` says which
@@ -212,19 +325,42 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     categorical_columns_ : list of int
         Positions of the categorical columns in the input.
 
-    medians_ : ndarray of shape (n_numeric,)
-        Median of each numeric column (0 for a column with no values at fit).
+    date_columns_ : list of int
+        Positions of the date columns in the input.
 
-    scales_ : ndarray of shape (n_numeric,)
-        What each numeric column is divided by after subtracting the median: the
-        interquartile range, or half the range; 0 marks a constant column, which
+    date_parts_ : list of tuple of str
+        For each date column, its parts, in output order (``'days'``,
+        ``'year'``, ``'month'``, ``'day'``, ``'dayofweek'``,
+        ``'dayofyear_sin'``, ``'dayofyear_cos'``, then, with a time of day,
+        ``'hour'``, ``'minute'``, ``'timeofday_sin'``, ``'timeofday_cos'``).
+
+    date_formats_ : list of str or None
+        For each date column of strings at fit, the format they were parsed
+        with (``'ISO8601'`` or a ``strftime`` format); None for a column of
+        datetime dtype or date objects.
+
+    date_timezones_ : list of str or None
+        For each date column, its time zone (``'Europe/Paris'``,
+        ``'UTC+01:00'``, ...), or None for dates without one.
+
+    medians_ : ndarray of shape (n_numeric_features,)
+        Median of each *numeric feature*: the numeric columns, in the order of
+        ``numeric_columns_``, then the parts of each date column, in the order
+        of ``date_columns_`` and ``date_parts_`` (0 for a feature with no
+        values at fit).
+
+    scales_ : ndarray of shape (n_numeric_features,)
+        What each numeric feature is divided by after subtracting the median: the
+        interquartile range, or half the range; 0 marks a constant feature, which
         becomes 0.
 
-    missing_indicators_ : ndarray of bool, shape (n_numeric,)
-        Which numeric columns had missing values at fit and so have an indicator.
+    missing_indicators_ : ndarray of bool, shape (n_numeric_features,)
+        Which numeric features have a missing-value indicator: a numeric column
+        with missing values at fit, and the first part of a date column with
+        missing values at fit (its parts are missing together).
 
     bin_edges_ : list of ndarray
-        For each numeric column, the edges of its piecewise-linear bins (one
+        For each numeric feature, the edges of its piecewise-linear bins (one
         more than the bins; empty without bins).
 
     categories_ : list of ndarray of str
@@ -313,7 +449,39 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 f"Column {self._column_name(j)} has dtype {X.dtypes.iloc[j]}, which is not supported: "
                 "convert it to numbers or to a categorical or string dtype."
             )
+        if as_category and column.kind == DATE:
+            raise ValueError(f"Column {self._column_name(j)} was categorical at fit but holds dates now.")
         return column
+
+    def _read_dates(self, X, j, is_frame, source=None, reader=read_dates):
+        """Column ``j`` as :class:`~skdeep.tabular.dates.Dates`: at fit (no ``source``), or as the
+        date column ``source`` was fitted (its format and time zone); ``reader`` at fit may be
+        :func:`~skdeep.tabular.dates.describe` instead."""
+        values = X.iloc[:, j] if is_frame else X[:, j]
+        try:
+            if source is None:
+                return reader(values)
+            return read_dates(values, source.date_format, source.timezone, fitted=True)
+        except NotDates as error:
+            was = "" if source is None else "was a date column at fit, but now it "
+            raise ValueError(f"Column {self._column_name(j)} {was}{error}.") from None
+
+    def _derived_values(self, X, is_frame, source, infinite):
+        """``(index, values)`` of each numeric column derived from ``source``'s input column.
+
+        The values are float64, NaN for missing. The input column is read once,
+        the derived columns made one at a time.
+        """
+        if not source.is_date:
+            yield source.first, self._numeric_values(X, source.column, is_frame, infinite)
+            return
+        dates = self._read_dates(X, source.column, is_frame, source)
+        for offset, part in enumerate(source.derivations):
+            yield source.first + offset, part_values(dates, part)
+
+    def _fitted_sources(self):
+        return _sources(self.numeric_columns_, self.date_columns_, self.date_parts_, self.date_formats_,
+                        self.date_timezones_)
 
     def _kind(self, X, j, is_frame):
         kind = column_kind(X, j, is_frame)
@@ -325,7 +493,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """Column ``j``'s values as float64 (NaN for missing); its name joins ``infinite`` if it has inf."""
         column = self._read_column(X, j, is_frame)
         if column.kind != NUMERIC:
-            raise ValueError(f"Column {self._column_name(j)} was numeric at fit but holds non-numeric values now.")
+            now = "dates" if column.kind == DATE else "non-numeric values"
+            raise ValueError(f"Column {self._column_name(j)} was numeric at fit but holds {now} now.")
         try:
             values = numeric_values(column)
         except OverflowError:  # a Python int beyond float64's range
@@ -469,20 +638,28 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         kinds = [self._kind(X, j, is_frame) for j in range(X.shape[1])]
         numeric = [j for j, kind in enumerate(kinds) if kind == NUMERIC]
         categorical = [j for j, kind in enumerate(kinds) if kind == CATEGORICAL]
-        n_samples = X.shape[0]
-        values = np.empty((n_samples, len(numeric)), dtype=np.float64) if compact else None
+        dated = [j for j, kind in enumerate(kinds) if kind == DATE]
+        # A date column's parts (with a time of day or not), format and zone, before the compact
+        # table is allocated: each date column is read here, and once more for its values.
+        date_found = [self._date_column(X, j, is_frame) for j in dated]
+        date_parts, date_formats, date_timezones = (list(found) for found in zip(*date_found, strict=True)) \
+            if dated else ([], [], [])
+        sources = _sources(numeric, dated, date_parts, date_formats, date_timezones)
+        n_samples, n_features = X.shape[0], len(numeric) + sum(map(len, date_parts))
+        values = np.empty((n_samples, n_features), dtype=np.float64) if compact else None
         medians, scales, indicators, edges, infinite = [], [], [], [], []
-        for i, j in enumerate(numeric):
-            column = self._numeric_values(X, j, is_frame, infinite)
-            if infinite:
-                continue  # refused below, once every column is checked
-            median, scale, column_edges = _numeric_statistics(column, self.numeric_bins)
-            medians.append(median)
-            scales.append(scale)
-            edges.append(column_edges)
-            indicators.append(bool(np.isnan(column).any()))
-            if compact:
-                values[:, i] = column
+        for source in sources:
+            for i, column in self._derived_values(X, is_frame, source, infinite):
+                if infinite:
+                    continue  # refused below, once every column is checked
+                median, scale, column_edges = _numeric_statistics(column, self.numeric_bins)
+                medians.append(median)
+                scales.append(scale)
+                edges.append(column_edges)
+                # A date's parts are missing together: one indicator, after the first.
+                indicators.append(i == source.first and bool(np.isnan(column).any()))
+                if compact:
+                    values[:, i] = column
         self._refuse_infinity(infinite)
 
         fitted = {"categories_": [], "encodings_": [], "missing_categories_": []}
@@ -505,8 +682,16 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             setattr(self, name, value)
         self.numeric_columns_ = numeric
         self.categorical_columns_ = categorical
+        self.date_columns_ = dated
+        self.date_parts_ = date_parts
+        self.date_formats_ = date_formats
+        self.date_timezones_ = date_timezones
         self._build_layout()
         return CompactTable(values, codes, self._current_layout()) if compact else None
+
+    def _date_column(self, X, j, is_frame):
+        """``(parts, format, time zone)`` of date column ``j`` at fit."""
+        return self._read_dates(X, j, is_frame, reader=describe)
 
     def _current_layout(self):
         """The layout, with the ``dtype`` parameter's dtype (it may have changed since fit, as in
@@ -516,7 +701,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     def _compact_row_bytes(self):
         """Bytes a row of this preprocessor's compact tables takes."""
-        return 8 * len(self.numeric_columns_) + len(self.categorical_columns_) * self._layout.code_dtype.itemsize
+        return 8 * len(self.medians_) + len(self.categorical_columns_) * self._layout.code_dtype.itemsize
 
     def _compact(self, X, is_frame):
         """The :class:`~skdeep.tabular.compact.CompactTable` of ``X`` (validated), one column at a time.
@@ -528,13 +713,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if not is_frame:
             _check_array_dtype(X)
         layout, n_samples = self._current_layout(), X.shape[0]
-        values = np.empty((n_samples, len(self.numeric_columns_)), dtype=np.float64)
-        infinite = []
-        for i, j in enumerate(self.numeric_columns_):
-            column = self._numeric_values(X, j, is_frame, infinite)
-            if not infinite:
-                values[:, i] = column
-        self._refuse_infinity(infinite)
+        values = self._numeric_block(X, is_frame, n_samples)
         codes = np.empty((n_samples, len(self.categorical_columns_)), dtype=layout.code_dtype)
         for k, j in enumerate(self.categorical_columns_):
             column = self._read_column(X, j, is_frame, as_category=True)
@@ -544,23 +723,40 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                                           column_codes, keys, column.missing, codes.dtype)
         return CompactTable(values, codes, layout)
 
+    def _numeric_block(self, X, is_frame, n_samples):
+        """The numeric columns of ``X``'s compact table, each derived from its input column in turn."""
+        values = np.empty((n_samples, len(self.medians_)), dtype=np.float64)
+        infinite = []
+        for source in self._fitted_sources():
+            for i, column in self._derived_values(X, is_frame, source, infinite):
+                if not infinite:
+                    values[:, i] = column
+        self._refuse_infinity(infinite)
+        return values
+
     def _build_layout(self):
         """Where each input column's encoding goes, and how its output columns are named."""
         # Output names as (prefix, input position, suffix), so that
         # get_feature_names_out can rebuild them from any valid input names.
         names = []
-        numeric_out, indicator_out, categorical_out, bins_out = [], [], [], []
-        numeric_index = {j: i for i, j in enumerate(self.numeric_columns_)}
+        sources = {source.column: source for source in self._fitted_sources()}
+        n_numeric = len(self.medians_)
+        # Per numeric feature (indexed as the compact table's columns), where its outputs start.
+        numeric_out, bins_out = [0] * n_numeric, [0] * n_numeric
+        indicator_out, categorical_out = {}, []
         categorical_index = {j: k for k, j in enumerate(self.categorical_columns_)}
         for j in range(self.n_features_in_):
-            if j in numeric_index:
-                numeric_out.append(len(names))
-                names.append(("", j, ""))
-                if self.missing_indicators_[numeric_index[j]]:
-                    indicator_out.append(len(names))
-                    names.append(("missingindicator_", j, ""))
-                bins_out.append(len(names))
-                names.extend(("", j, f"_bin{t}") for t in range(len(self.bin_edges_[numeric_index[j]]) - 1))
+            if j in sources:  # numeric or date: each derived feature, its indicator, its bins
+                source = sources[j]
+                for i, derivation in enumerate(source.derivations, start=source.first):
+                    suffix = source.suffix(derivation)
+                    numeric_out[i] = len(names)
+                    names.append(("", j, suffix))
+                    if self.missing_indicators_[i]:  # a date column's is for the column
+                        indicator_out[i] = len(names)
+                        names.append(("missingindicator_", j, ""))
+                    bins_out[i] = len(names)
+                    names.extend(("", j, f"{suffix}_bin{t}") for t in range(len(self.bin_edges_[i]) - 1))
                 continue
             k = categorical_index[j]
             categorical_out.append(len(names))
@@ -575,7 +771,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 names.append(("", j, "_other"))
         self._names_out = names
         self.n_features_out_ = len(names)
-        self._layout = self._dense_layout(numeric_out, indicator_out, bins_out, categorical_out)
+        self._layout = self._dense_layout(numeric_out, [indicator_out[i] for i in sorted(indicator_out)], bins_out,
+                                          categorical_out)
 
     def _dense_layout(self, value_out, indicator_out, bins_out, category_start):
         """The :class:`~skdeep.tabular.compact.DenseLayout` of the output columns found by ``_build_layout``."""
@@ -620,7 +817,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             numeric_columns=self.numeric_columns_, categorical_columns=self.categorical_columns_,
             missing_indicators=self.missing_indicators_, medians=self.medians_, scales=self.scales_,
             bin_edges=self.bin_edges_, categories=self.categories_, encodings=self.encodings_,
-            missing_categories=self.missing_categories_,
+            missing_categories=self.missing_categories_, date_columns=self.date_columns_,
+            date_parts=self.date_parts_, date_formats=self.date_formats_, date_timezones=self.date_timezones_,
         )
 
     @classmethod
@@ -677,6 +875,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         preprocessor.bin_edges_, preprocessor.categories_ = list(state.bin_edges), list(state.categories)
         preprocessor.encodings_ = list(state.encodings)
         preprocessor.missing_categories_ = list(state.missing_categories)
+        preprocessor.date_columns_ = list(state.date_columns)
+        preprocessor.date_parts_ = [tuple(parts) for parts in state.date_parts]
+        preprocessor.date_formats_ = list(state.date_formats)
+        preprocessor.date_timezones_ = list(state.date_timezones)
         preprocessor._build_layout()
         return preprocessor
 
@@ -711,13 +913,18 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__({name: value for name, value in state.items() if name not in self._DERIVED})
         if "n_features_in_" in self.__dict__:
+            for name in ("date_columns_", "date_parts_", "date_formats_", "date_timezones_"):
+                self.__dict__.setdefault(name, [])  # pickled before dates were read: none
             self._build_layout()
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
 
         A numeric column keeps its name and its indicator is
-        ``missingindicator_<name>``; a categorical column's outputs are
+        ``missingindicator_<name>``; a date column's parts are
+        ``<name>_<part>`` (``<name>_year``, ...) and its indicator
+        ``missingindicator_<name>``; bins add ``_bin<t>`` to their feature's
+        name; a categorical column's outputs are
         ``<name>_<category>``, ``<name>_nan`` for missing values and
         ``<name>_other`` in the most-frequent encoding.
 

@@ -11,10 +11,11 @@ def tabular_summary(estimator):
     pre, spec = estimator.preprocessor_, estimator._network.spec
     n_bins = sum(max(len(edges) - 1, 0) for edges in pre.bin_edges_)
     sizes, k = spec.layer_sizes, spec.n_members
+    dates = f", {len(pre.date_columns_):,} date" if pre.date_columns_ else ""
     lines = [
         f"{type(estimator).__name__}: {k} member(s) trained together, predictions averaged",
         f"Input: {pre.n_features_in_:,} columns ({len(pre.numeric_columns_):,} numeric, "
-        f"{len(pre.categorical_columns_):,} categorical) -> {sizes[0]:,} features "
+        f"{len(pre.categorical_columns_):,} categorical{dates}) -> {sizes[0]:,} features "
         f"({n_bins:,} piecewise-linear bin features)",
     ]
     rows = [("layer", "shape (rows: inputs)", "activation", "parameters")]
