@@ -2,14 +2,21 @@
 
 What is tested: the parts (sizes, disjoint as far as the rows allow, wrapping
 around, stratified in proportion, drawn from the random state); the validation
-data and training masks the split returns; the per-member batch weights. The
-network's side ((m, k) weights) is in ``tests/test_ensemble.py``.
+data and training masks the split returns; the per-member batch weights; and,
+through TabularNet, which fits use member folds and the refusals of parts
+whose samples all weigh 0. The network's side ((m, k) weights) is in
+``tests/test_ensemble.py``; that a member learns nothing from its own part and
+that the validation scores are those of the out-of-part predictions, in
+``tests/test_tabular_estimators.py``.
 """
+
 import math
 
 import numpy as np
 import pytest
 
+from skdeep import TabularNetClassifier, TabularNetRegressor
+from skdeep.nn.ensemble import EnsembleNetwork
 from skdeep.train.config import TrainConfig
 from skdeep.train.data import member_validation_parts, member_weights, split_member_validation
 
@@ -129,3 +136,58 @@ def test_member_folds_need_a_validation_split():
     with pytest.raises(ValueError, match="member_folds holds out validation parts: it needs early_stopping"):
         TrainConfig(member_folds=True)
     assert TrainConfig(member_folds=True, early_stopping=True, validation_fraction=0.2).member_folds
+
+
+# --------------------------------------------------------------------- the estimators
+SMALL = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0, "batch_size": 16,
+         "validation_fraction": 0.2, "n_iter_no_change": 100}
+_RNG = np.random.RandomState(0)
+X = _RNG.normal(size=(60, 3))
+y = X[:, 0] - X[:, 1] + 0.1 * _RNG.normal(size=60)
+
+
+def _fit_parts(est, n_samples):
+    """The parts a regressor's fit drew: the random state draws the initial weights, then the parts."""
+    random_state = np.random.RandomState(est.random_state)
+    EnsembleNetwork(est._network.spec).initialize(random_state)
+    return member_validation_parts(n_samples, est.n_ensemble, est.validation_fraction, None, random_state)
+
+
+@pytest.mark.parametrize("Estimator", [TabularNetClassifier, TabularNetRegressor])
+def test_tabularnet_uses_member_folds_for_an_ensemble_with_a_validation_split(Estimator):
+    est = Estimator(**SMALL)
+    assert est.set_params(n_ensemble=2)._train_config(60).member_folds
+    assert not est.set_params(n_ensemble=1)._train_config(60).member_folds  # one member: one split
+    assert not est.set_params(n_ensemble=2, validation_fraction=None)._train_config(60).member_folds
+    assert not est.set_params(validation_fraction=0.2)._train_config(5).member_folds  # too few rows
+
+
+def test_a_member_folds_fit_trains_on_every_row_and_one_member_on_80_percent():
+    folds = TabularNetRegressor(**SMALL, n_ensemble=2).fit(X, y)
+    single = TabularNetRegressor(**SMALL, n_ensemble=1).fit(X, y)
+    assert folds.t_ == 3 * 60 and single.t_ == 3 * 48
+
+
+def test_a_member_part_of_zero_weight_is_refused():
+    est = TabularNetRegressor(**SMALL, n_ensemble=2).fit(X, y)
+    held_out = _fit_parts(est, 60)
+    weights = np.ones(60)
+    weights[held_out[:, 1]] = 0
+    with pytest.raises(ValueError, match="validation part of ensemble member 1 has weight 0"):
+        TabularNetRegressor(**SMALL, n_ensemble=2).fit(X, y, sample_weight=weights)
+    weights[held_out[:, 0]] = 0
+    with pytest.raises(ValueError, match="Every sample of the validation split has weight 0"):
+        TabularNetRegressor(**SMALL, n_ensemble=2).fit(X, y, sample_weight=weights)
+    # Weight in each part is enough.
+    weights[np.flatnonzero(held_out[:, 0])[0]] = weights[np.flatnonzero(held_out[:, 1])[0]] = 1
+    TabularNetRegressor(**SMALL, n_ensemble=2).fit(X, y, sample_weight=weights)
+
+
+def test_a_member_whose_training_rows_all_weigh_zero_is_refused():
+    # Parts of 9 rows out of 10: member 0 trains on one row, which member 1 holds out with 8 others.
+    params = {**SMALL, "n_ensemble": 2, "validation_fraction": 0.9}
+    held_out = _fit_parts(TabularNetRegressor(**params).fit(X[:10], y[:10]), 10)
+    assert held_out.sum(axis=0).tolist() == [9, 9] and (~held_out[:, 0]).sum() == 1
+    weights = held_out[:, 0].astype(float)
+    with pytest.raises(ValueError, match="Every sample ensemble member 0 trains on has weight 0"):
+        TabularNetRegressor(**params).fit(X[:10], y[:10], sample_weight=weights)
