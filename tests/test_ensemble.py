@@ -129,6 +129,97 @@ def test_evaluate_gives_the_prediction_and_the_members_mean_loss_of_one_pass(out
     assert loss == pytest.approx(np.mean(per_member) + penalty, rel=1e-10)
 
 
+def _member_weights(n_rows, members, seed=1):
+    """Weights of shape (n_rows, members): each member skips a few rows, each column sums to one."""
+    rng = np.random.RandomState(seed)
+    weights = rng.uniform(0.5, 2, (n_rows, members)) * (rng.uniform(size=(n_rows, members)) > 0.3)
+    weights[0] = 0  # a row no member weighs
+    weights[1, 0] = 1.0  # and every member some row
+    return weights / weights.sum(axis=0)
+
+
+def _owners(network):
+    """The member each parameter belongs to (-1 for the shared input scale)."""
+    k, n1 = network.spec.n_members, network.layer_sizes[1]
+    owners = EnsembleNetwork(network.spec)
+    owners.params[...] = -1
+    for member in range(k):
+        owners.coefs[0][:, member * n1 : (member + 1) * n1] = member
+        owners.intercepts[0][member * n1 : (member + 1) * n1] = member
+        for array in (*owners.coefs[1:], *owners.intercepts[1:]):
+            array[member] = member
+    return owners.params.astype(int)
+
+
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_per_member_weights_give_a_gradient_that_matches_finite_differences(output):
+    network = _network(output, "gelu")
+    X, Y, _ = _problem(output)
+    weights = _member_weights(len(X), 3)
+
+    def loss():
+        return network.loss_and_gradient(X, Y, weights, 0.01)
+
+    loss()
+    analytic = network.grad.copy()
+    np.testing.assert_allclose(analytic, numerical_gradient(loss, network.params), atol=1e-7, rtol=1e-5)
+
+
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_per_member_weights_give_each_member_the_gradient_of_its_own_weights(output):
+    network = _network(output, "relu", hidden=(5, 6))
+    X, Y, _ = _problem(output)
+    weights = _member_weights(len(X), 3)
+    loss = network.loss_and_gradient(X, Y, weights, 0.0)
+    per_member = network.grad.copy()
+    owners = _owners(network)
+    assert set(owners) == {-1, 0, 1, 2}
+    for member in range(3):
+        # With the same 1-D weights for every member, member j's parameters get the gradient
+        # they get when j alone is weighed by them.
+        network.loss_and_gradient(X, Y, weights[:, member], 0.0)
+        mine = owners == member
+        np.testing.assert_allclose(per_member[mine], network.grad[mine], rtol=1e-12, atol=1e-15)
+    # The loss is the members' mean, each under its own weights.
+    members = network.member_predictions(X)
+    if output == "identity":
+        losses = [0.5 * weights[:, j] @ ((members[j] - Y) ** 2).mean(axis=1) for j in range(3)]
+    elif output == "softmax":
+        losses = [-(weights[:, j] @ (Y * np.log(members[j])).sum(axis=1)) for j in range(3)]
+    else:
+        losses = [-(weights[:, j] @ (Y * np.log(members[j]) + (1 - Y) * np.log1p(-members[j])).sum(axis=1))
+                  for j in range(3)]
+    assert loss == pytest.approx(np.mean(losses), rel=1e-10)
+
+
+def test_equal_per_member_weights_are_the_shared_weights():
+    network = _network("softmax")
+    X, Y, weights = _problem("softmax")
+    shared = network.loss_and_gradient(X, Y, weights, 0.01), network.grad.copy()
+    per_member = network.loss_and_gradient(X, Y, np.repeat(weights[:, None], 3, axis=1), 0.01)
+    assert per_member == shared[0]
+    np.testing.assert_array_equal(network.grad, shared[1])
+
+
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_evaluate_with_per_member_weights_predicts_each_row_by_the_members_that_weigh_it(output, monkeypatch):
+    network = _network(output, "tanh")
+    X, Y, _ = _problem(output, n_rows=11)
+    weights = _member_weights(len(X), 3)
+    monkeypatch.setattr("skdeep.nn.ensemble.INFERENCE_ROWS", 4)  # several chunks, the last one short
+    predictions, loss = network.evaluate(X, Y, weights, 0.0)
+    members = network.member_predictions(X)
+    for row in range(len(X)):
+        weighing = weights[row] > 0 if weights[row].any() else np.ones(3, dtype=bool)
+        np.testing.assert_allclose(predictions[row], members[weighing, row].mean(axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(predictions[0], members[:, 0].mean(axis=0))  # row 0: no member weighs it
+    assert not np.allclose(predictions, members.mean(axis=0))
+    # The loss is the members' mean, each on the rows it weighs: the training loss without dropout.
+    assert loss == pytest.approx(network.loss_and_gradient(X, Y, weights, 0.0), rel=1e-12)
+    shared = network.evaluate(X, Y, weights.mean(axis=1), 0.0)
+    assert loss != pytest.approx(shared[1], rel=1e-6)
+
+
 def test_evaluate_keeps_nothing_between_calls():
     network = _network("softmax")
     X, Y, weights = _problem("softmax")

@@ -47,7 +47,7 @@ from skdeep.nn.activations import ACTIVATIONS
 from skdeep.nn.ensemble import EnsembleNetwork
 from skdeep.tabular.stopping import kept_epoch
 from skdeep.train.config import TrainConfig
-from skdeep.train.data import split_validation
+from skdeep.train.data import member_validation_parts
 from skdeep.train.state import TrainState
 from skdeep.train.trainer import StoppingRule
 from skdeep.train.schedules import DROPOUT_SCHEDULES
@@ -965,30 +965,94 @@ def test_without_a_validation_split_the_last_epoch_is_kept(kind):
     assert_array_equal(est._network.params, snapshots.epochs[-1], strict=True)
 
 
-def _internal_validation_split(est, X_, y):
-    """Redo the fit's validation split: the random state draws the initial weights, then the split."""
+def _internal_validation_parts(est, X_, y):
+    """Redo the fit's validation parts: the random state draws the initial weights, then the parts.
+
+    Returns the validation rows (the union of the members' parts), encoded, their encoded
+    targets, which members hold each one out, and their row numbers.
+    """
     X_encoded = est.preprocessor_.transform(X_)
     Y_ = est._encoded_targets(est._targets, y).astype(est._network.dtype)
     config = est._train_config(len(y))
+    assert config.member_folds
     random_state = np.random.RandomState(est.random_state)
     EnsembleNetwork(est._network.spec).initialize(random_state)
-    _, validation = split_validation(X_encoded, Y_, None, config.validation_fraction,
-                                     est._validation_strata(est._targets, Y_, config), random_state)
-    return validation
+    held_out = member_validation_parts(len(y), est.n_ensemble, config.validation_fraction,
+                                       est._validation_strata(est._targets, Y_, config), random_state)
+    rows = np.flatnonzero(held_out.any(axis=1))
+    return X_encoded[rows], Y_[rows], held_out[rows], rows
 
 
+def _out_of_part(members, held_out):
+    """Each validation row's mean prediction over the members that hold it out."""
+    held = held_out.T[:, :, None]
+    return np.where(held, members, 0).sum(axis=0) / held.sum(axis=0)
+
+
+@pytest.mark.parametrize("n_ensemble", [2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("kind", ESTIMATORS)
-def test_the_best_validation_epoch_is_kept(kind):
+def test_the_best_validation_epoch_is_kept(kind, weighted, n_ensemble):
     snapshots = Snapshots()
-    est = _make(kind, LEARN, max_iter=10, callbacks=[snapshots]).fit(X, Y[kind])
+    sample_weight = np.random.RandomState(3).uniform(0.2, 2.0, 60) if weighted else None
+    est = _make(kind, LEARN, max_iter=10, callbacks=[snapshots])
+    if n_ensemble != 2:  # a changed ensemble size draws its own parts
+        est.fit(X, Y[kind]).set_params(n_ensemble=n_ensemble)
+    est.fit(X, Y[kind], sample_weight=sample_weight)
     assert 1 <= est.best_epoch_ <= est.n_iter_ == 10
     scores = est.validation_scores_[-est.n_iter_:]
     assert est.best_validation_score_ == max(scores) == scores[est.best_epoch_ - 1]
     assert [r["validation_score"] for r in est.history_] == scores
     assert_array_equal(est._network.params, snapshots.epochs[est.best_epoch_ - 1], strict=True)
-    X_val, Y_val, weights = _internal_validation_split(est, X, Y[kind])
-    assert len(X_val) == math.ceil(0.2 * 60)
-    assert est._targets.score(est._network.predict(X_val), Y_val, weights) == est.best_validation_score_
+    # Each member held out its own 12 rows: the epoch was chosen on the 12 * n_ensemble rows,
+    # each predicted by the member that did not train on it.
+    X_val, Y_val, held_out, rows = _internal_validation_parts(est, X, Y[kind])
+    assert held_out.sum(axis=0).tolist() == [math.ceil(0.2 * 60)] * n_ensemble
+    assert len(rows) == 12 * n_ensemble and held_out.sum(axis=1).max() == 1
+    members = est._network.member_predictions(X_val)
+    weights = None if sample_weight is None else sample_weight[rows].astype(np.float32)
+    out_of_part = _out_of_part(members, held_out)
+    assert est._targets.score(out_of_part, Y_val, weights) == pytest.approx(est.best_validation_score_,
+                                                                             rel=1e-6, abs=1e-12)
+    # The validation loss is the members' mean of each one's loss on its own part.
+    if kind == "regressor":
+        per_row = 0.5 * ((members - Y_val) ** 2).mean(axis=2)
+    else:
+        per_row = -(Y_val * np.log(members) + (1 - Y_val) * np.log1p(-members)).sum(axis=2)
+    row_weights = held_out * (1.0 if weights is None else weights[:, None])
+    losses = [per_row[j] @ row_weights[:, j] / row_weights[:, j].sum() for j in range(n_ensemble)]
+    assert est.history_[-est.n_iter_ + est.best_epoch_ - 1]["validation_loss"] == pytest.approx(
+        np.mean(losses), rel=1e-5)
+
+
+def test_a_member_learns_nothing_from_the_rows_of_its_own_part():
+    # Member 0's validation rows trade targets among themselves: a permutation, so the targets'
+    # mean and deviation (and their standardization) are the same to the last bit (multiples of
+    # 1/8 summing to 0). Without dropout or the shared input scale, members share nothing: member
+    # 0's weights are the same after every epoch, member 1's (which trains on those rows) are not.
+    y = np.round(8 * _SIGNAL) / 8
+    y[-1] -= y.sum()
+    params = {**LEARN, "dropout": 0.0, "feature_scaling": False, "dtype": "float64", "max_iter": 4}
+    first, second = Snapshots(), Snapshots()
+    est = _make("regressor", params, callbacks=[first]).fit(X, y)
+    _, _, held_out, rows = _internal_validation_parts(est, X, y)
+    part = rows[held_out[:, 0]]  # the row numbers of member 0's part
+    changed = y.copy()
+    changed[part] = y[np.roll(part, 1)]
+    assert (changed != y).sum() > 6
+    _make("regressor", params, callbacks=[second]).fit(X, changed)
+    network = EnsembleNetwork(est._network.spec)
+
+    def member(params, j):
+        network.params[...] = params
+        n1 = network.layer_sizes[1]
+        return np.concatenate([network.coefs[0][:, j * n1:(j + 1) * n1].ravel(),
+                               network.intercepts[0][j * n1:(j + 1) * n1], network.coefs[1][j].ravel(),
+                               network.intercepts[1][j]])
+
+    for before, after in zip(first.epochs, second.epochs, strict=True):
+        assert_array_equal(member(before, 0), member(after, 0), strict=True)
+        assert not np.allclose(member(before, 1), member(after, 1))
 
 
 def test_ties_of_the_validation_score_keep_the_epoch_with_the_lower_validation_loss():
@@ -1154,7 +1218,7 @@ def test_a_divergence_is_reported_with_the_best_epoch_before_it(monkeypatch, cap
     def diverging(self, *args):
         calls.append(None)
         loss = original(self, *args)
-        if len(calls) < 8:  # 48 training rows, batches of 16: the 8th batch is in epoch 3
+        if len(calls) < 9:  # 60 training rows, batches of 16: the 9th batch is in epoch 3
             return loss
         self.params[...] = np.nan  # as a real divergence leaves them
         return np.nan

@@ -47,9 +47,10 @@ def _recorded_rates(monkeypatch):
 
 def test_a_large_table_plans_fewer_epochs_and_follows_the_schedule_batch_by_batch(monkeypatch):
     X, y = _table()
-    monkeypatch.setattr(budget, "SAMPLE_BUDGET", 4_000)  # 1,600 training rows: 3 epochs
+    # 2,000 training rows (each member trains on all but its validation part): 3 epochs.
+    monkeypatch.setattr(budget, "SAMPLE_BUDGET", 6_000)
     rates = _recorded_rates(monkeypatch)
-    model = TabularNetRegressor(hidden_layer_sizes=(16,), batch_size=100, random_state=0,
+    model = TabularNetRegressor(hidden_layer_sizes=(16,), batch_size=128, random_state=0,
                                 learning_rate_init=1e-2).fit(X, y)
     assert model.n_iter_ == 3 and len(rates) == 3 * 16
     # Warmup (5 epochs of 100 shrink to 0.15 of an epoch: 3 batches), then the cosine decay,
@@ -59,7 +60,7 @@ def test_a_large_table_plans_fewer_epochs_and_follows_the_schedule_batch_by_batc
     assert np.all(np.diff(rates[:peak + 1]) > 0) and np.all(np.diff(rates[peak:]) < 0)
     assert rates[-1] < 1e-2 * 0.01
     # The report says why it ran 3 epochs.
-    assert "ran all 3 epochs planned for 1,600 training rows" in _report(model)
+    assert "ran all 3 epochs planned for 2,000 training rows" in _report(model)
 
 
 def test_a_small_table_keeps_max_iter_and_one_rate_per_epoch(monkeypatch):
@@ -83,11 +84,11 @@ def _report(model):
 
 def test_a_warm_start_of_a_large_table_plans_its_epochs_again(monkeypatch):
     X, y = _table()
-    monkeypatch.setattr(budget, "SAMPLE_BUDGET", 4_000)
+    monkeypatch.setattr(budget, "SAMPLE_BUDGET", 6_000)
     model = TabularNetRegressor(hidden_layer_sizes=(16,), batch_size=100, random_state=0, warm_start=True)
     model.fit(X, y).fit(X, y)
     assert model.n_iter_ == 3 and len(model.history_) == 6
-    assert "ran all 3 epochs of this fit planned for 1,600 training rows" in _report(model)
+    assert "ran all 3 epochs of this fit planned for 2,000 training rows" in _report(model)
 
 
 def test_a_batch_trains_on_one_blas_thread_unless_its_product_is_large(monkeypatch):
@@ -146,7 +147,9 @@ def test_what_the_memory_checks_count_bounds_what_a_fit_allocates(monkeypatch):
     before_encoding, before_training = estimates
     assert peak < sum(before_encoding.values()) + sum(before_training.values())
     assert set(before_encoding) == {"the encoded table", "reading one column", "targets and row order"}
-    assert set(before_training) == {"training", "the wide rows of a chunk", "validation predictions"}
+    assert set(before_training) == {"training", "the wide rows of a chunk", "validation predictions",
+                                    "the members' validation parts",
+                                    "drawing the parts (a random order of the rows and its keys)"}
     # The encoded table is what the first check counted: a float64 per numeric cell.
     assert before_encoding["the encoded table"] == X.size * 8
 

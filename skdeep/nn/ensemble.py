@@ -6,6 +6,8 @@ same shape with its own weights, all members see the same batches, and the
 prediction is the mean of the members' predictions (probabilities for
 classification). The members differ by their random initialization and their
 dropout masks, which is what makes their average better than any one of them.
+Per-member weights (``(m, k)``) let each member learn from its own rows: the
+tabular estimators hold out a different validation part for each member.
 
 Layout, with samples in rows and ``k`` members:
 
@@ -327,14 +329,24 @@ class EnsembleNetwork:
         return Z
 
     def _stack(self, Y, weights):
-        """Targets and weights repeated for the ``k`` members (weights then sum to one)."""
+        """Targets and weights of the ``k`` members, member after member, weights divided by ``k``.
+
+        ``weights`` of shape ``(m,)`` are every member's; of shape ``(m, k)``,
+        column ``j`` is member ``j``'s.
+        """
         k = self.spec.n_members
         Y_all = np.broadcast_to(Y, (k, *Y.shape)).reshape(k * Y.shape[0], Y.shape[1])
-        weights_all = np.tile(weights / k, k)
+        weights_all = np.tile(weights / k, k) if weights.ndim == 1 else (weights.T / k).reshape(-1)
         return Y_all, weights_all
 
     def loss_and_gradient(self, X, Y, weights, l2):
-        """Mean loss of the members over one batch (plus ``l2 / 2 * sum(W ** 2)``); fills ``grad``."""
+        """Mean loss of the members over one batch (plus ``l2 / 2 * sum(W ** 2)``); fills ``grad``.
+
+        ``weights`` of shape ``(m,)`` weigh the rows for every member; of
+        shape ``(m, k)``, column ``j`` weighs them for member ``j`` (each
+        column summing to one, or all zeros for a member that skips the
+        batch), so that member ``j`` learns from its own rows only.
+        """
         k, m = self.spec.n_members, X.shape[0]
         Z = self._member_logits(X, training=True)
         Y_all, weights_all = self._stack(Y, weights)
@@ -378,6 +390,12 @@ class EnsembleNetwork:
         Parameters are those of :meth:`loss_and_gradient`. Returns
         ``(predictions, loss)``: what :meth:`predict` gives, and the loss in
         prediction mode (the validation loss). Nothing is kept between calls.
+
+        With weights of shape ``(m, k)`` (each member scored on its own
+        validation part), the loss is the mean of the members' losses under
+        their own weights, and each row's prediction is the mean of the
+        members that weigh it: its out-of-part prediction (the mean of all
+        members for a row none weighs).
         """
         m = X.shape[0]
         total = 0.0
@@ -388,7 +406,8 @@ class EnsembleNetwork:
             members[:, rows] = self._outputs(Z)  # copied before the loss overwrites Z with dZ
             Y_all, weights_all = self._stack(Y[rows], weights[rows])
             total += self._loss(Z.reshape(-1, Y.shape[1]), Y_all, weights_all)
-        return members.mean(axis=0), total + self._penalty(l2)
+        predictions = members.mean(axis=0) if weights.ndim == 1 else _mean_of_weighing(members, weights)
+        return predictions, total + self._penalty(l2)
 
     def _outputs(self, Z):
         """The output activation of the registry applied to logits of shape ``(k, m, n[L])``."""
@@ -409,6 +428,17 @@ class EnsembleNetwork:
     def predict(self, X):
         """The members' mean probabilities (classification) or values (regression)."""
         return self.member_predictions(X).mean(axis=0)
+
+
+def _mean_of_weighing(members, weights):
+    """Each row's mean of the members' predictions ``(k, m, n)`` whose weight ``(m, k)`` is above 0.
+
+    A row no member weighs gets the mean of all of them.
+    """
+    weighing = weights.T > 0
+    weighing[:, ~weighing.any(axis=0)] = True
+    total = np.where(weighing[:, :, None], members, 0).sum(axis=0)
+    return total / weighing.sum(axis=0).astype(total.dtype)[:, None]
 
 
 def _new_array(dtype):

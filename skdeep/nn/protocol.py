@@ -9,7 +9,8 @@ reads the loops' source to keep it so): a new network kind implements these
 members, and a loop that needs more adds it here first.
 
 Arrays are NumPy arrays in the network's dtype; ``weights`` are per-sample
-weights summing to one; ``Y`` holds the targets in the output encoding
+weights summing to one (with member folds, ``(m, n_members)``: each member's
+column sums to one); ``Y`` holds the targets in the output encoding
 (one-hot, label indicators or values).
 """
 
@@ -29,6 +30,10 @@ class TrainableSpec(Protocol):
     @property
     def batch_norm(self) -> bool:
         """True if training normalizes each batch: no batch may then hold a single row."""
+
+    @property
+    def n_members(self) -> int:
+        """Models trained at once (1 for a Network): with member folds, each holds out its own part."""
 
 
 @runtime_checkable

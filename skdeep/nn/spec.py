@@ -71,6 +71,11 @@ class NetworkSpec:
         return any(rate > 0 for rate in self.dropout)
 
     @property
+    def n_members(self):
+        """1: a Network is one model (an ensemble trains several at once)."""
+        return 1
+
+    @property
     def n_params(self):
         """Length of the flat parameter vector: every W and b, and batch norm's gamma and beta."""
         sizes = self.layer_sizes

@@ -28,8 +28,9 @@ _INTRO = """
        MLPs of ``hidden_layer_sizes`` trained together with AdamW, a linear
        warmup then a cosine decay of the learning rate, dropout that stays
        constant for half the epochs then decays to 0, and weight decay;
-    4. the epoch with the best score on an internal validation split
-       (``validation_fraction``) is kept, and prediction is the members' mean.
+    4. the epoch with the best score on internal validation rows
+       (``validation_fraction`` for each member) is kept, and prediction is
+       the members' mean.
 
     The training loop, its history, callbacks (skdeep's and scikit-learn's),
     progress display and the rule that a failed fit changes nothing are those
@@ -115,9 +116,15 @@ _LABEL_SMOOTHING = """
 
 _PARAMETERS_TAIL = """
     validation_fraction : float or None, default=0.2
-        Share of the rows held out (stratified by class when possible) to
-        pick the best epoch; its weights are kept. The best epoch has the
-        highest validation score; epochs tied on it are told apart by the
+        Share of the rows each member holds out (stratified by class when
+        possible) to pick the best epoch; its weights are kept. The members
+        hold out different rows (as far as there are rows) and train on all
+        the others, so every row trains some members; each held-out row is
+        predicted by the members that did not train on it, and the epoch is
+        chosen on these predictions of ``n_ensemble * validation_fraction``
+        of the rows (every row once that reaches 1). With ``n_ensemble=1``,
+        or a Dask DataFrame, one split is shared by all members, and its rows
+        train none. The best epoch has the highest validation score; epochs tied on it are told apart by the
         validation loss (lower is better), so that on a small split the
         first epoch to reach a coarse score is not kept when later ones
         predict the same rows with more confidence. None, or a fraction that

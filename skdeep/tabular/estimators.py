@@ -12,7 +12,8 @@ A fit runs the whole recipe (see ``docs/tabular.rst``):
 3. An :class:`~skdeep.nn.ensemble.EnsembleNetwork` of ``n_ensemble`` MLPs,
    with a per-feature input scale, trains in one pass with AdamW, a linear
    warmup then a cosine decay, a flat-then-cosine dropout schedule, and keeps
-   the epoch with the best score on an internal validation split.
+   the epoch with the best score on internal validation rows: each member
+   holds out its own part and trains on the other rows.
 
 A Dask DataFrame is fitted from Dask's statistics and trained a partition at
 a time (:mod:`skdeep.tabular.streaming`), and predicted partition by partition.
@@ -127,10 +128,16 @@ class _BaseTabularNet(BaseNet):
     def _train_config(self, n_samples):
         early_stopping = self._uses_validation(n_samples)
         fraction = self.validation_fraction
-        if early_stopping and self.__dict__.get("_streaming") is not None:
+        streaming = self.__dict__.get("_streaming") is not None
+        if early_stopping and streaming:
             # A streamed fit holds its validation rows in memory, read at every epoch.
             fraction = min(fraction, MAX_VALIDATION_ROWS / n_samples)
-        n_train = n_samples - math.ceil(fraction * n_samples) if early_stopping else n_samples
+        # Each member holds out its own part and trains on every other row: every row trains
+        # some members. One member's part is the one split of a single network (the same fit as
+        # without member folds); a streamed fit keeps one split, whose rows it holds in memory.
+        member_folds = early_stopping and not streaming and self.n_ensemble > 1
+        n_train = (n_samples - math.ceil(fraction * n_samples) if early_stopping and not member_folds
+                   else n_samples)
         epochs = planned_epochs(self.max_iter, n_train)
         return TrainConfig(
             # batch_size is an upper bound here: fewer rows make one batch, without a warning
@@ -145,7 +152,7 @@ class _BaseTabularNet(BaseNet):
             # A shortened schedule is followed batch by batch: a few long epochs still warm up and
             # decay smoothly. (Epoch by epoch otherwise: step by step measured no better there.)
             dropout_schedule="flat_cosine", max_time=self.max_time, step_schedule=epochs < self.max_iter,
-            flush_subnormals=True, tie_break_on_loss=True,
+            flush_subnormals=True, tie_break_on_loss=True, member_folds=member_folds,
         )
 
     def _uses_validation(self, n_samples):
@@ -315,12 +322,20 @@ class _BaseTabularNet(BaseNet):
                 streaming.bytes + streaming.rows * row_bytes)
             parts["targets, row order and each row's partition"] = 6 * 8 * n_samples
         if config.early_stopping:
-            n_validation = math.ceil(config.validation_fraction * n_samples)
+            n_validation, itemsize = math.ceil(config.validation_fraction * n_samples), np.dtype(spec.dtype).itemsize
+            predictions = spec.n_members * spec.layer_sizes[-1] * itemsize  # of a row, at every epoch
             if streaming is not None:  # held in memory (in memory, the split is a view)
                 parts["the validation rows"] = n_validation * row_bytes
-            # Each member's predictions of the validation rows, at every epoch.
-            parts["validation predictions"] = (
-                spec.n_members * n_validation * spec.layer_sizes[-1] * np.dtype(spec.dtype).itemsize)
+            if config.member_folds:
+                # The validation rows are the union of the members' parts. Each row's training mask
+                # (a bool per member), the union's row indices and per-member weights, and the
+                # predictions twice (the members', then those of the members holding each row out).
+                n_validation = min(n_samples, spec.n_members * n_validation)
+                parts["the members' validation parts"] = (
+                    spec.n_members * n_samples + (8 + spec.n_members * itemsize) * n_validation)
+                parts["drawing the parts (a random order of the rows and its keys)"] = 6 * 8 * n_samples
+                predictions *= 2
+            parts["validation predictions"] = predictions * n_validation
         refuse_if_short(parts, self._ADVICE)
 
     def _initialize(self, network, random_state):

@@ -54,10 +54,17 @@ class TrainConfig:
     # the score is coarse (27 rows: steps of 0.037), and a tie is no evidence the epoch is as
     # good. Ties on both keep the earlier epoch. Off for DeepNet (MLPClassifier's rule).
     tie_break_on_loss: bool = False
+    # Each member of an ensemble holds out its own validation part and trains on every other
+    # row (data.split_member_validation), instead of one split all members share: every row
+    # trains some members, and the kept epoch is chosen on each row's out-of-part prediction.
+    # Only with early_stopping; off for DeepNet (one network) and a streamed TabularNet fit.
+    member_folds: bool = False
 
     def __post_init__(self):
         if self.early_stopping and self.validation_fraction is None:
             raise ValueError("early_stopping holds out a validation split: it needs a validation_fraction.")
+        if self.member_folds and not self.early_stopping:
+            raise ValueError("member_folds holds out validation parts: it needs early_stopping.")
 
     @classmethod
     def from_params(cls, params):

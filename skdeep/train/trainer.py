@@ -20,6 +20,12 @@ itself is short; around it:
 * Ctrl-C stops after the current batch (:mod:`skdeep.train.interrupt`);
 * a non-finite loss or weight raises ``ValueError`` at once (the estimator
   then rolls the whole call back).
+
+With early stopping the validation rows are one split all members share, or
+with ``config.member_folds`` each ensemble member's own part
+(:func:`~skdeep.train.data.split_member_validation`): every row is training
+data, each member's loss ignores its part's rows, and the epoch is scored on
+each validation row's prediction by the members that held it out.
 """
 
 import math
@@ -30,7 +36,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._warn import warn
 from .callbacks import FitInfo
-from .data import batches, normalized_weights, resolve_batch_size, split_validation, take_rows
+from .data import (batches, member_weights, normalized_weights, resolve_batch_size, split_member_validation,
+                   split_validation, take_rows)
 from .interrupt import StopAfterBatch
 from .optimizers import make_optimizer
 from .progress import Progress
@@ -60,7 +67,8 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     incremental : bool
         True for ``partial_fit``: one epoch, the optimizer and schedule continue.
     random_state : numpy.random.RandomState
-        Draws the validation split, dropout seed and batch order, in that order.
+        Draws the validation split (or the members' parts), dropout seed and
+        batch order, in that order.
     hooks : sequence
         Observers: objects with optional ``on_fit_begin(info)``,
         ``on_epoch_end(record) -> bool`` (True stops training) and
@@ -69,7 +77,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         The call's inputs as the estimator validated them (``data`` is their
         encoded form), for the hooks' :class:`~skdeep.train.callbacks.FitInfo`.
     strata : ndarray or None
-        Labels to stratify the early-stopping split on.
+        Labels to stratify the early-stopping split (or the members' parts) on.
     score : callable ``(predictions, Y, sample_weight) -> float``
         The validation score (early stopping), from the network's predictions
         of the validation inputs (:meth:`~skdeep.nn.protocol.TrainableNetwork.evaluate`
@@ -90,15 +98,10 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
         'diverged', 'max_time', 'callback', 'plateau'.
     """
     X, Y, sample_weight = data
-    validation = None
+    validation, trains = None, None
     if config.early_stopping:
-        (X, Y, sample_weight), validation = split_validation(
-            X, Y, sample_weight, config.validation_fraction, strata, random_state)
-        if validation[2] is not None and not validation[2].sum() > 0:
-            raise ValueError(
-                "Every sample of the validation split has weight 0, so it cannot score an epoch: "
-                "give more samples a weight above 0, or change validation_fraction or random_state."
-            )
+        validation, (X, Y, sample_weight, trains) = _split(network, config, (X, Y, sample_weight),
+                                                           strata, random_state)
     batch_size = resolve_batch_size(config.batch_size, X.shape[0])
     state.begin_call(reset, incremental=incremental, validation=validation is not None,
                      snapshot=network.snapshot)
@@ -108,7 +111,7 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
     say = progress.say if stop_messages else _say_nothing
     rule = StoppingRule(config, state, schedule, say, network, validation is not None)
     run = _Epochs(network, optimizer, (schedule, dropout_schedule(config)), state, config,
-                  (X, Y, sample_weight), batch_size, random_state, validation, score)
+                  (X, Y, sample_weight, trains), batch_size, random_state, validation, score)
     watchers = [_ProgressHook(progress), *hooks]
     info = FitInfo.begin(solver=config.solver, incremental=incremental, max_epochs=epochs,
                          validation=validation is not None, inputs=inputs)
@@ -142,6 +145,64 @@ def train_stochastic(network, state, config, data, *, incremental, random_state,
             network.restore(rule.best_weights)
         call_hooks(begun, "on_fit_end", info.ended(state.n_iter_, stopped_by))
     return stopped_by
+
+
+def _split(network, config, data, strata, random_state):
+    """The validation data and the training data ``(X, Y, sample_weight, trains)``.
+
+    One split all members share (``trains`` None), or with
+    ``config.member_folds`` each member's own part: every row is training
+    data, ``trains`` says which rows each member trains on. The validation
+    data is ``(X, Y, sample_weight, weights)``, ``weights`` those
+    :meth:`~skdeep.nn.protocol.TrainableNetwork.evaluate` scores the epoch
+    with: ``(m,)``, or ``(m, k)`` with member ``j``'s over its own part.
+    """
+    X, Y, sample_weight = data
+    if config.member_folds:
+        trains, (X_val, Y_val, weight_val, held_out) = split_member_validation(
+            X, Y, sample_weight, config.validation_fraction, strata, network.spec.n_members, random_state)
+        _check_validation_weights(weight_val, held_out)
+        _check_training_weights(sample_weight, trains)
+        weights, _ = member_weights(weight_val, held_out, slice(0, X_val.shape[0]), X_val.dtype)
+    else:
+        trains = None
+        (X, Y, sample_weight), (X_val, Y_val, weight_val) = split_validation(
+            X, Y, sample_weight, config.validation_fraction, strata, random_state)
+        _check_validation_weights(weight_val, None)
+        weights, _ = normalized_weights(weight_val, slice(0, X_val.shape[0]), X_val.dtype)
+    return (X_val, Y_val, weight_val, weights), (X, Y, sample_weight, trains)
+
+
+def _check_validation_weights(sample_weight, held_out):
+    """Refuse a validation split, or a member's part, whose samples all weigh 0: it scores nothing."""
+    if sample_weight is None:
+        return
+    if not sample_weight.sum() > 0:
+        raise ValueError(
+            "Every sample of the validation split has weight 0, so it cannot score an epoch: "
+            "give more samples a weight above 0, or change validation_fraction or random_state."
+        )
+    if held_out is not None:
+        weighed = (held_out & (sample_weight > 0)[:, None]).any(axis=0)
+        if not weighed.all():
+            raise ValueError(
+                f"Every sample of the validation part of ensemble member {np.argmin(weighed)} has "
+                "weight 0, so it cannot score that member's epoch: give more samples a weight above "
+                "0, or change validation_fraction or random_state."
+            )
+
+
+def _check_training_weights(sample_weight, trains):
+    """Refuse member parts that leave a member only rows of weight 0 to train on."""
+    if sample_weight is None:
+        return
+    weighed = (trains & (sample_weight > 0)[:, None]).any(axis=0)
+    if not weighed.all():
+        raise ValueError(
+            f"Every sample ensemble member {np.argmin(weighed)} trains on has weight 0 (the others "
+            "are its validation part): give more samples a weight above 0, or change "
+            "validation_fraction or random_state."
+        )
 
 
 def _say_nothing(message):
@@ -269,13 +330,16 @@ def _hyperparameters(config):
 def _run_epoch(network, optimizer, config, data, batch_size, order, rate_of_batch, interrupt, epoch):
     """One pass over the batches; the mean training loss, or None if interrupted.
 
-    ``rate_of_batch(index)`` is the learning rate of the epoch's batch ``index``.
+    ``data`` is ``(X, Y, sample_weight, trains)``, ``trains`` None or which
+    rows each member trains on (see :func:`_split`). ``rate_of_batch(index)``
+    is the learning rate of the epoch's batch ``index``.
     """
-    X, Y, sample_weight = data
+    X, Y, sample_weight, trains = data
     params, grad = network.params, network.grad
     accumulated_loss = 0.0
     for index, rows in enumerate(batches(X.shape[0], batch_size, order, no_single_row=network.spec.batch_norm)):
-        weights, weight_sum = normalized_weights(sample_weight, rows, X.dtype)
+        weights, weight_sum = (normalized_weights(sample_weight, rows, X.dtype) if trains is None
+                               else member_weights(sample_weight, trains, rows, X.dtype))
         if weights is None:  # every sample of this batch has weight zero
             continue
         batch_loss = network.loss_and_gradient(take_rows(X, rows), Y[rows], weights,
@@ -307,8 +371,7 @@ def _end_epoch(state, network, loss, n_samples, learning_rate, validation, score
     state.loss_ = loss
     values = {"learning_rate": learning_rate}
     if validation is not None:
-        X_val, Y_val, sample_weight_val = validation
-        weights, _ = normalized_weights(sample_weight_val, slice(0, len(Y_val)), X_val.dtype)
+        X_val, Y_val, sample_weight_val, weights = validation
         predictions, values["validation_loss"] = network.evaluate(X_val, Y_val, weights, 0.0)
         values["validation_score"] = score(predictions, Y_val, sample_weight_val)
     return state.record_epoch(loss, **values)
