@@ -38,10 +38,13 @@ def set_fields(*keys, **values):
     return change
 
 
-def delete_field(key):
-    """A change deleting a top-level metadata field."""
+def delete_field(*keys):
+    """A change deleting the metadata field at ``keys`` (one key: a top-level field)."""
     def change(arrays, metadata):
-        del metadata[key]
+        section = metadata
+        for key in keys[:-1]:
+            section = section[key]
+        del section[keys[-1]]
     return change
 
 

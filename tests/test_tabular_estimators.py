@@ -246,13 +246,31 @@ def test_unseen_categories_at_predict(kind, pd):
     assert not np.allclose(outputs(text=pd.Series(["zzz"] * 10, dtype=object)),
                            outputs(text=pd.Series([None] * 10, dtype=object)))
 
-    # With few one-hot columns, rare and unseen categories share the "other" column.
+    # With few one-hot columns, rare and unseen categories share the "other" column; the target
+    # statistics tell them apart: a rare category seen at fit has its own, an unseen one the prior.
     est = _make(kind, LEARN, max_one_hot=3).fit(frame, y)
-    k = est.preprocessor_.categorical_columns_.index(list(frame.columns).index("text"))
-    assert est.preprocessor_.encodings_[k] == "most-frequent"
-    rare = sorted({"a", "b", "c", "d"} - set(est.preprocessor_.categories_[k]))[0]
-    assert_array_equal(outputs(text=pd.Series(["zzz"] * 10, dtype=object)),
-                       outputs(text=pd.Series([rare] * 10, dtype=object)))
+    pre = est.preprocessor_
+    j = list(frame.columns).index("text")
+    k = pre.categorical_columns_.index(j)
+    assert pre.encodings_[k] == "most-frequent" and j in pre.target_columns_
+    t = pre.target_columns_.index(j)
+    rare = sorted({"a", "b", "c", "d"} - set(pre.categories_[k]))[0]
+    unseen, seen = (pre.transform(new.assign(text=pd.Series([value] * 10, dtype=object))) for value in ("zzz", rare))
+    statistic = np.array([name.startswith("text_target") for name in pre.get_feature_names_out()])
+    assert_array_equal(unseen[:, ~statistic], seen[:, ~statistic])
+    prior = pre.target_statistics_[t][-1, 0]
+    own = pre.target_statistics_[t][list(pre.target_categories_[t]).index(rare), 0]
+    assert prior != own
+    first = pre.get_feature_names_out().tolist().index("text_target")
+    i = next(source.first for source in pre._fitted_sources() if source.is_target and source.column == j)
+    assert_allclose(unseen[0, first], _scaled(pre, i, prior), rtol=1e-6)
+    assert_allclose(seen[0, first], _scaled(pre, i, own), rtol=1e-6)
+
+
+def _scaled(pre, i, value):
+    """Numeric feature ``i``'s value as transform scales it (median, scale, smooth clip)."""
+    x = (value - pre.medians_[i]) / pre.scales_[i]
+    return x / np.sqrt(1 + (x / 3) ** 2)
 
 
 @pytest.mark.parametrize("kind", ESTIMATORS)

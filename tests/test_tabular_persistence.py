@@ -224,7 +224,8 @@ def test_the_file_is_a_plain_zip_of_npy_arrays_of_kind_tabularnet(tmp_path):
     assert names == sorted(f"{name}.npy" for name in (
         "metadata", "params", "best_params", "best_state", "optimizer_first_moment",
         "optimizer_second_moment", "feature_names_in", "classes", "preprocessor_medians",
-        "preprocessor_scales", "preprocessor_bin_edges", "preprocessor_categories"))
+        "preprocessor_scales", "preprocessor_bin_edges", "preprocessor_categories",
+        "preprocessor_target_categories", "preprocessor_target_statistics"))  # "code" has target statistics
     arrays, metadata = arrays_and_metadata(content)
     assert metadata["kind"] == "tabularnet" and metadata["format_version"] == 2
     assert all(array.dtype != object for array in arrays.values())
@@ -433,7 +434,7 @@ FIELDS = {
     "a column index as a string": (set_fields(PRE, numeric_columns_=["0", 1, 6]), "split the columns"),
     "a million column indices": (set_fields(PRE, numeric_columns_=list(range(10**6))), "split the columns"),
     "missing indicator 1": (set_fields(PRE, missing_indicators_=[1, False, False]), "missing_indicators_"),
-    "missing indicator flipped": (set_fields(PRE, missing_indicators_=[True, True, False]), "encodes"),
+    "missing indicator flipped": (set_fields(PRE, missing_indicators_=[True, True] + [False] * 4), "encodes"),
     "one bin edge": (set_fields(PRE, n_bin_edges=[1, 5, 0]), "n_bin_edges"),
     "more bin edges than numeric_bins allows": (set_fields(PRE, n_bin_edges=[6, 5, 0]), "n_bin_edges"),
     "unknown encoding": (set_fields(PRE, encodings_=["one-hot", "binary", "evil", "binary"]), "encodings_"),
@@ -448,6 +449,23 @@ FIELDS = {
     "n_categories -1": (set_fields(PRE, n_categories=[3, 2, -1, 2]), "n_categories"),
     "10**8 categories": (_many_categories(4), "one-hot column"),
     "10**8 categories under a huge max_one_hot": (_many_categories(10**9), "encodes"),
+    # target statistics (of column 4, "code": categories c00 to c11, a statistic for each of 3 classes)
+    "target statistics of a numeric column": (set_fields(PRE, target_columns_=[1]), "target_columns_"),
+    "target statistics of a binary column": (set_fields(PRE, target_columns_=[3]), "most-frequent"),
+    "target columns out of order": (set_fields(PRE, target_columns_=[4, 4]), "target_columns_"),
+    "no target parts": (set_fields(PRE, target_parts_=[]), "target_parts_"),
+    "a thousand target parts": (set_fields(PRE, target_parts_=[f"t{i}" for i in range(1000)]), "target_parts_"),
+    "target part as a number": (set_fields(PRE, target_parts_=[1]), "target_parts_"),
+    "no target category": (set_fields(PRE, n_target_categories=[0]), "n_target_categories"),
+    "a million target categories": (set_fields(PRE, n_target_categories=[10**6]), "n_target_categories"),
+    "target fields without columns": (delete_field(PRE, "target_columns_"), "exactly the fields"),
+    "an indicator on a target statistic": (set_fields(PRE, missing_indicators_=[True] + [False] * 4 + [True]),
+                                           "no missing-value indicator"),
+    "NaN target statistic": (set_array_item("preprocessor_target_statistics", 0, NAN), "target statistics"),
+    "infinite target statistic": (set_array_item("preprocessor_target_statistics", -1, INF), "target statistics"),
+    "target categories out of order": (_swap("preprocessor_target_categories", 0, 1), "sorted and unique"),
+    "target statistics of the wrong count": (replace_array("preprocessor_target_statistics", np.zeros(3)),
+                                             "preprocessor_target_statistics has"),
     # the preprocessor's arrays
     "NaN median": (set_array_item("preprocessor_medians", 0, NAN), "medians contains NaN"),
     "infinite median": (set_array_item("preprocessor_medians", 1, -INF), "medians contains NaN or infinity"),

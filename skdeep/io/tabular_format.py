@@ -25,7 +25,8 @@ The metadata, besides the envelope's ``format``, ``format_version`` (2),
   ``n_categories``); with date columns only, ``date_columns_``,
   ``date_parts_``, ``date_formats_`` and ``date_timezones_`` (a model without
   dates is written as before them, and files without them load as models
-  without dates);
+  without dates); with target statistics only, ``target_columns_``,
+  ``target_parts_`` and ``n_target_categories`` (likewise);
 * ``label_type`` (classifier) or ``y_ndim`` (regressor).
 
 Everything the metadata's sizes imply is known before any array is read: the
@@ -38,7 +39,9 @@ named columns; ``preprocessor_medians``, ``preprocessor_scales``,
 ``preprocessor_bin_edges`` (every numeric feature's edges, one after the other:
 the numeric columns', then each date part's)
 and ``preprocessor_categories`` (every categorical column's categories, one
-after the other); ``classes`` (classifier) or ``y_mean`` and ``y_scale``
+after the other); with target statistics, ``preprocessor_target_categories``
+and ``preprocessor_target_statistics`` (each column's lines, categories then
+missing then prior, one after the other, flattened); ``classes`` (classifier) or ``y_mean`` and ``y_scale``
 (regressor). The preprocessor's private layout is not stored: load rebuilds it
 as ``fit`` does. The preprocessor's parameters and fitted state are read with
 its ``get_params`` and ``fitted_state`` and it is rebuilt with
@@ -56,6 +59,7 @@ from ..nn.values import is_count
 from ..tabular.dates import ALL_PARTS, DATE_PARTS, check_zone_name
 from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import FittedPreprocessing, TabularPreprocessor
+from ..tabular.target_stats import MAX_CATEGORIES, MAX_CLASSES
 from ..train.optimizers import AdamW
 from .envelope import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, Expected, check_array_headers, check_fields,
                        check_finite, check_format_version, check_parameter_count, checked, checked_model,
@@ -86,6 +90,9 @@ _PREPROCESSOR_FIELDS = {"params", "numeric_columns_", "categorical_columns_", "m
 _DATE_FIELDS = {"date_columns_", "date_parts_", "date_formats_", "date_timezones_"}
 # The parts a date column has: as fit gives them, with or without a time of day.
 _DATE_PART_LISTS = (list(DATE_PARTS), list(ALL_PARTS))
+# Written only for a model with target statistics, all three or none.
+_TARGET_FIELDS = {"target_columns_", "target_parts_", "n_target_categories"}
+_TARGET_ARRAYS = {"preprocessor_target_categories", "preprocessor_target_statistics"}
 # A date format is a strftime format or "ISO8601" (pandas guesses formats of a few fields).
 _MAX_DATE_FORMAT_CHARS = 256
 # A tuple, not a set: the writer follows its order, so that the file's bytes do not depend on the
@@ -99,7 +106,7 @@ _PREPROCESSOR_ARRAYS = {"preprocessor_medians", "preprocessor_scales", "preproce
                         "preprocessor_categories"}
 #: Every array a TabularNet model file may hold besides the metadata.
 ARRAY_NAMES = {"params", "best_params", "best_state", "classes", "feature_names_in", "y_mean", "y_scale",
-               *_OPTIMIZER_ARRAYS, *_PREPROCESSOR_ARRAYS}
+               *_OPTIMIZER_ARRAYS, *_PREPROCESSOR_ARRAYS, *_TARGET_ARRAYS}
 
 
 # ------------------------------------------------------------------ writing
@@ -157,6 +164,9 @@ def _preprocessor_contents(all_params, state):
     if state.date_columns:  # else the fields of files written before dates were read
         values.update(date_columns_=list(state.date_columns), date_parts_=[list(p) for p in state.date_parts],
                       date_formats_=list(state.date_formats), date_timezones_=list(state.date_timezones))
+    if state.target_columns:  # else the fields of files written before target statistics
+        values.update(target_columns_=list(state.target_columns), target_parts_=list(state.target_parts),
+                      n_target_categories=[len(c) for c in state.target_categories])
     arrays = {
         "preprocessor_medians": np.asarray(state.medians),
         "preprocessor_scales": np.asarray(state.scales),
@@ -164,6 +174,11 @@ def _preprocessor_contents(all_params, state):
         # Categories are strings (fit takes their str()); an empty list is an empty string array.
         "preprocessor_categories": _joined([np.asarray(c, dtype=str) for c in state.categories], np.str_),
     }
+    if state.target_columns:
+        arrays.update(
+            preprocessor_target_categories=_joined([np.asarray(c, dtype=str) for c in state.target_categories],
+                                                   np.str_),
+            preprocessor_target_statistics=_joined([s.ravel() for s in state.target_statistics], np.float64))
     return to_json(values), arrays
 
 
@@ -188,6 +203,9 @@ class _PreprocessorPlan:
     date_parts: list
     date_formats: list
     date_timezones: list
+    target_columns: list
+    target_parts: tuple
+    n_target_categories: list
 
 
 @dataclass
@@ -268,9 +286,11 @@ def _checked_preprocessor(values, n_features, spec):
     input layer: that bounds every list and array of the preprocessor by the
     parameter count.
     """
-    expect(isinstance(values, dict) and set(values) in (_PREPROCESSOR_FIELDS, _PREPROCESSOR_FIELDS | _DATE_FIELDS),
-           f"the preprocessor needs exactly the fields {sorted(_PREPROCESSOR_FIELDS)}, and with date columns "
-           f"{sorted(_DATE_FIELDS)} too")
+    expect(isinstance(values, dict) and set(values) in (
+        _PREPROCESSOR_FIELDS, _PREPROCESSOR_FIELDS | _DATE_FIELDS, _PREPROCESSOR_FIELDS | _TARGET_FIELDS,
+        _PREPROCESSOR_FIELDS | _DATE_FIELDS | _TARGET_FIELDS),
+           f"the preprocessor needs exactly the fields {sorted(_PREPROCESSOR_FIELDS)}, with date columns "
+           f"{sorted(_DATE_FIELDS)} too and with target statistics {sorted(_TARGET_FIELDS)} too")
     params = values["params"]
     expect(isinstance(params, dict) and set(params) == set(_PREPROCESSOR_PARAMS),
            f"the preprocessor's params need exactly the keys {sorted(_PREPROCESSOR_PARAMS)}")
@@ -289,15 +309,19 @@ def _checked_preprocessor(values, n_features, spec):
            "numeric_columns_, categorical_columns_ and date_columns_ must split the columns 0 to "
            "n_features_in_ - 1, each list in increasing order")
     date_parts, date_formats, date_timezones = _checked_dates(values, len(dates))
-    # The numeric features: the numeric columns, then each date column's parts.
-    n_numeric = len(numeric) + sum(map(len, date_parts))
+    targets, target_parts, n_target_categories = _checked_targets(values, categorical, spec)
+    # The numeric features: the numeric columns, then each date column's parts, then each
+    # categorical column's target statistics.
+    n_dated = len(numeric) + sum(map(len, date_parts))
+    n_numeric = n_dated + len(targets) * len(target_parts)
     indicators, n_bin_edges = values["missing_indicators_"], values["n_bin_edges"]
     expect(_is_list_of(indicators, n_numeric, lambda value: isinstance(value, bool)),
            "missing_indicators_ must be one bool per numeric feature (numeric column or date part)")
     first_parts = set(np.cumsum([len(numeric)] + [len(parts) for parts in date_parts[:-1]]).tolist()) \
         if dates else set()
-    expect(not any(indicators[i] for i in range(len(numeric), n_numeric) if i not in first_parts),
+    expect(not any(indicators[i] for i in range(len(numeric), n_dated) if i not in first_parts),
            "a date column's missing-value indicator is its first part's")
+    expect(not any(indicators[n_dated:]), "target statistics have no missing-value indicator")
     # quantile_bin_edges gives no edges, or from 2 to numeric_bins + 1 of them.
     expect(_is_list_of(n_bin_edges, n_numeric,
                        lambda n: is_count(n) and (n == 0 or 2 <= n <= params["numeric_bins"] + 1)),
@@ -316,8 +340,29 @@ def _checked_preprocessor(values, n_features, spec):
         width += _categorical_width(encoding, n, has_missing, params["max_one_hot"])
     expect(width == spec.layer_sizes[0], f"the preprocessor encodes {width} features but the network "
            f"takes {spec.layer_sizes[0]}")
+    expect(all(encodings[categorical.index(j)] == "most-frequent" for j in targets),
+           "only a most-frequent column has target statistics")
     return _PreprocessorPlan(params, numeric, categorical, indicators, encodings, missing, n_bin_edges,
-                             n_categories, dates, date_parts, date_formats, date_timezones)
+                             n_categories, dates, date_parts, date_formats, date_timezones, targets, target_parts,
+                             n_target_categories)
+
+
+def _checked_targets(values, categorical, spec):
+    """The columns with target statistics, the statistics' names and each column's count of categories."""
+    if "target_columns_" not in values:
+        return [], (), []
+    columns, parts, counts = (values[name] for name in ("target_columns_", "target_parts_", "n_target_categories"))
+    expect(isinstance(columns, list) and 0 < len(columns) and all(is_count(j) and j in categorical for j in columns)
+           and sorted(set(columns)) == columns,
+           "target_columns_ must be categorical columns, in increasing order")
+    # A statistic per class (at most MAX_CLASSES), per output, or one.
+    most = max(MAX_CLASSES, spec.layer_sizes[-1])
+    expect(isinstance(parts, list) and 0 < len(parts) <= most and len(set(parts)) == len(parts)
+           and all(isinstance(part, str) and 0 < len(part) <= MAX_LABEL_CHARS + 7 for part in parts),
+           f"target_parts_ must be from 1 to {most} distinct names")
+    expect(_is_list_of(counts, len(columns), lambda n: is_count(n) and 1 <= n <= MAX_CATEGORIES),
+           f"n_target_categories must be, per column with target statistics, from 1 to {MAX_CATEGORIES}")
+    return columns, tuple(parts), counts
 
 
 def _checked_dates(values, n_dates):
@@ -378,6 +423,13 @@ def _expected_arrays(plan):
         "preprocessor_bin_edges": vector(sum(n_bin_edges), np.dtype(np.float64)),
         "preprocessor_categories": Expected(((sum(n_categories),),), is_text_dtype, text),
     }
+    n_target_categories = plan.preprocessor.n_target_categories
+    if n_target_categories:
+        n_lines = sum(n_target_categories) + 2 * len(n_target_categories)
+        required.update(
+            preprocessor_target_categories=Expected(((sum(n_target_categories),),), is_text_dtype, text),
+            preprocessor_target_statistics=vector(n_lines * len(plan.preprocessor.target_parts),
+                                                  np.dtype(np.float64)))
     optional = {"best_params": vector(plan.n_params), "best_state": vector(0),
                 "feature_names_in": Expected(((plan.n_features,),), is_text_dtype, text)}
     if plan.model.train_state.get("optimizer") is not None:
@@ -437,6 +489,7 @@ def _assembled_preprocessor(plan, arrays, names):
     # transform looks categories up by binary search: they must be as np.unique gives them.
     expect(_increasing_within(categories, planned.n_categories),
            "the preprocessor's categories must be sorted and unique within each column")
+    target_categories, target_statistics = _target_statistics(planned, arrays)
     state = FittedPreprocessing(
         n_features_in=plan.n_features, feature_names_in=names,
         numeric_columns=planned.numeric_columns, categorical_columns=planned.categorical_columns,
@@ -447,10 +500,27 @@ def _assembled_preprocessor(plan, arrays, names):
         bin_edges=_split(edges, planned.n_bin_edges), categories=_split(categories, planned.n_categories),
         encodings=planned.encodings, missing_categories=planned.missing_categories,
         date_columns=planned.date_columns, date_parts=planned.date_parts, date_formats=planned.date_formats,
-        date_timezones=planned.date_timezones,
+        date_timezones=planned.date_timezones, target_columns=planned.target_columns,
+        target_parts=planned.target_parts, target_categories=target_categories,
+        target_statistics=target_statistics,
     )
     # The parameters were checked by plan: from_fitted_state's own check of them cannot fail here.
     return TabularPreprocessor.from_fitted_state(planned.params, state)
+
+
+def _target_statistics(planned, arrays):
+    """Each column's categories with target statistics and its lines of statistics, checked."""
+    if not planned.target_columns:
+        return [], []
+    categories = arrays.pop("preprocessor_target_categories")
+    expect(_increasing_within(categories, planned.n_target_categories),
+           "the target statistics' categories must be sorted and unique within each column")
+    statistics = arrays.pop("preprocessor_target_statistics")
+    check_finite("the target statistics", statistics)
+    n_parts = len(planned.target_parts)
+    lines = [(n + 2) * n_parts for n in planned.n_target_categories]
+    return (_split(categories, planned.n_target_categories),
+            [part.reshape(-1, n_parts) for part in _split(statistics, lines)])
 
 
 def _split(values, lengths):

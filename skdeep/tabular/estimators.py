@@ -29,7 +29,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from .._base.checks import checked_hidden_layer_sizes
@@ -54,6 +54,7 @@ from .preprocessing import TabularPreprocessor, check_frame_not_empty, is_datafr
 from .budget import planned_epochs
 from .partitioned import CACHED_PARTITIONS
 from .stopping import fit_report, kept_epoch, stop_reason
+from .target_stats import target_width
 from .streaming import (MAX_VALIDATION_ROWS, check_not_other_dask, computed_partitions, empty_frame,
                         fit_streamed, is_dask_frame, stream_fitted)
 
@@ -189,9 +190,10 @@ class _BaseTabularNet(BaseNet):
             return self._network_input(X), self._checked_y(y)
         X = self._checked_table(X, reset=True)
         y = self._checked_y(y)
-        self._check_memory_before_encoding(X)
+        target_type = self._target_type(y)
+        self._check_memory_before_encoding(X, target_type, y)
         preprocessor = TabularPreprocessor(**self._preprocessor_params())
-        encoded = preprocessor._fit_compact(X)
+        encoded = preprocessor._fit_compact(X, y, target_type)
         self.preprocessor_ = preprocessor
         return encoded, y
 
@@ -286,22 +288,25 @@ class _BaseTabularNet(BaseNet):
     _ADVICE = ("Fit on fewer rows or columns (a sample of the rows trains well), or lower "
                "hidden_layer_sizes, n_ensemble or batch_size.")
 
-    def _check_memory_before_encoding(self, X):
+    def _check_memory_before_encoding(self, X, target_type, y):
         """Refuse a table whose encoding cannot fit, before encoding it.
 
         Every column is counted as numeric (a float64 a cell, more than a
         category position), a column that may hold dates as its most parts
+        and one that may be categorical with its target statistics
         (:func:`~skdeep.tabular.preprocessing.numeric_features_bound`); then
         one column being read (a date column: the parsed dates, their
         wall-clock times and a part's temporaries), and the targets and row
-        indices training keeps.
+        indices training keeps, with the targets the statistics average and
+        a column's cross-fitted statistics.
         """
         n_samples, n_columns = X.shape
-        n_numeric = numeric_features_bound(X)
+        n_targets = target_width(y, target_type)
+        n_numeric = numeric_features_bound(X, n_targets)
         refuse_if_short({
             "the encoded table": 8 * n_samples * n_numeric,
             "reading one column": (4 if n_numeric == n_columns else 8) * 8 * n_samples,
-            "targets and row order": 5 * 8 * n_samples,
+            "targets and row order": (5 + 2 * n_targets) * 8 * n_samples,
         }, self._ADVICE)
 
     def _check_resources(self, spec, config, n_samples, continuing):
@@ -425,6 +430,11 @@ class TabularNetClassifier(NetClassifier, _BaseTabularNet):
         check_classification_targets(y)
         return y
 
+    @staticmethod
+    def _target_type(y):
+        """What the target statistics average: the classes (``type_of_target``'s word)."""
+        return type_of_target(y)
+
     def _encoded_targets(self, targets, y):
         """One-hot (or 0/1 indicator) targets, smoothed towards uniform by ``label_smoothing``."""
         return targets.encode(y, smoothing=self.label_smoothing)
@@ -508,6 +518,11 @@ class TabularNetRegressor(NetRegressor, _BaseTabularNet):
         if not np.isfinite(y).all():
             raise ValueError("Input y contains NaN or infinity: regression targets must be finite.")
         return y
+
+    @staticmethod
+    def _target_type(y):
+        """What the target statistics average: the values (an integer target is not classes here)."""
+        return "continuous" if y.ndim == 1 else "continuous-multioutput"
 
     @property
     def y_mean_(self):

@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted, validate_data
 
 from .columns import (CATEGORICAL, DATE, NUMERIC, categories_by_number, column_kind, factorize, is_dataframe,
                       may_hold_dates, number_key, numeric_values, present_kind, read_array_column,
@@ -34,6 +35,8 @@ from .columns import (CATEGORICAL, DATE, NUMERIC, categories_by_number, column_k
 from .compact import CompactTable, DenseLayout, code_dtype
 from .dates import MAX_PARTS, NotDates, describe, part_values, read_dates
 from .embeddings import quantile_bin_edges
+from .target_stats import (MAX_CATEGORIES, MAX_CATEGORY_CHARS, category_statistics, cross_fitted_statistics,
+                           target_matrix)
 
 __all__ = ["TabularPreprocessor", "FittedPreprocessing", "is_dataframe", "check_frame_not_empty",
            "numeric_features_bound"]
@@ -57,17 +60,24 @@ def _check_array_dtype(X):
         )
 
 
-def numeric_features_bound(X):
+def numeric_features_bound(X, n_targets=0):
     """The most numeric columns a fit on ``X`` (checked) can give its compact table.
 
-    One per column, or :data:`~skdeep.tabular.dates.MAX_PARTS` for a column
-    that may hold dates (its dtype says so, or a sample of its values): a
-    bound for a fit's memory, which never reads a whole column.
+    One per column, :data:`~skdeep.tabular.dates.MAX_PARTS` for a column
+    that may hold dates (its dtype says so, or a sample of its values), and
+    ``1 + n_targets`` (its target statistics) for a column whose dtype is not
+    numeric: a bound for a fit's memory, which never reads a whole column.
     """
     is_frame = is_dataframe(X)
     if not is_frame:
         _check_array_dtype(X)
-    return sum(MAX_PARTS if may_hold_dates(X, j, is_frame) else 1 for j in range(X.shape[1]))
+
+    def bound(j):
+        if may_hold_dates(X, j, is_frame):
+            return MAX_PARTS
+        dtype = X.dtypes.iloc[j] if is_frame else X.dtype
+        return 1 if dtype.kind in "iuf" else 1 + n_targets
+    return sum(bound(j) for j in range(X.shape[1]))
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,9 @@ class _Source:
 
     The numeric columns of the compact table are the numeric input columns
     (each its own value: derivation None), then each date column's parts
-    (derivation: the part's name). Another derivation (target statistics of a
-    categorical column, say) would be one more kind of source.
+    (derivation: the part's name), then the target statistics of the
+    categorical columns that have them (derivation: ``'target'``,
+    ``'target_<class>'``...).
 
     Attributes
     ----------
@@ -96,17 +107,23 @@ class _Source:
     first: int
     date_format: object = None
     timezone: object = None
+    target: object = None  # for target statistics: the column's index in target_columns_
 
     @property
     def is_date(self):
-        return self.derivations != (None,)
+        return self.target is None and self.derivations != (None,)
+
+    @property
+    def is_target(self):
+        return self.target is not None
 
     def suffix(self, derivation):
         """What a derived column's name adds to the input column's: nothing, or ``_<part>``."""
         return "" if derivation is None else f"_{derivation}"
 
 
-def _sources(numeric_columns, date_columns, date_parts, date_formats, date_timezones):
+def _sources(numeric_columns, date_columns, date_parts, date_formats, date_timezones, target_columns=(),
+             target_parts=()):
     """The :class:`_Source` of each numeric column of the compact table, in its order."""
     sources = [_Source(j, (None,), i) for i, j in enumerate(numeric_columns)]
     first = len(numeric_columns)
@@ -114,6 +131,9 @@ def _sources(numeric_columns, date_columns, date_parts, date_formats, date_timez
                                                strict=True):
         sources.append(_Source(j, tuple(parts), first, date_format, timezone))
         first += len(parts)
+    for t, j in enumerate(target_columns):
+        sources.append(_Source(j, tuple(target_parts), first, target=t))
+        first += len(target_parts)
     return sources
 
 
@@ -189,6 +209,15 @@ class FittedPreprocessing:
         Each date column's parts.
     date_formats, date_timezones : list of (str or None), default=()
         Each date column's string format and time zone.
+    target_columns : list of int, default=()
+        Positions of the categorical columns with target statistics, increasing.
+    target_parts : tuple of str, default=()
+        The names of each such column's statistics (``'target'``, ...).
+    target_categories : list of ndarray of str, default=()
+        Each such column's categories with a statistic of their own, sorted and unique.
+    target_statistics : list of ndarray of float64, default=()
+        Each such column's statistics, shape (n_categories + 2, len(target_parts)):
+        its categories', then missing values', then the prior's.
     """
 
     n_features_in: int
@@ -206,6 +235,10 @@ class FittedPreprocessing:
     date_parts: list = ()
     date_formats: list = ()
     date_timezones: list = ()
+    target_columns: list = ()
+    target_parts: tuple = ()
+    target_categories: list = ()
+    target_statistics: list = ()
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
@@ -472,6 +505,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         The values are float64, NaN for missing. The input column is read once,
         the derived columns made one at a time.
         """
+        if source.is_target:
+            statistics = self.target_statistics_[source.target]
+            rows = self._target_rows(X, source, is_frame)
+            for offset in range(len(source.derivations)):
+                yield source.first + offset, statistics[rows, offset]
+            return
         if not source.is_date:
             yield source.first, self._numeric_values(X, source.column, is_frame, infinite)
             return
@@ -479,9 +518,18 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         for offset, part in enumerate(source.derivations):
             yield source.first + offset, part_values(dates, part)
 
+    def _target_rows(self, X, source, is_frame):
+        """Each row's line in its column's ``target_statistics_``: its category's, missing's or the prior's."""
+        column = self._read_column(X, source.column, is_frame, as_category=True)
+        codes, keys = factorize(column)
+        categories = self.target_categories_[source.target]
+        rows = self._positions(categories, "one-hot", True, codes, keys, column.missing, np.intp)
+        rows[rows < 0] = len(categories) + 1  # unseen: the prior
+        return rows
+
     def _fitted_sources(self):
         return _sources(self.numeric_columns_, self.date_columns_, self.date_parts_, self.date_formats_,
-                        self.date_timezones_)
+                        self.date_timezones_, self.target_columns_, self.target_parts_)
 
     def _kind(self, X, j, is_frame):
         kind = column_kind(X, j, is_frame)
@@ -596,8 +644,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         X : {DataFrame, array-like} of shape (n_samples, n_features)
             The table. Missing values may be NaN, None or ``pd.NA``.
 
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The target. With it, the most-frequent columns also get target
+            statistics (see the class description); without it, none.
 
         Returns
         -------
@@ -606,8 +655,42 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """
         with self._rolled_back_on_error():
             X, is_frame = self._validate(X, reset=True)
-            self._fit(X, is_frame, compact=False)
+            self._fit(X, is_frame, compact=False, targets=self._targets_of(y, X.shape[0]))
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit, then encode ``X``, with each row's target statistics cross-fitted.
+
+        The same as ``fit(X, y).transform(X)`` except for target statistics:
+        ``transform`` gives every row its category's statistics over all the
+        rows of ``fit``, its own target included, while here each row gets
+        those of the other folds (as the network trains on them).
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+            The table. Missing values may be NaN, None or ``pd.NA``.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The target, as in :meth:`fit`.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out_)
+            The encoded table, of dtype ``dtype``.
+        """
+        return self._fit_compact(X, y).toarray()
+
+    @staticmethod
+    def _targets_of(y, n_samples, target_type=None):
+        """``(T, names)`` of :func:`~skdeep.tabular.target_stats.target_matrix` for ``y`` (None: none)."""
+        if y is None:
+            return None, ()
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if y.shape[0] != n_samples:
+            raise ValueError(f"X and y have inconsistent numbers of samples: {n_samples} and {y.shape[0]}.")
+        return target_matrix(y, target_type or type_of_target(y, input_name="y"))
 
     @contextmanager
     def _rolled_back_on_error(self):
@@ -620,36 +703,72 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             self.__dict__.update(before)
             raise
 
-    def _fit_compact(self, X):
+    def _fit_compact(self, X, y=None, target_type=None):
         """``fit`` on ``X``, returning its :class:`~skdeep.tabular.compact.CompactTable`.
 
-        ``fit_transform`` made compact: the estimators train on this.
+        ``fit_transform`` made compact: the estimators train on this. They
+        say what their target is (``target_type``, as ``type_of_target`` words
+        it): a regressor's integer target is not classes.
         """
         with self._rolled_back_on_error():
             X, is_frame = self._validate(X, reset=True)
-            return self._fit(X, is_frame, compact=True)
+            return self._fit(X, is_frame, compact=True, targets=self._targets_of(y, X.shape[0], target_type))
 
-    def _fit(self, X, is_frame, compact):
+    def _fit(self, X, is_frame, compact, targets=(None, ())):
         """Fit on ``X`` (validated), one column at a time; with ``compact``, return its CompactTable.
 
-        Fitting and encoding read each column once; nothing is set on ``self``
-        unless the whole table is accepted.
+        ``targets`` is :func:`~skdeep.tabular.target_stats.target_matrix`'s
+        ``(T, names)``: with a ``T``, the most-frequent columns get target
+        statistics. Fitting and encoding read each column once; nothing is set
+        on ``self`` unless the whole table is accepted.
         """
+        T, target_parts = targets
         kinds = [self._kind(X, j, is_frame) for j in range(X.shape[1])]
         numeric = [j for j, kind in enumerate(kinds) if kind == NUMERIC]
         categorical = [j for j, kind in enumerate(kinds) if kind == CATEGORICAL]
         dated = [j for j, kind in enumerate(kinds) if kind == DATE]
+        n_samples = X.shape[0]
+
+        # The categorical columns first: which get target statistics sets the compact table's width.
+        fitted = {"categories_": [], "encodings_": [], "missing_categories_": []}
+        targeted = {"target_columns_": [], "target_categories_": [], "target_statistics_": []}
+        target_rows = []  # per column with statistics: each row's category among its own (-1: none)
+        # At fit, a block has at most max_one_hot + 1 columns (kept categories, missing, other).
+        codes = np.empty((n_samples, len(categorical)), dtype=code_dtype(self.max_one_hot + 1)) if compact else None
+        for k, j in enumerate(categorical):
+            column = self._read_column(X, j, is_frame)
+            column_codes, keys = factorize(column)
+            chosen = self._choose_categories(column_codes, keys, int(column.missing.sum()))
+            for name, value in zip(fitted, chosen, strict=True):
+                fitted[name].append(value)
+            if compact:  # now: a column's codes are not kept beyond its turn
+                codes[:, k] = self._positions(*chosen, column_codes, keys, column.missing, codes.dtype)
+            if T is not None and chosen[1] == "most-frequent":
+                found = self._target_categories(column, column_codes, keys, T)
+                if found is not None:
+                    for name, value in zip(targeted, (j, *found[:2]), strict=True):
+                        targeted[name].append(value)
+                    target_rows.append(found[2])
+        if not targeted["target_columns_"]:
+            target_parts = ()
+
         # A date column's parts (with a time of day or not), format and zone, before the compact
         # table is allocated: each date column is read here, and once more for its values.
         date_found = [self._date_column(X, j, is_frame) for j in dated]
         date_parts, date_formats, date_timezones = (list(found) for found in zip(*date_found, strict=True)) \
             if dated else ([], [], [])
-        sources = _sources(numeric, dated, date_parts, date_formats, date_timezones)
-        n_samples, n_features = X.shape[0], len(numeric) + sum(map(len, date_parts))
+        sources = _sources(numeric, dated, date_parts, date_formats, date_timezones,
+                           targeted["target_columns_"], target_parts)
+        n_features = len(numeric) + sum(map(len, date_parts)) + len(target_rows) * len(target_parts)
         values = np.empty((n_samples, n_features), dtype=np.float64) if compact else None
         medians, scales, indicators, edges, infinite = [], [], [], [], []
         for source in sources:
-            for i, column in self._derived_values(X, is_frame, source, infinite):
+            if source.is_target:
+                derived = self._cross_fitted(source, target_rows[source.target],
+                                             len(targeted["target_categories_"][source.target]) + 1, T)
+            else:
+                derived = self._derived_values(X, is_frame, source, infinite)
+            for i, column in derived:
                 if infinite:
                     continue  # refused below, once every column is checked
                 median, scale, column_edges = _numeric_statistics(column, self.numeric_bins)
@@ -662,24 +781,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                     values[:, i] = column
         self._refuse_infinity(infinite)
 
-        fitted = {"categories_": [], "encodings_": [], "missing_categories_": []}
-        # At fit, a block has at most max_one_hot + 1 columns (kept categories, missing, other).
-        codes = np.empty((n_samples, len(categorical)), dtype=code_dtype(self.max_one_hot + 1)) if compact else None
-        for k, j in enumerate(categorical):
-            column = self._read_column(X, j, is_frame)
-            column_codes, keys = factorize(column)
-            chosen = self._choose_categories(column_codes, keys, int(column.missing.sum()))
-            for name, value in zip(fitted, chosen, strict=True):
-                fitted[name].append(value)
-            if compact:  # now: a column's codes are not kept beyond its turn
-                codes[:, k] = self._positions(*chosen, column_codes, keys, column.missing, codes.dtype)
-
         self.medians_ = np.array(medians, dtype=np.float64)
         self.scales_ = np.array(scales, dtype=np.float64)
         self.missing_indicators_ = np.array(indicators, dtype=bool)
         self.bin_edges_ = edges
-        for name, value in fitted.items():
+        for name, value in (*fitted.items(), *targeted.items()):
             setattr(self, name, value)
+        self.target_parts_ = tuple(target_parts)
         self.numeric_columns_ = numeric
         self.categorical_columns_ = categorical
         self.date_columns_ = dated
@@ -688,6 +796,41 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.date_timezones_ = date_timezones
         self._build_layout()
         return CompactTable(values, codes, self._current_layout()) if compact else None
+
+    @staticmethod
+    def _target_categories(column, codes, keys, T):
+        """``(categories, statistics, rows)`` of a column's target statistics, or None if no category repeats.
+
+        A category seen once gets no statistic of its own: cross-fitting
+        could never show the network one (its row's folds never see it), so
+        at ``transform`` it is unseen, the prior, as at fit; nor do those
+        beyond the ``MAX_CATEGORIES`` most frequent or longer than
+        ``MAX_CATEGORY_CHARS`` (:mod:`~skdeep.tabular.target_stats`). Missing values
+        are a category (the line after the categories').
+        """
+        counts = {}
+        for key, count in zip(keys, np.bincount(codes, minlength=len(keys)).tolist(), strict=True):
+            counts[key] = counts.get(key, 0) + count  # one key may come twice: 1 and '1'
+        eligible = [(-count, key) for key, count in counts.items() if count > 1 and len(key) <= MAX_CATEGORY_CHARS]
+        categories = sorted(key for _, key in heapq.nsmallest(MAX_CATEGORIES, eligible))
+        if not categories:
+            return None
+        line = {key: i for i, key in enumerate(categories)}
+        of_key = np.fromiter((line.get(key, -1) for key in keys), dtype=np.intp, count=len(keys))
+        rows = np.full(column.missing.shape[0], len(categories), dtype=np.intp)
+        rows[~column.missing] = of_key[codes]
+        statistics = category_statistics(rows, len(categories) + 1, T)
+        return np.array(categories, dtype=object), statistics, rows
+
+    @staticmethod
+    def _cross_fitted(source, rows, n_lines, T):
+        """``(index, values)`` of a column's target statistics at fit, each row's from the other folds.
+
+        ``n_lines``: the column's categories with a statistic, and missing values.
+        """
+        values = cross_fitted_statistics(rows, n_lines, T, np.empty((rows.shape[0], T.shape[1])))
+        for offset in range(T.shape[1]):
+            yield source.first + offset, values[:, offset]
 
     def _date_column(self, X, j, is_frame):
         """``(parts, format, time zone)`` of date column ``j`` at fit."""
@@ -739,24 +882,27 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         # Output names as (prefix, input position, suffix), so that
         # get_feature_names_out can rebuild them from any valid input names.
         names = []
-        sources = {source.column: source for source in self._fitted_sources()}
+        sources = {source.column: source for source in self._fitted_sources() if not source.is_target}
+        targets = {source.column: source for source in self._fitted_sources() if source.is_target}
         n_numeric = len(self.medians_)
         # Per numeric feature (indexed as the compact table's columns), where its outputs start.
         numeric_out, bins_out = [0] * n_numeric, [0] * n_numeric
         indicator_out, categorical_out = {}, []
         categorical_index = {j: k for k, j in enumerate(self.categorical_columns_)}
+        def derived_features(j, source):  # each derived feature, its indicator, its bins
+            for i, derivation in enumerate(source.derivations, start=source.first):
+                suffix = source.suffix(derivation)
+                numeric_out[i] = len(names)
+                names.append(("", j, suffix))
+                if self.missing_indicators_[i]:  # a date column's is for the column
+                    indicator_out[i] = len(names)
+                    names.append(("missingindicator_", j, ""))
+                bins_out[i] = len(names)
+                names.extend(("", j, f"{suffix}_bin{t}") for t in range(len(self.bin_edges_[i]) - 1))
+
         for j in range(self.n_features_in_):
-            if j in sources:  # numeric or date: each derived feature, its indicator, its bins
-                source = sources[j]
-                for i, derivation in enumerate(source.derivations, start=source.first):
-                    suffix = source.suffix(derivation)
-                    numeric_out[i] = len(names)
-                    names.append(("", j, suffix))
-                    if self.missing_indicators_[i]:  # a date column's is for the column
-                        indicator_out[i] = len(names)
-                        names.append(("missingindicator_", j, ""))
-                    bins_out[i] = len(names)
-                    names.extend(("", j, f"{suffix}_bin{t}") for t in range(len(self.bin_edges_[i]) - 1))
+            if j in sources:  # numeric or date
+                derived_features(j, sources[j])
                 continue
             k = categorical_index[j]
             categorical_out.append(len(names))
@@ -769,6 +915,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 names.append(("", j, "_nan"))
             if self.encodings_[k] == "most-frequent":
                 names.append(("", j, "_other"))
+            if j in targets:  # after the column's block
+                derived_features(j, targets[j])
         self._names_out = names
         self.n_features_out_ = len(names)
         self._layout = self._dense_layout(numeric_out, [indicator_out[i] for i in sorted(indicator_out)], bins_out,
@@ -819,6 +967,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             bin_edges=self.bin_edges_, categories=self.categories_, encodings=self.encodings_,
             missing_categories=self.missing_categories_, date_columns=self.date_columns_,
             date_parts=self.date_parts_, date_formats=self.date_formats_, date_timezones=self.date_timezones_,
+            target_columns=self.target_columns_, target_parts=self.target_parts_,
+            target_categories=self.target_categories_, target_statistics=self.target_statistics_,
         )
 
     @classmethod
@@ -879,6 +1029,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         preprocessor.date_parts_ = [tuple(parts) for parts in state.date_parts]
         preprocessor.date_formats_ = list(state.date_formats)
         preprocessor.date_timezones_ = list(state.date_timezones)
+        preprocessor.target_columns_ = list(state.target_columns)
+        preprocessor.target_parts_ = tuple(state.target_parts)
+        preprocessor.target_categories_ = list(state.target_categories)
+        preprocessor.target_statistics_ = list(state.target_statistics)
         preprocessor._build_layout()
         return preprocessor
 
@@ -913,8 +1067,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__({name: value for name, value in state.items() if name not in self._DERIVED})
         if "n_features_in_" in self.__dict__:
-            for name in ("date_columns_", "date_parts_", "date_formats_", "date_timezones_"):
-                self.__dict__.setdefault(name, [])  # pickled before dates were read: none
+            for name in ("date_columns_", "date_parts_", "date_formats_", "date_timezones_", "target_columns_",
+                         "target_categories_", "target_statistics_"):
+                self.__dict__.setdefault(name, [])  # pickled before dates or target statistics: none
+            self.__dict__.setdefault("target_parts_", ())
             self._build_layout()
 
     def get_feature_names_out(self, input_features=None):
