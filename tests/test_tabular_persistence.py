@@ -466,6 +466,9 @@ FIELDS = {
     "target categories out of order": (_swap("preprocessor_target_categories", 0, 1), "sorted and unique"),
     "target statistics of the wrong count": (replace_array("preprocessor_target_statistics", np.zeros(3)),
                                              "preprocessor_target_statistics has"),
+    "target categories of 100 characters": (replace_array("preprocessor_target_categories",
+                                                          lambda: np.array([f"c{i:02d}" + "x" * 97 for i in range(12)])),
+                                            "at most 64 characters"),
     # the preprocessor's arrays
     "NaN median": (set_array_item("preprocessor_medians", 0, NAN), "medians contains NaN"),
     "infinite median": (set_array_item("preprocessor_medians", 1, -INF), "medians contains NaN or infinity"),

@@ -153,3 +153,60 @@ def test_every_kind_of_target_gives_its_statistics(y_kind):
         assert model.preprocessor_.target_parts_ == ("target0", "target1")
     assert model.preprocessor_.target_statistics_[0].shape[1] == len(model.preprocessor_.target_parts_)
     assert np.isfinite(model.predict_proba(X) if y_kind == "multiclass" else model.predict(X)).all()
+
+
+def test_categories_of_a_few_rows_that_do_not_differ_are_shrunk_to_the_prior():
+    # 1,000 categories of 3 rows of pure noise: each category's own mean varies by about 0.58,
+    # the statistics must stay close to the prior (dividing the within variance by n, not by
+    # n - categories, let them spread by 0.14).
+    rng = np.random.RandomState(1)
+    codes = rng.randint(0, 1000, 3000)
+    statistics = category_statistics(codes, 1000, rng.normal(size=(3000, 1)))
+    assert statistics[:-1, 0].std() < 0.08
+
+
+def test_a_warm_started_fit_trains_on_cross_fitted_statistics_of_its_own_rows():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"noise": rng.normal(size=3000), "id": [f"id{i}" for i in rng.integers(0, 1000, 3000)]})
+    y = rng.integers(0, 2, 3000)  # noise: the ids say nothing
+    model = TabularNetClassifier(max_iter=2, random_state=0, warm_start=True).fit(X, y)
+    columns = _statistic_columns_of(model.preprocessor_, "id")
+
+    def correlation(table):
+        return abs(np.corrcoef(table.toarray()[:, columns][:, 0], y)[0, 1])
+    assert correlation(model._network_input(X)) > 0.3  # the statistics of all rows hold each row's own target
+    assert correlation(model._network_input(X, y)) < 0.1  # what a continued fit trains on
+    model.fit(X, y)  # continues
+    assert model.n_iter_ == 2
+
+
+def _statistic_columns_of(pre, name):
+    return np.array([output.startswith(f"{name}_target") for output in pre.get_feature_names_out()])
+
+
+def test_all_columns_share_a_budget_of_categories_with_statistics(monkeypatch):
+    from skdeep.tabular import preprocessing
+
+    monkeypatch.setattr(preprocessing, "MAX_CATEGORIES", 30)
+    monkeypatch.setattr(preprocessing, "MAX_ALL_CATEGORIES", 50)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({name: [f"{name}{i}" for i in rng.integers(0, 40, 2000)] for name in "abc"})
+    pre = TabularPreprocessor().fit(X, rng.integers(0, 2, 2000))
+    assert [len(c) for c in pre.target_categories_] == [30, 20]  # the first columns first
+    assert pre.target_columns_ == [0, 1]
+
+
+def test_bool_and_few_category_columns_count_once_in_the_memory_bound():
+    from skdeep.tabular.preprocessing import numeric_features_bound
+
+    X = pd.DataFrame({"flag": [True, False] * 5, "colour": pd.Categorical(list("ab") * 5),
+                      "name": list("abcdefghij"), "x": np.arange(10.0)})
+    assert numeric_features_bound(X, n_targets=16) == 1 + 1 + 17 + 1
+
+
+def test_y_is_read_only_when_a_column_can_have_statistics():
+    X = pd.DataFrame({"x": np.arange(10.0), "colour": list("ab") * 5})
+    pre = TabularPreprocessor().fit(X, np.full(10, np.nan))  # no column of many categories: y unread
+    assert pre.target_columns_ == []
+    with pytest.raises(ValueError, match="NaN"):
+        TabularPreprocessor(max_one_hot=2).fit(X.assign(colour=list("abcde") * 2), np.full(10, np.nan))

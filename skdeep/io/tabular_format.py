@@ -59,7 +59,7 @@ from ..nn.values import is_count
 from ..tabular.dates import ALL_PARTS, DATE_PARTS, check_zone_name
 from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import FittedPreprocessing, TabularPreprocessor
-from ..tabular.target_stats import MAX_CATEGORIES, MAX_CLASSES
+from ..tabular.target_stats import MAX_CATEGORIES, MAX_CATEGORY_CHARS, MAX_CLASSES
 from ..train.optimizers import AdamW
 from .envelope import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, Expected, check_array_headers, check_fields,
                        check_finite, check_format_version, check_parameter_count, checked, checked_model,
@@ -427,7 +427,11 @@ def _expected_arrays(plan):
     if n_target_categories:
         n_lines = sum(n_target_categories) + 2 * len(n_target_categories)
         required.update(
-            preprocessor_target_categories=Expected(((sum(n_target_categories),),), is_text_dtype, text),
+            # fit keeps no category longer than MAX_CATEGORY_CHARS for target statistics
+            preprocessor_target_categories=Expected(
+                ((sum(n_target_categories),),),
+                lambda found: is_text_dtype(found) and found.itemsize <= 4 * MAX_CATEGORY_CHARS,
+                f"strings of at most {MAX_CATEGORY_CHARS} characters"),
             preprocessor_target_statistics=vector(n_lines * len(plan.preprocessor.target_parts),
                                                   np.dtype(np.float64)))
     optional = {"best_params": vector(plan.n_params), "best_state": vector(0),

@@ -187,7 +187,8 @@ class _BaseTabularNet(BaseNet):
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {_num_samples(X)} and {_num_samples(y)}.")
         if continuing:
-            return self._network_input(X), self._checked_y(y)
+            y = self._checked_y(y)
+            return self._network_input(X, y), y
         X = self._checked_table(X, reset=True)
         y = self._checked_y(y)
         target_type = self._target_type(y)
@@ -230,10 +231,18 @@ class _BaseTabularNet(BaseNet):
         finally:
             self.__dict__.pop("_streaming", None)
 
-    def _network_input(self, X):
-        """``X`` checked (not reset) and encoded by the fitted preprocessor, compact."""
+    def _network_input(self, X, y=None):
+        """``X`` checked (not reset) and encoded by the fitted preprocessor, compact.
+
+        With ``y`` (a continued fit), the target statistics of ``X``'s rows
+        are cross-fitted on ``(X, y)``, as a fit makes them.
+        """
         X = self._checked_table(X, reset=False)
-        return self.preprocessor_._compact(X, is_dataframe(X))
+        preprocessor = self.preprocessor_
+        targets = None
+        if y is not None and preprocessor.target_columns_:
+            targets = preprocessor._targets_of(y, _num_samples(X), self._target_type(y))
+        return preprocessor._compact(X, is_dataframe(X), targets)
 
     def _predict_output(self, X):
         """The network's outputs for ``X``, ``PREDICT_ROWS`` rows of the raw table at a time.
@@ -302,7 +311,7 @@ class _BaseTabularNet(BaseNet):
         """
         n_samples, n_columns = X.shape
         n_targets = target_width(y, target_type)
-        n_numeric = numeric_features_bound(X, n_targets)
+        n_numeric = numeric_features_bound(X, n_targets, self.max_one_hot)
         refuse_if_short({
             "the encoded table": 8 * n_samples * n_numeric,
             "reading one column": (4 if n_numeric == n_columns else 8) * 8 * n_samples,

@@ -35,8 +35,8 @@ from .columns import (CATEGORICAL, DATE, NUMERIC, categories_by_number, column_k
 from .compact import CompactTable, DenseLayout, code_dtype
 from .dates import MAX_PARTS, NotDates, describe, part_values, read_dates
 from .embeddings import quantile_bin_edges
-from .target_stats import (MAX_CATEGORIES, MAX_CATEGORY_CHARS, category_statistics, cross_fitted_statistics,
-                           target_matrix)
+from .target_stats import (MAX_ALL_CATEGORIES, MAX_CATEGORIES, MAX_CATEGORY_CHARS, category_statistics,
+                           cross_fitted_statistics, target_matrix)
 
 __all__ = ["TabularPreprocessor", "FittedPreprocessing", "is_dataframe", "check_frame_not_empty",
            "numeric_features_bound"]
@@ -60,13 +60,14 @@ def _check_array_dtype(X):
         )
 
 
-def numeric_features_bound(X, n_targets=0):
+def numeric_features_bound(X, n_targets=0, max_one_hot=9):
     """The most numeric columns a fit on ``X`` (checked) can give its compact table.
 
     One per column, :data:`~skdeep.tabular.dates.MAX_PARTS` for a column
     that may hold dates (its dtype says so, or a sample of its values), and
-    ``1 + n_targets`` (its target statistics) for a column whose dtype is not
-    numeric: a bound for a fit's memory, which never reads a whole column.
+    ``1 + n_targets`` (its target statistics) for a column that may have more
+    than ``max_one_hot`` categories (strings and objects; a ``category`` dtype
+    with that many): a bound for a fit's memory, which never reads a whole column.
     """
     is_frame = is_dataframe(X)
     if not is_frame:
@@ -76,7 +77,10 @@ def numeric_features_bound(X, n_targets=0):
         if may_hold_dates(X, j, is_frame):
             return MAX_PARTS
         dtype = X.dtypes.iloc[j] if is_frame else X.dtype
-        return 1 if dtype.kind in "iuf" else 1 + n_targets
+        categories = getattr(dtype, "categories", None)
+        if dtype.kind in "iufb" or (categories is not None and len(categories) + 1 <= max_one_hot):
+            return 1
+        return 1 + n_targets
     return sum(bound(j) for j in range(X.shape[1]))
 
 
@@ -281,6 +285,16 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
       gives an all-zero row in a one-hot or binary encoding (in a binary column,
       0 is also the first category) and goes to "other" in the most-frequent
       encoding.
+    * **target statistics** (only when ``fit`` receives ``y``): a
+      most-frequent column also gets each category's mean target (the
+      standardized target, or one indicator per class up to 16 classes),
+      shrunk towards the mean over all rows by empirical Bayes, as numeric
+      features ``<name>_target...`` right after its block, scaled and binned
+      like numeric columns. ``fit_transform`` gives each row the statistics of
+      the other 4 of 5 folds (its own target never enters them); ``transform``
+      those of all rows. Categories seen once, unseen ones, those beyond the
+      10,000 most frequent and those longer than 64 characters get the prior.
+      See :mod:`skdeep.tabular.target_stats`.
     * **date** (pandas ``datetime64``, naive or with a time zone; NumPy
       ``datetime64`` arrays; object columns whose values present are all
       ``datetime.date``, ``datetime.datetime``, ``pd.Timestamp`` or
@@ -376,11 +390,28 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         For each date column, its time zone (``'Europe/Paris'``,
         ``'UTC+01:00'``, ...), or None for dates without one.
 
+    target_columns_ : list of int
+        Positions of the categorical columns with target statistics (empty
+        when ``fit`` had no ``y``).
+
+    target_parts_ : tuple of str
+        The names of each such column's statistics: ``('target',)``,
+        ``('target_<class>', ...)`` or ``('target0', ...)``.
+
+    target_categories_ : list of ndarray of str
+        For each column with target statistics, the categories with a
+        statistic of their own, sorted.
+
+    target_statistics_ : list of ndarray of shape (n_categories + 2, n_parts)
+        For each column with target statistics, its categories' statistics,
+        then that of missing values, then the prior (for any other category).
+
     medians_ : ndarray of shape (n_numeric_features,)
         Median of each *numeric feature*: the numeric columns, in the order of
         ``numeric_columns_``, then the parts of each date column, in the order
-        of ``date_columns_`` and ``date_parts_`` (0 for a feature with no
-        values at fit).
+        of ``date_columns_`` and ``date_parts_``, then the target statistics
+        of each column of ``target_columns_`` (0 for a feature with no values
+        at fit).
 
     scales_ : ndarray of shape (n_numeric_features,)
         What each numeric feature is divided by after subtracting the median: the
@@ -655,7 +686,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """
         with self._rolled_back_on_error():
             X, is_frame = self._validate(X, reset=True)
-            self._fit(X, is_frame, compact=False, targets=self._targets_of(y, X.shape[0]))
+            self._fit(X, is_frame, compact=False, targets=lambda: self._targets_of(y, X.shape[0]))
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -712,17 +743,20 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """
         with self._rolled_back_on_error():
             X, is_frame = self._validate(X, reset=True)
-            return self._fit(X, is_frame, compact=True, targets=self._targets_of(y, X.shape[0], target_type))
+            return self._fit(X, is_frame, compact=True,
+                             targets=lambda: self._targets_of(y, X.shape[0], target_type))
 
-    def _fit(self, X, is_frame, compact, targets=(None, ())):
+    def _fit(self, X, is_frame, compact, targets=None):
         """Fit on ``X`` (validated), one column at a time; with ``compact``, return its CompactTable.
 
-        ``targets`` is :func:`~skdeep.tabular.target_stats.target_matrix`'s
-        ``(T, names)``: with a ``T``, the most-frequent columns get target
-        statistics. Fitting and encoding read each column once; nothing is set
-        on ``self`` unless the whole table is accepted.
+        ``targets()`` (None: no target) gives
+        :func:`~skdeep.tabular.target_stats.target_matrix`'s ``(T, names)``,
+        asked for (and ``y`` checked) only once a most-frequent column is
+        found: with a ``T``, such columns get target statistics.
+        Fitting and encoding read each column once; nothing is set on ``self``
+        unless the whole table is accepted.
         """
-        T, target_parts = targets
+        T, target_parts, budget = None, (), MAX_ALL_CATEGORIES
         kinds = [self._kind(X, j, is_frame) for j in range(X.shape[1])]
         numeric = [j for j, kind in enumerate(kinds) if kind == NUMERIC]
         categorical = [j for j, kind in enumerate(kinds) if kind == CATEGORICAL]
@@ -743,9 +777,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 fitted[name].append(value)
             if compact:  # now: a column's codes are not kept beyond its turn
                 codes[:, k] = self._positions(*chosen, column_codes, keys, column.missing, codes.dtype)
-            if T is not None and chosen[1] == "most-frequent":
-                found = self._target_categories(column, column_codes, keys, T)
+            if chosen[1] == "most-frequent" and targets is not None:
+                T, target_parts = targets()
+                targets = None  # asked once
+            if T is not None and chosen[1] == "most-frequent" and budget:
+                found = self._target_categories(column, column_codes, keys, T, min(budget, MAX_CATEGORIES))
                 if found is not None:
+                    budget -= len(found[0])
                     for name, value in zip(targeted, (j, *found[:2]), strict=True):
                         targeted[name].append(value)
                     target_rows.append(found[2])
@@ -797,30 +835,32 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self._build_layout()
         return CompactTable(values, codes, self._current_layout()) if compact else None
 
-    @staticmethod
-    def _target_categories(column, codes, keys, T):
+    @classmethod
+    def _target_categories(cls, column, codes, keys, T, most):
         """``(categories, statistics, rows)`` of a column's target statistics, or None if no category repeats.
 
         A category seen once gets no statistic of its own: cross-fitting
         could never show the network one (its row's folds never see it), so
         at ``transform`` it is unseen, the prior, as at fit; nor do those
-        beyond the ``MAX_CATEGORIES`` most frequent or longer than
-        ``MAX_CATEGORY_CHARS`` (:mod:`~skdeep.tabular.target_stats`). Missing values
-        are a category (the line after the categories').
+        beyond the ``most`` most frequent (at most ``MAX_CATEGORIES``, and
+        ``MAX_ALL_CATEGORIES`` over all columns) or longer than
+        ``MAX_CATEGORY_CHARS`` (:mod:`~skdeep.tabular.target_stats`). Rows are
+        matched to categories as ``transform`` matches them (by number too);
+        missing values are a category (the line after the categories')
+        unless seen once.
         """
         counts = {}
         for key, count in zip(keys, np.bincount(codes, minlength=len(keys)).tolist(), strict=True):
             counts[key] = counts.get(key, 0) + count  # one key may come twice: 1 and '1'
         eligible = [(-count, key) for key, count in counts.items() if count > 1 and len(key) <= MAX_CATEGORY_CHARS]
-        categories = sorted(key for _, key in heapq.nsmallest(MAX_CATEGORIES, eligible))
-        if not categories:
+        categories = np.array(sorted(key for _, key in heapq.nsmallest(most, eligible)), dtype=str)
+        if not len(categories):
             return None
-        line = {key: i for i, key in enumerate(categories)}
-        of_key = np.fromiter((line.get(key, -1) for key in keys), dtype=np.intp, count=len(keys))
-        rows = np.full(column.missing.shape[0], len(categories), dtype=np.intp)
-        rows[~column.missing] = of_key[codes]
+        rows = cls._positions(categories, "one-hot", True, codes, keys, column.missing, np.intp)
+        if column.missing.sum() == 1:
+            rows[column.missing] = -1
         statistics = category_statistics(rows, len(categories) + 1, T)
-        return np.array(categories, dtype=object), statistics, rows
+        return categories, statistics, rows
 
     @staticmethod
     def _cross_fitted(source, rows, n_lines, T):
@@ -846,7 +886,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """Bytes a row of this preprocessor's compact tables takes."""
         return 8 * len(self.medians_) + len(self.categorical_columns_) * self._layout.code_dtype.itemsize
 
-    def _compact(self, X, is_frame):
+    def _compact(self, X, is_frame, targets=None):
         """The :class:`~skdeep.tabular.compact.CompactTable` of ``X`` (validated), one column at a time.
 
         An estimator checks ``X`` against its own ``feature_names_in_`` and
@@ -856,7 +896,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if not is_frame:
             _check_array_dtype(X)
         layout, n_samples = self._current_layout(), X.shape[0]
-        values = self._numeric_block(X, is_frame, n_samples)
+        values = self._numeric_block(X, is_frame, n_samples, targets)
         codes = np.empty((n_samples, len(self.categorical_columns_)), dtype=layout.code_dtype)
         for k, j in enumerate(self.categorical_columns_):
             column = self._read_column(X, j, is_frame, as_category=True)
@@ -866,12 +906,26 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                                           column_codes, keys, column.missing, codes.dtype)
         return CompactTable(values, codes, layout)
 
-    def _numeric_block(self, X, is_frame, n_samples):
-        """The numeric columns of ``X``'s compact table, each derived from its input column in turn."""
+    def _numeric_block(self, X, is_frame, n_samples, targets=None):
+        """The numeric columns of ``X``'s compact table, each derived from its input column in turn.
+
+        With ``targets`` (``(T, names)`` of ``X``'s own target, as a fit
+        would make them), the target statistics are cross-fitted on ``X``
+        over the fitted categories, as at fit: a continued fit trains on
+        these, not on statistics that hold each row's own target.
+        """
         values = np.empty((n_samples, len(self.medians_)), dtype=np.float64)
+        T = targets[0] if targets is not None and tuple(targets[1]) == self.target_parts_ else None
         infinite = []
         for source in self._fitted_sources():
-            for i, column in self._derived_values(X, is_frame, source, infinite):
+            if source.is_target and T is not None:
+                rows = self._target_rows(X, source, is_frame)
+                n_lines = len(self.target_categories_[source.target]) + 1
+                rows[rows == n_lines] = -1  # the prior's line: no statistic of its own
+                derived = self._cross_fitted(source, rows, n_lines, T)
+            else:
+                derived = self._derived_values(X, is_frame, source, infinite)
+            for i, column in derived:
                 if not infinite:
                     values[:, i] = column
         self._refuse_infinity(infinite)

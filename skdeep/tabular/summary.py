@@ -12,11 +12,14 @@ def tabular_summary(estimator):
     n_bins = sum(max(len(edges) - 1, 0) for edges in pre.bin_edges_)
     sizes, k = spec.layer_sizes, spec.n_members
     dates = f", {len(pre.date_columns_):,} date" if pre.date_columns_ else ""
+    n_targets = len(pre.target_columns_)
+    targets = (f"; {n_targets:,} high-cardinality column{'s' * (n_targets > 1)} with target statistics"
+               if n_targets else "")
     lines = [
         f"{type(estimator).__name__}: {k} member(s) trained together, predictions averaged",
         f"Input: {pre.n_features_in_:,} columns ({len(pre.numeric_columns_):,} numeric, "
         f"{len(pre.categorical_columns_):,} categorical{dates}) -> {sizes[0]:,} features "
-        f"({n_bins:,} piecewise-linear bin features)",
+        f"({n_bins:,} piecewise-linear bin features{targets})",
     ]
     rows = [("layer", "shape (rows: inputs)", "activation", "parameters")]
     if spec.scale_factor:

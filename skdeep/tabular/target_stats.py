@@ -36,11 +36,13 @@ import numpy as np
 
 #: Folds of the cross-fitting at fit.
 N_FOLDS = 5
-#: The most classes a classification target may have to give target statistics (one column each).
+#: The most classes (or outputs, or labels) a target may have to give target statistics (one column each).
 MAX_CLASSES = 16
-#: The most categories of a column with a statistic of their own (the most frequent ones), and their
-#: longest string: a model file stores them as fixed-width strings, within its limit for text.
+#: The most categories with a statistic of their own (the most frequent ones), in one column and in
+#: all columns together (the first columns first), and their longest string: a model file stores
+#: them as fixed-width strings, within its limit for text (16 MiB; these take at most 5 MiB).
 MAX_CATEGORIES = 10_000
+MAX_ALL_CATEGORIES = 20_000
 MAX_CATEGORY_CHARS = 64
 
 
@@ -64,13 +66,15 @@ def target_matrix(y, target_type):
     T : ndarray of float64, shape (n_samples, n_targets), or None
         The standardized target (regression), the indicator of the second of
         two classes in sorted order (binary), one indicator per class
-        (multiclass, up to :data:`MAX_CLASSES` classes), the labels
-        (multilabel). None for any other target.
+        (multiclass), the labels (multilabel); at most :data:`MAX_CLASSES`
+        columns. None for any other target, or one of more columns.
     names : tuple of str
         The suffix of each column's output name: ``'target'``,
         ``'target_<class>'`` or ``'target<i>'``.
     """
     y = np.asarray(y)
+    if target_width(y, target_type) == 0:
+        return None, ()
     if target_type in ("continuous", "continuous-multioutput"):
         T = y.reshape(len(y), -1).astype(np.float64)
         largest = np.abs(T).max(axis=0, initial=0.0)
@@ -94,7 +98,8 @@ def target_width(y, target_type):
     """How many columns :func:`target_matrix` gives for ``y``, without making them."""
     y = np.asarray(y)
     if target_type in ("continuous", "continuous-multioutput", "multilabel-indicator"):
-        return 1 if y.ndim == 1 else y.shape[1]
+        n_columns = 1 if y.ndim == 1 else y.shape[1]
+        return n_columns if n_columns <= MAX_CLASSES else 0
     if target_type in ("binary", "multiclass"):
         n_classes = len(np.unique(y.ravel()))
         return 1 if n_classes == 2 else (n_classes if n_classes <= MAX_CLASSES else 0)
@@ -111,18 +116,23 @@ def _shrunk_means(codes, n_categories, T):
     Rows of code -1 count in the prior only.
     """
     own = codes >= 0
-    counts = np.bincount(codes[own], minlength=n_categories).astype(np.float64)
+    own_codes = codes[own]
+    counts = np.bincount(own_codes, minlength=n_categories).astype(np.float64)
     present = counts > 0
+    n_own, n_present = int(own.sum()), int(present.sum())
     prior = T.mean(axis=0)
     statistics = np.empty((n_categories, T.shape[1]))
-    n_own = max(int(own.sum()), 1)
     for t in range(T.shape[1]):
-        sums = np.bincount(codes[own], weights=T[own, t], minlength=n_categories)
+        values = T[own, t]
+        sums = np.bincount(own_codes, weights=values, minlength=n_categories)
         means = np.divide(sums, counts, out=np.full(n_categories, prior[t]), where=present)
-        within = float(np.mean((T[own, t] - means[codes[own]]) ** 2)) if own.any() else 0.0  # sigma2, pooled
-        between = float(np.dot(counts, (means - prior[t]) ** 2)) / n_own
-        # E[between] = tau2 * (weighted) + sigma2 * (categories - 1) / n: remove the noise's share.
-        tau2 = max(between - within * (present.sum() - 1) / n_own, 0.0)
+        # sigma2: the variance within categories, pooled and unbiased (each category's mean costs a
+        # degree of freedom: with 3 rows a category, dividing by n would find categories differ).
+        within = float(np.sum((values - means[own_codes]) ** 2)) / max(n_own - n_present, 1)
+        # tau2: the spread of the categories' means around theirs, less what the noise puts in it.
+        center = values.mean() if n_own else prior[t]
+        between = float(np.dot(counts, (means - center) ** 2)) / max(n_own, 1)
+        tau2 = max(between - within * (n_present - 1) / max(n_own, 1), 0.0)
         denominator = counts * tau2 + within
         weight = np.divide(counts * tau2, denominator, out=np.zeros(n_categories), where=denominator > 0)
         statistics[:, t] = weight * means + (1 - weight) * prior[t]
