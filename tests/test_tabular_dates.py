@@ -423,7 +423,15 @@ def test_a_dask_frame_with_dates_is_fitted_as_in_memory():
 def test_numpy_dates_work_without_pandas():
     code = """
 import sys
-sys.modules["pandas"] = None  # import pandas raises ImportError
+
+
+class NoPandas:  # import pandas raises ImportError; sys.modules has no "pandas" (scikit-learn 1.6 reads it)
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "pandas":
+            raise ImportError("pandas is not installed here")
+
+
+sys.meta_path.insert(0, NoPandas())
 import datetime
 import numpy as np
 from skdeep.tabular.preprocessing import TabularPreprocessor
@@ -436,6 +444,7 @@ pre = TabularPreprocessor().fit(O)
 print(pre.date_columns_, pre.categorical_columns_, pre._fit_compact(O).values[0, 1])
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pandas" not in result.stderr
     # Hour 10 of 2021-03-15; strings stay categorical without pandas to parse them.
     assert result.stdout.split() == ["timeofday_cos", "dayofyear_cos", "2021.0", "2021.0", "10.0",
                                      "[0]", "[1]", "2021.0"]

@@ -156,11 +156,14 @@ def _parse_strings(pd, series, date_format, errors):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return pd.to_datetime(series, format=date_format, errors=errors)
+            parsed = pd.to_datetime(series, format=date_format, errors=errors)
         except ValueError as error:
             if "utc=True" not in str(error):  # pandas: "Mixed timezones detected. Pass utc=True ..."
                 raise
             return pd.to_datetime(series, format=date_format, errors=errors, utc=True)
+        if parsed.dtype == object:  # pandas < 3 gives mixed offsets as objects (with a warning) instead
+            return pd.to_datetime(series, format=date_format, errors=errors, utc=True)
+        return parsed
 
 
 def looks_like_dates(values, missing):

@@ -856,7 +856,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         categories = np.array(sorted(key for _, key in heapq.nsmallest(most, eligible)), dtype=str)
         if not len(categories):
             return None
-        rows = cls._positions(categories, "one-hot", True, codes, keys, column.missing, np.intp)
+        # int32: held for every column with statistics until the numeric columns are filled
+        rows = cls._positions(categories, "one-hot", True, codes, keys, column.missing, np.int32)
         if column.missing.sum() == 1:
             rows[column.missing] = -1
         statistics = category_statistics(rows, len(categories) + 1, T)

@@ -12,13 +12,15 @@ shrunk towards the mean over all rows the fewer rows the category has.
 * Shrinkage is empirical Bayes (the normal-normal model): a category with
   ``n`` rows and mean ``m`` gets ``lam * m + (1 - lam) * prior`` with
   ``lam = n * tau2 / (n * tau2 + sigma2)``, ``prior`` the mean over all rows,
-  ``sigma2`` the variance within categories (pooled over all of them) and
-  ``tau2`` the variance of the categories' true means (the variance between
-  the categories' means, less what ``sigma2`` adds to it). A category seen once
-  is shrunk as much as the column's noise calls for; scikit-learn's
-  ``TargetEncoder(smooth="auto")``, which uses each category's own variance,
-  keeps it whole (its variance is 0). A category unseen at fit is the prior;
-  a column whose categories do not differ (``tau2 = 0``) is the prior everywhere.
+  ``sigma2`` the variance within categories (pooled over all of them,
+  unbiased) and ``tau2`` the variance of the categories' true means (the
+  variance between the categories' means, less what ``sigma2`` adds to it).
+  A category of a few rows is pulled towards the prior as much as the
+  column's noise calls for; scikit-learn's ``TargetEncoder(smooth="auto")``,
+  which uses each category's own variance, keeps a category whose few rows
+  agree whole (its variance is 0). A category unseen at fit is the prior; a
+  column whose categories do not differ (``tau2`` estimated 0) is the prior
+  everywhere.
 * **Cross-fitting:** a row's own target must not leak into its statistic, or
   the network learns that the statistic *is* the target (a category seen once
   would give its row's label away). At fit, each row gets the statistics of
@@ -27,9 +29,10 @@ shrunk towards the mean over all rows the fewer rows the category has.
 Missing values are one more category. A row whose category has no statistic
 of its own gets the prior (code -1): a category seen once at fit, which
 cross-fitting could never have shown the network, and, to bound what a model
-file stores, categories beyond the :data:`MAX_CATEGORIES` most frequent or
-longer than :data:`MAX_CATEGORY_CHARS` characters (long strings are text,
-whose exact repeats carry little).
+file stores, categories beyond the :data:`MAX_CATEGORIES` most frequent (and
+:data:`MAX_ALL_CATEGORIES` over all columns) or longer than
+:data:`MAX_CATEGORY_CHARS` characters (long strings are text, whose exact
+repeats carry little).
 """
 
 import numpy as np
