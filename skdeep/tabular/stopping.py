@@ -13,6 +13,7 @@ fitted state, ``'early'`` for any of the last three.
 
 import math
 
+from ..train.trainer import beats_on_score_then_loss
 from .budget import planned_epochs
 
 
@@ -29,7 +30,7 @@ def kept_epoch(records):
         score, loss = record["validation_score"], record["validation_loss"]
         if score is None:
             return None
-        if score > best_score or (score == best_score and loss < best_loss):
+        if beats_on_score_then_loss(score, loss, best_score, best_loss):
             best, best_score, best_loss = epoch, score, loss
     return best
 

@@ -182,27 +182,30 @@ def _check_validation_weights(sample_weight, held_out):
             "Every sample of the validation split has weight 0, so it cannot score an epoch: "
             "give more samples a weight above 0, or change validation_fraction or random_state."
         )
-    if held_out is not None:
-        weighed = (held_out & (sample_weight > 0)[:, None]).any(axis=0)
-        if not weighed.all():
-            raise ValueError(
-                f"Every sample of the validation part of ensemble member {np.argmin(weighed)} has "
-                "weight 0, so it cannot score that member's epoch: give more samples a weight above "
-                "0, or change validation_fraction or random_state."
-            )
+    member = None if held_out is None else _member_without_weight(sample_weight, held_out)
+    if member is not None:
+        raise ValueError(
+            f"Every sample of the validation part of ensemble member {member} has "
+            "weight 0, so it cannot score that member's epoch: give more samples a weight above "
+            "0, or change validation_fraction or random_state."
+        )
 
 
 def _check_training_weights(sample_weight, trains):
     """Refuse member parts that leave a member only rows of weight 0 to train on."""
-    if sample_weight is None:
-        return
-    weighed = (trains & (sample_weight > 0)[:, None]).any(axis=0)
-    if not weighed.all():
+    member = None if sample_weight is None else _member_without_weight(sample_weight, trains)
+    if member is not None:
         raise ValueError(
-            f"Every sample ensemble member {np.argmin(weighed)} trains on has weight 0 (the others "
+            f"Every sample ensemble member {member} trains on has weight 0 (the others "
             "are its validation part): give more samples a weight above 0, or change "
             "validation_fraction or random_state."
         )
+
+
+def _member_without_weight(sample_weight, rows_of_members):
+    """The first member none of whose rows (``rows_of_members[:, j]``) weighs above 0, or None."""
+    weighed = (rows_of_members & (sample_weight > 0)[:, None]).any(axis=0)
+    return None if weighed.all() else int(np.argmin(weighed))
 
 
 def _say_nothing(message):
@@ -377,6 +380,11 @@ def _end_epoch(state, network, loss, n_samples, learning_rate, validation, score
     return state.record_epoch(loss, **values)
 
 
+def beats_on_score_then_loss(score, loss, best_score, best_loss):
+    """Whether an epoch beats the best one: a higher validation score, or the same with a lower loss."""
+    return score > best_score or (score == best_score and loss < best_loss)
+
+
 class StoppingRule:
     """MLPClassifier's plateau rule, with the best weights kept for early stopping.
 
@@ -407,10 +415,8 @@ class StoppingRule:
             score = record["validation_score"]
             state.validation_scores_.append(score)
             if self.config.tie_break_on_loss:
-                loss = record["validation_loss"]
-                better = score > state.best_validation_score_ or (
-                    score == state.best_validation_score_ and loss < self.best_validation_loss)
-                improved = better
+                better = improved = beats_on_score_then_loss(
+                    score, record["validation_loss"], state.best_validation_score_, self.best_validation_loss)
             else:
                 better = score > state.best_validation_score_
                 improved = not score < state.best_validation_score_ + tol
