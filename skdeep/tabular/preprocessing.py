@@ -550,13 +550,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             yield source.first + offset, part_values(dates, part)
 
     def _target_rows(self, X, source, is_frame):
-        """Each row's line in its column's ``target_statistics_``: its category's, missing's or the prior's."""
+        """Each row's line in its column's ``target_statistics_``: its category's, missing's, or -1.
+
+        -1 (a category without a statistic of its own) is the last line, the prior.
+        """
         column = self._read_column(X, source.column, is_frame, as_category=True)
         codes, keys = factorize(column)
         categories = self.target_categories_[source.target]
-        rows = self._positions(categories, "one-hot", True, codes, keys, column.missing, np.intp)
-        rows[rows < 0] = len(categories) + 1  # unseen: the prior
-        return rows
+        return self._positions(categories, "one-hot", True, codes, keys, column.missing, np.intp)
 
     def _fitted_sources(self):
         return _sources(self.numeric_columns_, self.date_columns_, self.date_parts_, self.date_formats_,
@@ -921,9 +922,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         for source in self._fitted_sources():
             if source.is_target and T is not None:
                 rows = self._target_rows(X, source, is_frame)
-                n_lines = len(self.target_categories_[source.target]) + 1
-                rows[rows == n_lines] = -1  # the prior's line: no statistic of its own
-                derived = self._cross_fitted(source, rows, n_lines, T)
+                derived = self._cross_fitted(source, rows, len(self.target_categories_[source.target]) + 1, T)
             else:
                 derived = self._derived_values(X, is_frame, source, infinite)
             for i, column in derived:

@@ -76,7 +76,7 @@ def target_matrix(y, target_type):
         ``'target_<class>'`` or ``'target<i>'``.
     """
     y = np.asarray(y)
-    if target_width(y, target_type) == 0:
+    if target_type in _COLUMN_TARGETS and _n_columns(y) > MAX_CLASSES:
         return None, ()
     if target_type in ("continuous", "continuous-multioutput"):
         T = y.reshape(len(y), -1).astype(np.float64)
@@ -100,13 +100,20 @@ def target_matrix(y, target_type):
 def target_width(y, target_type):
     """How many columns :func:`target_matrix` gives for ``y``, without making them."""
     y = np.asarray(y)
-    if target_type in ("continuous", "continuous-multioutput", "multilabel-indicator"):
-        n_columns = 1 if y.ndim == 1 else y.shape[1]
-        return n_columns if n_columns <= MAX_CLASSES else 0
+    if target_type in _COLUMN_TARGETS:
+        return _n_columns(y) if _n_columns(y) <= MAX_CLASSES else 0
     if target_type in ("binary", "multiclass"):
         n_classes = len(np.unique(y.ravel()))
         return 1 if n_classes == 2 else (n_classes if n_classes <= MAX_CLASSES else 0)
     return 0
+
+
+# Targets whose statistics are one per column of y (not one per class).
+_COLUMN_TARGETS = ("continuous", "continuous-multioutput", "multilabel-indicator")
+
+
+def _n_columns(y):
+    return 1 if y.ndim == 1 else y.shape[1]
 
 
 def _names(n_targets):
