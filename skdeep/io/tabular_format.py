@@ -26,7 +26,8 @@ The metadata, besides the envelope's ``format``, ``format_version`` (2),
   ``date_parts_``, ``date_formats_`` and ``date_timezones_`` (a model without
   dates is written as before them, and files without them load as models
   without dates); with target statistics only, ``target_columns_``,
-  ``target_parts_`` and ``n_target_categories`` (likewise);
+  ``target_parts_`` and ``n_target_categories`` (likewise); with free-text
+  columns only, ``text_columns_`` and ``n_text_components`` (likewise);
 * ``label_type`` (classifier) or ``y_ndim`` (regressor).
 
 Everything the metadata's sizes imply is known before any array is read: the
@@ -41,7 +42,11 @@ the numeric columns', then each date part's)
 and ``preprocessor_categories`` (every categorical column's categories, one
 after the other); with target statistics, ``preprocessor_target_categories``
 and ``preprocessor_target_statistics`` (each column's lines, categories then
-missing then prior, one after the other, flattened); ``classes`` (classifier) or ``y_mean`` and ``y_scale``
+missing then prior, one after the other, flattened); with free-text columns,
+``preprocessor_text_idf`` (each column's IDF, one after the other) and
+``preprocessor_text_components`` (each column's projection, row after row,
+flattened), each column taking :data:`~skdeep.tabular.text.N_BUCKETS`
+values a row; ``classes`` (classifier) or ``y_mean`` and ``y_scale``
 (regressor). The preprocessor's private layout is not stored: load rebuilds it
 as ``fit`` does. The preprocessor's parameters and fitted state are read with
 its ``get_params`` and ``fitted_state`` and it is rebuilt with
@@ -60,6 +65,7 @@ from ..tabular.dates import ALL_PARTS, DATE_PARTS, check_zone_name
 from ..tabular.estimators import FEATURE_SCALE_FACTOR, TabularNetClassifier, TabularNetRegressor
 from ..tabular.preprocessing import FittedPreprocessing, TabularPreprocessor
 from ..tabular.target_stats import MAX_CATEGORIES, MAX_CATEGORY_CHARS, MAX_CLASSES
+from ..tabular.text import N_BUCKETS, N_COMPONENTS
 from ..train.optimizers import AdamW
 from .envelope import (FORMAT, MAX_HIDDEN_LAYERS, MAX_LABEL_CHARS, Expected, check_array_headers, check_fields,
                        check_finite, check_format_version, check_parameter_count, checked, checked_model,
@@ -93,6 +99,11 @@ _DATE_PART_LISTS = (list(DATE_PARTS), list(ALL_PARTS))
 # Written only for a model with target statistics, all three or none.
 _TARGET_FIELDS = {"target_columns_", "target_parts_", "n_target_categories"}
 _TARGET_ARRAYS = {"preprocessor_target_categories", "preprocessor_target_statistics"}
+# Written only for a model with free-text columns, both or none.
+_TEXT_FIELDS = {"text_columns_", "n_text_components"}
+_TEXT_ARRAYS = {"preprocessor_text_idf", "preprocessor_text_components"}
+# The optional groups of preprocessor fields, each present whole or not at all.
+_OPTIONAL_FIELDS = (_DATE_FIELDS, _TARGET_FIELDS, _TEXT_FIELDS)
 # A date format is a strftime format or "ISO8601" (pandas guesses formats of a few fields).
 _MAX_DATE_FORMAT_CHARS = 256
 # A tuple, not a set: the writer follows its order, so that the file's bytes do not depend on the
@@ -106,7 +117,7 @@ _PREPROCESSOR_ARRAYS = {"preprocessor_medians", "preprocessor_scales", "preproce
                         "preprocessor_categories"}
 #: Every array a TabularNet model file may hold besides the metadata.
 ARRAY_NAMES = {"params", "best_params", "best_state", "classes", "feature_names_in", "y_mean", "y_scale",
-               *_OPTIMIZER_ARRAYS, *_PREPROCESSOR_ARRAYS, *_TARGET_ARRAYS}
+               *_OPTIMIZER_ARRAYS, *_PREPROCESSOR_ARRAYS, *_TARGET_ARRAYS, *_TEXT_ARRAYS}
 
 
 # ------------------------------------------------------------------ writing
@@ -125,10 +136,13 @@ def contents(record, params, include_optimizer):
     metadata, arrays = envelope(record, params, include_optimizer, preprocessor_arrays)
     metadata.update(kind=KIND, preprocessor=preprocessor_values)
     n_params, n_inputs = network.spec.n_params, network.spec.layer_sizes[0]
-    needed = max(n_params, PARAMETERS_PER_INPUT * n_inputs, PARAMETERS_PER_COLUMN * n_features)
+    n_text = _text_values(len(state.text_columns), [len(c) for c in state.text_components])
+    needed = max(n_params, PARAMETERS_PER_INPUT * n_inputs, PARAMETERS_PER_COLUMN * n_features, n_text)
     size = f"{n_params:,} parameters"
     if needed > n_params:
         size += f", {n_inputs:,} encoded features and {n_features:,} columns"
+        if n_text:
+            size += f" and {n_text:,} values of text projections"
     return metadata, arrays, needed, size
 
 
@@ -167,6 +181,9 @@ def _preprocessor_contents(all_params, state):
     if state.target_columns:  # else the fields of files written before target statistics
         values.update(target_columns_=list(state.target_columns), target_parts_=list(state.target_parts),
                       n_target_categories=[len(c) for c in state.target_categories])
+    if state.text_columns:  # else the fields of files written before free text was read
+        values.update(text_columns_=list(state.text_columns),
+                      n_text_components=[len(c) for c in state.text_components])
     arrays = {
         "preprocessor_medians": np.asarray(state.medians),
         "preprocessor_scales": np.asarray(state.scales),
@@ -179,11 +196,19 @@ def _preprocessor_contents(all_params, state):
             preprocessor_target_categories=_joined([np.asarray(c, dtype=str) for c in state.target_categories],
                                                    np.str_),
             preprocessor_target_statistics=_joined([s.ravel() for s in state.target_statistics], np.float64))
+    if state.text_columns:
+        arrays.update(preprocessor_text_idf=_joined(state.text_idf, np.float64),
+                      preprocessor_text_components=_joined([c.ravel() for c in state.text_components], np.float64))
     return to_json(values), arrays
 
 
 def _joined(parts, dtype):
     return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+
+def _text_values(n_columns, n_components):
+    """Values the text projections of ``n_columns`` free-text columns hold: each column's IDF and rows."""
+    return (n_columns + sum(n_components)) * N_BUCKETS
 
 
 # ------------------------------------------------------------------ reading: the metadata
@@ -206,6 +231,8 @@ class _PreprocessorPlan:
     target_columns: list
     target_parts: tuple
     n_target_categories: list
+    text_columns: list
+    n_text_components: list
 
 
 @dataclass
@@ -244,6 +271,8 @@ def plan(metadata, max_parameters):
     expect(metadata["train_state"]["schedule_state"] == {},
            "a TabularNet model's learning-rate schedule keeps no state")
     preprocessor = _checked_preprocessor(metadata["preprocessor"], n_features, spec)
+    check_parameter_count(_text_values(len(preprocessor.text_columns), preprocessor.n_text_components),
+                          max_parameters)
     return _Plan(model, spec, n_params, n_features, preprocessor)
 
 
@@ -286,11 +315,13 @@ def _checked_preprocessor(values, n_features, spec):
     input layer: that bounds every list and array of the preprocessor by the
     parameter count.
     """
-    expect(isinstance(values, dict) and set(values) in (
-        _PREPROCESSOR_FIELDS, _PREPROCESSOR_FIELDS | _DATE_FIELDS, _PREPROCESSOR_FIELDS | _TARGET_FIELDS,
-        _PREPROCESSOR_FIELDS | _DATE_FIELDS | _TARGET_FIELDS),
+    extra = set(values) - _PREPROCESSOR_FIELDS if isinstance(values, dict) else set()
+    expect(isinstance(values, dict) and _PREPROCESSOR_FIELDS <= set(values)
+           and all(group <= extra or not group & extra for group in _OPTIONAL_FIELDS)
+           and extra <= set().union(*_OPTIONAL_FIELDS),
            f"the preprocessor needs exactly the fields {sorted(_PREPROCESSOR_FIELDS)}, with date columns "
-           f"{sorted(_DATE_FIELDS)} too and with target statistics {sorted(_TARGET_FIELDS)} too")
+           f"{sorted(_DATE_FIELDS)} too, with target statistics {sorted(_TARGET_FIELDS)} too and with "
+           f"free-text columns {sorted(_TEXT_FIELDS)} too")
     params = values["params"]
     expect(isinstance(params, dict) and set(params) == set(_PREPROCESSOR_PARAMS),
            f"the preprocessor's params need exactly the keys {sorted(_PREPROCESSOR_PARAMS)}")
@@ -310,10 +341,12 @@ def _checked_preprocessor(values, n_features, spec):
            "n_features_in_ - 1, each list in increasing order")
     date_parts, date_formats, date_timezones = _checked_dates(values, len(dates))
     targets, target_parts, n_target_categories = _checked_targets(values, categorical, spec)
+    texts, n_text_components = _checked_texts(values, categorical)
     # The numeric features: the numeric columns, then each date column's parts, then each
-    # categorical column's target statistics.
+    # categorical column's target statistics, then each free-text column's features.
     n_dated = len(numeric) + sum(map(len, date_parts))
-    n_numeric = n_dated + len(targets) * len(target_parts)
+    n_targeted = n_dated + len(targets) * len(target_parts)
+    n_numeric = n_targeted + sum(n_text_components)
     indicators, n_bin_edges = values["missing_indicators_"], values["n_bin_edges"]
     expect(_is_list_of(indicators, n_numeric, lambda value: isinstance(value, bool)),
            "missing_indicators_ must be one bool per numeric feature (numeric column or date part)")
@@ -321,7 +354,12 @@ def _checked_preprocessor(values, n_features, spec):
         if dates else set()
     expect(not any(indicators[i] for i in range(len(numeric), n_dated) if i not in first_parts),
            "a date column's missing-value indicator is its first part's")
-    expect(not any(indicators[n_dated:]), "target statistics have no missing-value indicator")
+    expect(not any(indicators[n_dated:n_targeted]), "target statistics have no missing-value indicator")
+    first_features = set(np.cumsum([n_targeted] + n_text_components[:-1]).tolist()) if texts else set()
+    expect(not any(indicators[i] for i in range(n_targeted, n_numeric) if i not in first_features),
+           "a free-text column's missing-value indicator is its first feature's")
+    expect(all(n == 0 for n in n_bin_edges[n_targeted:]) if isinstance(n_bin_edges, list) else True,
+           "a free-text column's features have no bins")
     # quantile_bin_edges gives no edges, or from 2 to numeric_bins + 1 of them.
     expect(_is_list_of(n_bin_edges, n_numeric,
                        lambda n: is_count(n) and (n == 0 or 2 <= n <= params["numeric_bins"] + 1)),
@@ -342,9 +380,24 @@ def _checked_preprocessor(values, n_features, spec):
            f"takes {spec.layer_sizes[0]}")
     expect(all(encodings[categorical.index(j)] == "most-frequent" for j in targets),
            "only a most-frequent column has target statistics")
+    expect(all(encodings[categorical.index(j)] == "most-frequent" for j in texts),
+           "only a most-frequent column is read as free text")
     return _PreprocessorPlan(params, numeric, categorical, indicators, encodings, missing, n_bin_edges,
                              n_categories, dates, date_parts, date_formats, date_timezones, targets, target_parts,
-                             n_target_categories)
+                             n_target_categories, texts, n_text_components)
+
+
+def _checked_texts(values, categorical):
+    """The free-text columns and each one's number of features."""
+    if "text_columns_" not in values:
+        return [], []
+    columns, counts = values["text_columns_"], values["n_text_components"]
+    expect(isinstance(columns, list) and 0 < len(columns) and all(is_count(j) and j in categorical for j in columns)
+           and sorted(set(columns)) == columns,
+           "text_columns_ must be categorical columns, in increasing order")
+    expect(_is_list_of(counts, len(columns), lambda n: is_count(n) and 1 <= n <= N_COMPONENTS),
+           f"n_text_components must be, per free-text column, from 1 to {N_COMPONENTS}")
+    return columns, counts
 
 
 def _checked_targets(values, categorical, spec):
@@ -434,6 +487,12 @@ def _expected_arrays(plan):
                 f"strings of at most {MAX_CATEGORY_CHARS} characters"),
             preprocessor_target_statistics=vector(n_lines * len(plan.preprocessor.target_parts),
                                                   np.dtype(np.float64)))
+    texts = plan.preprocessor.text_columns
+    if texts:
+        required.update(
+            preprocessor_text_idf=vector(len(texts) * N_BUCKETS, np.dtype(np.float64)),
+            preprocessor_text_components=vector(sum(plan.preprocessor.n_text_components) * N_BUCKETS,
+                                                np.dtype(np.float64)))
     optional = {"best_params": vector(plan.n_params), "best_state": vector(0),
                 "feature_names_in": Expected(((plan.n_features,),), is_text_dtype, text)}
     if plan.model.train_state.get("optimizer") is not None:
@@ -494,6 +553,7 @@ def _assembled_preprocessor(plan, arrays, names):
     expect(_increasing_within(categories, planned.n_categories),
            "the preprocessor's categories must be sorted and unique within each column")
     target_categories, target_statistics = _target_statistics(planned, arrays)
+    text_idf, text_components = _text_projections(planned, arrays)
     state = FittedPreprocessing(
         n_features_in=plan.n_features, feature_names_in=names,
         numeric_columns=planned.numeric_columns, categorical_columns=planned.categorical_columns,
@@ -506,7 +566,8 @@ def _assembled_preprocessor(plan, arrays, names):
         date_columns=planned.date_columns, date_parts=planned.date_parts, date_formats=planned.date_formats,
         date_timezones=planned.date_timezones, target_columns=planned.target_columns,
         target_parts=planned.target_parts, target_categories=target_categories,
-        target_statistics=target_statistics,
+        target_statistics=target_statistics, text_columns=planned.text_columns, text_idf=text_idf,
+        text_components=text_components,
     )
     # The parameters were checked by plan: from_fitted_state's own check of them cannot fail here.
     return TabularPreprocessor.from_fitted_state(planned.params, state)
@@ -525,6 +586,20 @@ def _target_statistics(planned, arrays):
     lines = [(n + 2) * n_parts for n in planned.n_target_categories]
     return (_split(categories, planned.n_target_categories),
             [part.reshape(-1, n_parts) for part in _split(statistics, lines)])
+
+
+def _text_projections(planned, arrays):
+    """Each free-text column's IDF and projection, checked."""
+    if not planned.text_columns:
+        return [], []
+    idf, components = arrays.pop("preprocessor_text_idf"), arrays.pop("preprocessor_text_components")
+    # fit's IDF is 1 + log((1 + n) / (1 + df)), at least 1
+    expect(np.isfinite(idf).all() and (idf >= 1).all(), "the text IDF must be finite and at least 1")
+    check_finite("the text projections", components)
+    n_columns = len(planned.text_columns)
+    return (_split(idf, [N_BUCKETS] * n_columns),
+            [part.reshape(-1, N_BUCKETS) for part in _split(components, [n * N_BUCKETS for n in
+                                                                         planned.n_text_components])])
 
 
 def _split(values, lengths):

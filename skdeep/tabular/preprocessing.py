@@ -13,7 +13,10 @@ It reads the table one column at a time (:mod:`skdeep.tabular.columns`) and
 keeps its encoding compact (:mod:`skdeep.tabular.compact`). Each numeric
 column of the compact table is *derived* from one input column
 (:class:`_Source`): a numeric column is its own value, a date column gives
-one numeric column per date part (:mod:`skdeep.tabular.dates`).
+one numeric column per date part (:mod:`skdeep.tabular.dates`), a
+categorical column may give its target statistics
+(:mod:`skdeep.tabular.target_stats`) and a free-text column its n-gram
+features (:mod:`skdeep.tabular.text`).
 """
 
 import heapq
@@ -37,6 +40,10 @@ from .dates import MAX_PARTS, NotDates, describe, part_values, read_dates
 from .embeddings import quantile_bin_edges
 from .target_stats import (MAX_ALL_CATEGORIES, MAX_CATEGORIES, MAX_CATEGORY_CHARS, category_statistics,
                            cross_fitted_statistics, target_matrix)
+from .text import N_COMPONENTS, TextProjection, fit_text, is_free_text, may_be_text, text_features
+
+#: Values of a column :func:`numeric_features_bound` reads to tell whether it may be free text.
+_TEXT_SAMPLE = 1000
 
 __all__ = ["TabularPreprocessor", "FittedPreprocessing", "is_dataframe", "check_frame_not_empty",
            "numeric_features_bound"]
@@ -67,7 +74,9 @@ def numeric_features_bound(X, n_targets=0, max_one_hot=9):
     that may hold dates (its dtype says so, or a sample of its values), and
     ``1 + n_targets`` (its target statistics) for a column that may have more
     than ``max_one_hot`` categories (strings and objects; a ``category`` dtype
-    with that many): a bound for a fit's memory, which never reads a whole column.
+    with that many), plus :data:`~skdeep.tabular.text.N_COMPONENTS` if its
+    first values (or categories) may be free text: a bound for a fit's
+    memory, which never reads a whole column.
     """
     is_frame = is_dataframe(X)
     if not is_frame:
@@ -80,7 +89,9 @@ def numeric_features_bound(X, n_targets=0, max_one_hot=9):
         categories = getattr(dtype, "categories", None)
         if dtype.kind in "iufb" or (categories is not None and len(categories) + 1 <= max_one_hot):
             return 1
-        return 1 + n_targets
+        first = categories[:_TEXT_SAMPLE] if categories is not None else (
+            X.iloc[:_TEXT_SAMPLE, j] if is_frame else X[:_TEXT_SAMPLE, j])
+        return 1 + n_targets + N_COMPONENTS * may_be_text(first.tolist())
     return sum(bound(j) for j in range(X.shape[1]))
 
 
@@ -92,7 +103,8 @@ class _Source:
     (each its own value: derivation None), then each date column's parts
     (derivation: the part's name), then the target statistics of the
     categorical columns that have them (derivation: ``'target'``,
-    ``'target_<class>'``...).
+    ``'target_<class>'``...), then the n-gram features of the free-text
+    columns (derivation: ``'text0'``, ``'text1'``...).
 
     Attributes
     ----------
@@ -112,22 +124,32 @@ class _Source:
     date_format: object = None
     timezone: object = None
     target: object = None  # for target statistics: the column's index in target_columns_
+    text: object = None  # for n-gram features: the column's index in text_columns_
 
     @property
     def is_date(self):
-        return self.target is None and self.derivations != (None,)
+        return self.target is None and self.text is None and self.derivations != (None,)
 
     @property
     def is_target(self):
         return self.target is not None
+
+    @property
+    def is_text(self):
+        return self.text is not None
 
     def suffix(self, derivation):
         """What a derived column's name adds to the input column's: nothing, or ``_<part>``."""
         return "" if derivation is None else f"_{derivation}"
 
 
+def text_parts(n_components):
+    """The names of a free-text column's features: ``('text0', 'text1', ...)``."""
+    return tuple(f"text{i}" for i in range(n_components))
+
+
 def _sources(numeric_columns, date_columns, date_parts, date_formats, date_timezones, target_columns=(),
-             target_parts=()):
+             target_parts=(), text_columns=(), text_components=()):
     """The :class:`_Source` of each numeric column of the compact table, in its order."""
     sources = [_Source(j, (None,), i) for i, j in enumerate(numeric_columns)]
     first = len(numeric_columns)
@@ -138,7 +160,23 @@ def _sources(numeric_columns, date_columns, date_parts, date_formats, date_timez
     for t, j in enumerate(target_columns):
         sources.append(_Source(j, tuple(target_parts), first, target=t))
         first += len(target_parts)
+    for t, (j, components) in enumerate(zip(text_columns, text_components, strict=True)):
+        parts = text_parts(len(components))
+        sources.append(_Source(j, parts, first, text=t))
+        first += len(parts)
     return sources
+
+
+def _rows_of_keys(key_features, codes, missing):
+    """A function giving each row its value's features (NaN where missing), shape (n_rows, n_features).
+
+    ``codes``: each present row's index among the keys (:func:`~skdeep.tabular.columns.factorize`).
+    """
+    def rows():
+        features = np.full((missing.shape[0], key_features.shape[1]), np.nan)
+        features[~missing] = key_features[codes]
+        return features
+    return rows
 
 
 def _numeric_statistics(values, n_bins):
@@ -222,6 +260,12 @@ class FittedPreprocessing:
     target_statistics : list of ndarray of float64, default=()
         Each such column's statistics, shape (n_categories + 2, len(target_parts)):
         its categories', then missing values', then the prior's.
+    text_columns : list of int, default=()
+        Positions of the free-text columns, increasing.
+    text_idf : list of ndarray of float64, default=()
+        Each free-text column's inverse document frequencies, one per n-gram bucket.
+    text_components : list of ndarray of float64, default=()
+        Each free-text column's projection, shape (n_components, n_buckets).
     """
 
     n_features_in: int
@@ -243,6 +287,9 @@ class FittedPreprocessing:
     target_parts: tuple = ()
     target_categories: list = ()
     target_statistics: list = ()
+    text_columns: list = ()
+    text_idf: list = ()
+    text_components: list = ()
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
@@ -295,6 +342,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
       those of all rows. Categories seen once, unseen ones, those beyond the
       10,000 most frequent and those longer than 64 characters get the prior.
       See :mod:`skdeep.tabular.target_stats`.
+    * **free text:** a most-frequent column whose distinct values average at
+      least 5 words (reviews, descriptions, comments) also gets up to 16
+      numeric features ``<name>_text0``... after its block (and its target
+      statistics): its values' character 3- and 4-gram TF-IDF, projected on
+      its first singular vectors, fitted on its distinct values without the
+      target. A value unseen at fit is encoded from its n-grams; a missing
+      one gives missing features. These are scaled like numeric columns, not
+      binned. See :mod:`skdeep.tabular.text`.
     * **date** (pandas ``datetime64``, naive or with a time zone; NumPy
       ``datetime64`` arrays; object columns whose values present are all
       ``datetime.date``, ``datetime.datetime``, ``pd.Timestamp`` or
@@ -406,12 +461,24 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         For each column with target statistics, its categories' statistics,
         then that of missing values, then the prior (for any other category).
 
+    text_columns_ : list of int
+        Positions of the free-text columns (see :mod:`skdeep.tabular.text`).
+
+    text_idf_ : list of ndarray of float64
+        For each free-text column, the inverse document frequency of each
+        bucket its character n-grams are hashed to.
+
+    text_components_ : list of ndarray of shape (n_components, n_buckets)
+        For each free-text column, the projection of its TF-IDF vectors on
+        its features ``text0``, ``text1``...
+
     medians_ : ndarray of shape (n_numeric_features,)
         Median of each *numeric feature*: the numeric columns, in the order of
         ``numeric_columns_``, then the parts of each date column, in the order
         of ``date_columns_`` and ``date_parts_``, then the target statistics
-        of each column of ``target_columns_`` (0 for a feature with no values
-        at fit).
+        of each column of ``target_columns_``, then the n-gram features of
+        each column of ``text_columns_`` (0 for a feature with no values at
+        fit).
 
     scales_ : ndarray of shape (n_numeric_features,)
         What each numeric feature is divided by after subtracting the median: the
@@ -542,6 +609,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             for offset in range(len(source.derivations)):
                 yield source.first + offset, statistics[rows, offset]
             return
+        if source.is_text:
+            features = self._text_features(X, source, is_frame)
+            for offset in range(len(source.derivations)):
+                yield source.first + offset, features[:, offset]
+            return
         if not source.is_date:
             yield source.first, self._numeric_values(X, source.column, is_frame, infinite)
             return
@@ -559,9 +631,17 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         categories = self.target_categories_[source.target]
         return self._positions(categories, "one-hot", True, codes, keys, column.missing, np.intp)
 
+    def _text_features(self, X, source, is_frame):
+        """The n-gram features of ``source``'s free-text column, shape (n_samples, n_components); NaN where missing."""
+        column = self._read_column(X, source.column, is_frame, as_category=True)
+        codes, keys = factorize(column)
+        projection = TextProjection(self.text_idf_[source.text], self.text_components_[source.text])
+        return _rows_of_keys(text_features(projection, keys), codes, column.missing)()
+
     def _fitted_sources(self):
         return _sources(self.numeric_columns_, self.date_columns_, self.date_parts_, self.date_formats_,
-                        self.date_timezones_, self.target_columns_, self.target_parts_)
+                        self.date_timezones_, self.target_columns_, self.target_parts_, self.text_columns_,
+                        self.text_components_)
 
     def _kind(self, X, j, is_frame):
         kind = column_kind(X, j, is_frame)
@@ -767,7 +847,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         # The categorical columns first: which get target statistics sets the compact table's width.
         fitted = {"categories_": [], "encodings_": [], "missing_categories_": []}
         targeted = {"target_columns_": [], "target_categories_": [], "target_statistics_": []}
+        texts = {"text_columns_": [], "text_idf_": [], "text_components_": []}
         target_rows = []  # per column with statistics: each row's category among its own (-1: none)
+        text_rows = []  # per free-text column: a function giving its rows' features
         # At fit, a block has at most max_one_hot + 1 columns (kept categories, missing, other).
         codes = np.empty((n_samples, len(categorical)), dtype=code_dtype(self.max_one_hot + 1)) if compact else None
         for k, j in enumerate(categorical):
@@ -788,6 +870,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                     for name, value in zip(targeted, (j, *found[:2]), strict=True):
                         targeted[name].append(value)
                     target_rows.append(found[2])
+            if chosen[1] == "most-frequent" and is_free_text(keys):
+                found = fit_text(keys)
+                if found is not None:
+                    projection, key_features = found
+                    for name, value in zip(texts, (j, projection.idf, projection.components), strict=True):
+                        texts[name].append(value)
+                    text_rows.append(_rows_of_keys(key_features, column_codes, column.missing))
         if not targeted["target_columns_"]:
             target_parts = ()
 
@@ -797,20 +886,28 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         date_parts, date_formats, date_timezones = (list(found) for found in zip(*date_found, strict=True)) \
             if dated else ([], [], [])
         sources = _sources(numeric, dated, date_parts, date_formats, date_timezones,
-                           targeted["target_columns_"], target_parts)
-        n_features = len(numeric) + sum(map(len, date_parts)) + len(target_rows) * len(target_parts)
+                           targeted["target_columns_"], target_parts, texts["text_columns_"],
+                           texts["text_components_"])
+        n_features = len(numeric) + sum(map(len, date_parts)) + len(target_rows) * len(target_parts) \
+            + sum(len(components) for components in texts["text_components_"])
         values = np.empty((n_samples, n_features), dtype=np.float64) if compact else None
         medians, scales, indicators, edges, infinite = [], [], [], [], []
         for source in sources:
             if source.is_target:
                 derived = self._cross_fitted(source, target_rows[source.target],
                                              len(targeted["target_categories_"][source.target]) + 1, T)
+            elif source.is_text:  # from the features of its distinct values, found with the projection
+                features = text_rows[source.text]()
+                text_rows[source.text] = None  # released once read
+                derived = ((source.first + offset, features[:, offset]) for offset in range(features.shape[1]))
             else:
                 derived = self._derived_values(X, is_frame, source, infinite)
             for i, column in derived:
                 if infinite:
                     continue  # refused below, once every column is checked
-                median, scale, column_edges = _numeric_statistics(column, self.numeric_bins)
+                # n-gram features are not binned: a column's 16 would take 16 bins each
+                n_bins = 0 if source.is_text else self.numeric_bins
+                median, scale, column_edges = _numeric_statistics(column, n_bins)
                 medians.append(median)
                 scales.append(scale)
                 edges.append(column_edges)
@@ -824,7 +921,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.scales_ = np.array(scales, dtype=np.float64)
         self.missing_indicators_ = np.array(indicators, dtype=bool)
         self.bin_edges_ = edges
-        for name, value in (*fitted.items(), *targeted.items()):
+        for name, value in (*fitted.items(), *targeted.items(), *texts.items()):
             setattr(self, name, value)
         self.target_parts_ = tuple(target_parts)
         self.numeric_columns_ = numeric
@@ -936,8 +1033,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         # Output names as (prefix, input position, suffix), so that
         # get_feature_names_out can rebuild them from any valid input names.
         names = []
-        sources = {source.column: source for source in self._fitted_sources() if not source.is_target}
-        targets = {source.column: source for source in self._fitted_sources() if source.is_target}
+        fitted_sources = self._fitted_sources()
+        sources = {source.column: source for source in fitted_sources if not (source.is_target or source.is_text)}
+        targets = {source.column: source for source in fitted_sources if source.is_target}
+        texts = {source.column: source for source in fitted_sources if source.is_text}
         n_numeric = len(self.medians_)
         # Per numeric feature (indexed as the compact table's columns), where its outputs start.
         numeric_out, bins_out = [0] * n_numeric, [0] * n_numeric
@@ -971,6 +1070,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 names.append(("", j, "_other"))
             if j in targets:  # after the column's block
                 derived_features(j, targets[j])
+            if j in texts:  # after its target statistics
+                derived_features(j, texts[j])
         self._names_out = names
         self.n_features_out_ = len(names)
         self._layout = self._dense_layout(numeric_out, [indicator_out[i] for i in sorted(indicator_out)], bins_out,
@@ -1023,6 +1124,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             date_parts=self.date_parts_, date_formats=self.date_formats_, date_timezones=self.date_timezones_,
             target_columns=self.target_columns_, target_parts=self.target_parts_,
             target_categories=self.target_categories_, target_statistics=self.target_statistics_,
+            text_columns=self.text_columns_, text_idf=self.text_idf_, text_components=self.text_components_,
         )
 
     @classmethod
@@ -1087,6 +1189,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         preprocessor.target_parts_ = tuple(state.target_parts)
         preprocessor.target_categories_ = list(state.target_categories)
         preprocessor.target_statistics_ = list(state.target_statistics)
+        preprocessor.text_columns_ = list(state.text_columns)
+        preprocessor.text_idf_ = list(state.text_idf)
+        preprocessor.text_components_ = list(state.text_components)
         preprocessor._build_layout()
         return preprocessor
 
@@ -1122,8 +1227,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         super().__setstate__({name: value for name, value in state.items() if name not in self._DERIVED})
         if "n_features_in_" in self.__dict__:
             for name in ("date_columns_", "date_parts_", "date_formats_", "date_timezones_", "target_columns_",
-                         "target_categories_", "target_statistics_"):
-                self.__dict__.setdefault(name, [])  # pickled before dates or target statistics: none
+                         "target_categories_", "target_statistics_", "text_columns_", "text_idf_",
+                         "text_components_"):
+                self.__dict__.setdefault(name, [])  # pickled before dates, target statistics or text: none
             self.__dict__.setdefault("target_parts_", ())
             self._build_layout()
 

@@ -15,11 +15,13 @@ def tabular_summary(estimator):
     n_targets = len(pre.target_columns_)
     targets = (f"; {n_targets:,} high-cardinality column{'s' * (n_targets > 1)} with target statistics"
                if n_targets else "")
+    n_texts = len(pre.text_columns_)
+    texts = (f"; {n_texts:,} free-text column{'s' * (n_texts > 1)} read as n-grams" if n_texts else "")
     lines = [
         f"{type(estimator).__name__}: {k} member(s) trained together, predictions averaged",
         f"Input: {pre.n_features_in_:,} columns ({len(pre.numeric_columns_):,} numeric, "
         f"{len(pre.categorical_columns_):,} categorical{dates}) -> {sizes[0]:,} features "
-        f"({n_bins:,} piecewise-linear bin features{targets})",
+        f"({n_bins:,} piecewise-linear bin features{targets}{texts})",
     ]
     rows = [("layer", "shape (rows: inputs)", "activation", "parameters")]
     if spec.scale_factor:
