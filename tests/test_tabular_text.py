@@ -265,3 +265,73 @@ def test_the_memory_bound_counts_text_features_only_for_columns_that_may_be_text
     assert numeric_features_bound(as_category, n_targets=1) == numeric_features_bound(X, n_targets=1)
     # an object array: any column may be categorical, only the review may be text
     assert numeric_features_bound(X.to_numpy(), n_targets=1) == (1 + 1 + N_COMPONENTS) + (1 + 1) + (1 + 1)
+
+
+# ---------------------------------------------------------------- a hostile review's findings
+def test_a_lone_surrogate_is_read_like_any_character():
+    X, y = _table(200)
+    X = X.assign(review=pandas.Series([text if not isinstance(text, str) else text + " \ud800"
+                                       for text in X["review"]], dtype=object))  # pandas 3 str: no surrogates
+    pre = TabularPreprocessor().fit(X, y)
+    assert pre.text_columns_ == [0]
+    assert np.isfinite(pre.transform(X)).all()
+
+
+def test_unused_categories_neither_shape_the_projection_nor_make_codes_text():
+    X, y = _table(200)
+    texts = X["review"].dropna().unique().tolist()
+    unseen = [f"a long unused category with many words number {i}" for i in range(300)]
+    plain = TabularPreprocessor().fit(X.assign(review=pandas.Categorical(X["review"])), y)
+    padded = TabularPreprocessor().fit(
+        X.assign(review=pandas.Categorical(X["review"], categories=texts + unseen)), y)
+    assert_array_equal(padded.text_components_[0], plain.text_components_[0])
+    codes = np.resize([f"c{i}" for i in range(30)], 200)
+    short = TabularPreprocessor().fit(pandas.DataFrame({"code": pandas.Categorical(codes, categories=[
+        f"c{i}" for i in range(30)] + unseen)}))
+    assert short.text_columns_ == []
+
+
+def test_values_equal_once_normalized_give_no_noise_features():
+    texts, _ = _reviews(10, 0)
+    keys = list(texts) + [text.upper() for text in texts]  # 20 strings, 10 texts
+    pre = TabularPreprocessor().fit(pandas.DataFrame({"review": keys * 10}))
+    text = _text_outputs(pre)
+    assert 1 <= len(text) <= 10
+    new, _ = _reviews(50, 1)
+    assert np.abs(pre.transform(pandas.DataFrame({"review": new}))[:, text]).max() < 3
+
+
+def test_the_features_do_not_depend_on_the_order_of_the_rows():
+    X, y = _table(300)
+    shuffled = np.random.default_rng(0).permutation(len(X))
+    a = TabularPreprocessor().fit(X, y)
+    b = TabularPreprocessor().fit(X.iloc[shuffled], y[shuffled])
+    assert_array_equal(a.transform(X)[:, _text_outputs(a)], b.transform(X)[:, _text_outputs(b)])
+
+
+def test_hashing_in_chunks_of_characters_counts_the_same(monkeypatch):
+    from skdeep.tabular import text
+
+    texts, _ = _reviews(200, 0)
+    whole = text._ngram_counts(list(texts))
+    monkeypatch.setattr(text, "_CHUNK_CHARS", 500)  # about 8 values a chunk, one long value alone
+    chunked = text._ngram_counts(list(texts) + ["w" * 2000])
+    assert_array_equal(chunked[:200].toarray(), whole.toarray())
+    assert chunked[200].sum() == 2 * (MAX_TEXT_CHARS + 2) - 5  # " www...w ": its 3- and 4-grams
+
+
+def test_the_memory_bound_samples_the_whole_column():
+    from skdeep.tabular.preprocessing import numeric_features_bound
+
+    review = np.array([None] * 3000, dtype=object)
+    review[1000:] = [f"this is a long review number {i}" for i in range(2000)]
+    assert numeric_features_bound(pandas.DataFrame({"review": review})) == 1 + N_COMPONENTS
+
+
+def test_loading_a_text_model_under_a_small_limit_names_the_text_projections(genuine, tmp_path):
+    from skdeep import InvalidModelFile
+
+    path = tmp_path / "model.npz"
+    path.write_bytes(genuine)
+    with pytest.raises(InvalidModelFile, match="free-text projections hold"):
+        load(path, max_parameters=100_000)

@@ -271,8 +271,9 @@ def plan(metadata, max_parameters):
     expect(metadata["train_state"]["schedule_state"] == {},
            "a TabularNet model's learning-rate schedule keeps no state")
     preprocessor = _checked_preprocessor(metadata["preprocessor"], n_features, spec)
-    check_parameter_count(_text_values(len(preprocessor.text_columns), preprocessor.n_text_components),
-                          max_parameters)
+    n_text = _text_values(len(preprocessor.text_columns), preprocessor.n_text_components)
+    expect(n_text <= max_parameters, f"the free-text projections hold {n_text} values, more than the limit of "
+           f"{max_parameters} parameters (pass a larger max_parameters to load a model you expect)")
     return _Plan(model, spec, n_params, n_features, preprocessor)
 
 

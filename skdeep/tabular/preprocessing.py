@@ -74,9 +74,10 @@ def numeric_features_bound(X, n_targets=0, max_one_hot=9):
     that may hold dates (its dtype says so, or a sample of its values), and
     ``1 + n_targets`` (its target statistics) for a column that may have more
     than ``max_one_hot`` categories (strings and objects; a ``category`` dtype
-    with that many), plus :data:`~skdeep.tabular.text.N_COMPONENTS` if its
-    first values (or categories) may be free text: a bound for a fit's
-    memory, which never reads a whole column.
+    with that many), plus :data:`~skdeep.tabular.text.N_COMPONENTS` if a
+    sample of it (1,000 rows evenly spaced, or its categories) may be free
+    text: a bound for a fit's memory (for free text, an estimate), which
+    never reads a whole column.
     """
     is_frame = is_dataframe(X)
     if not is_frame:
@@ -89,9 +90,12 @@ def numeric_features_bound(X, n_targets=0, max_one_hot=9):
         categories = getattr(dtype, "categories", None)
         if dtype.kind in "iufb" or (categories is not None and len(categories) + 1 <= max_one_hot):
             return 1
-        first = categories[:_TEXT_SAMPLE] if categories is not None else (
-            X.iloc[:_TEXT_SAMPLE, j] if is_frame else X[:_TEXT_SAMPLE, j])
-        return 1 + n_targets + N_COMPONENTS * may_be_text(first.tolist())
+        if categories is not None:
+            sample = categories[:_TEXT_SAMPLE]
+        else:
+            rows = np.unique(np.linspace(0, X.shape[0] - 1, min(X.shape[0], _TEXT_SAMPLE)).astype(np.intp))
+            sample = X.iloc[rows, j] if is_frame else X[rows, j]
+        return 1 + n_targets + N_COMPONENTS * may_be_text(sample.tolist())
     return sum(bound(j) for j in range(X.shape[1]))
 
 
@@ -165,6 +169,15 @@ def _sources(numeric_columns, date_columns, date_parts, date_formats, date_timez
         sources.append(_Source(j, parts, first, text=t))
         first += len(parts)
     return sources
+
+
+def _present_keys(codes, keys):
+    """``(codes, keys)`` of :func:`~skdeep.tabular.columns.factorize` without the keys no row has
+    (a ``category`` dtype lists its unused categories too)."""
+    used = np.bincount(codes, minlength=len(keys)) > 0
+    if used.all():
+        return codes, keys
+    return (np.cumsum(used) - 1)[codes], [key for key, is_used in zip(keys, used, strict=True) if is_used]
 
 
 def _rows_of_keys(key_features, codes, missing):
@@ -634,7 +647,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     def _text_features(self, X, source, is_frame):
         """The n-gram features of ``source``'s free-text column, shape (n_samples, n_components); NaN where missing."""
         column = self._read_column(X, source.column, is_frame, as_category=True)
-        codes, keys = factorize(column)
+        codes, keys = _present_keys(*factorize(column))
         projection = TextProjection(self.text_idf_[source.text], self.text_components_[source.text])
         return _rows_of_keys(text_features(projection, keys), codes, column.missing)()
 
@@ -870,13 +883,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                     for name, value in zip(targeted, (j, *found[:2]), strict=True):
                         targeted[name].append(value)
                     target_rows.append(found[2])
-            if chosen[1] == "most-frequent" and is_free_text(keys):
-                found = fit_text(keys)
+            text_codes, text_keys = _present_keys(column_codes, keys)
+            if chosen[1] == "most-frequent" and is_free_text(text_keys):
+                found = fit_text(text_keys)
                 if found is not None:
                     projection, key_features = found
                     for name, value in zip(texts, (j, projection.idf, projection.components), strict=True):
                         texts[name].append(value)
-                    text_rows.append(_rows_of_keys(key_features, column_codes, column.missing))
+                    text_rows.append(_rows_of_keys(key_features, text_codes, column.missing))
         if not targeted["target_columns_"]:
             target_parts = ()
 
