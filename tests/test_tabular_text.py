@@ -101,7 +101,7 @@ from skdeep import TabularNetClassifier, TabularNetRegressor, load, save  # noqa
 from skdeep.tabular.preprocessing import TabularPreprocessor  # noqa: E402
 from skdeep.tabular.summary import tabular_summary  # noqa: E402
 
-SMALL = {"hidden_layer_sizes": (32,), "max_iter": 30, "random_state": 0}
+SMALL = {"hidden_layer_sizes": (32,), "max_iter": 60, "random_state": 0}
 
 
 def _table(n=400, seed=0):

@@ -49,10 +49,10 @@ _TARGETS = {
 _PARAMETERS_HEAD = """
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int, default=(192, 192)
+    hidden_layer_sizes : array-like of int, default=(128, 128)
         Units of each hidden layer of every member.
 
-    n_ensemble : int, default=2
+    n_ensemble : int, default=4
         Members: MLPs trained together on the same batches, each from its own
         random initialization and with its own dropout masks (they share
         only the per-feature input scale); their mean is the prediction.
@@ -131,7 +131,7 @@ _PARAMETERS_TAIL = """
         would hold out fewer than 2 rows, trains on every row and keeps the
         last epoch.
 
-    n_iter_no_change : int, default=24
+    n_iter_no_change : int, default=16
         Stop once more than this many epochs in a row have not beaten the
         best epoch (a higher validation score, or the same score with a
         lower validation loss).

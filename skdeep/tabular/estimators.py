@@ -406,9 +406,9 @@ class TabularNetClassifier(NetClassifier, _BaseTabularNet):
 
     def __init__(
         self,
-        hidden_layer_sizes=(192, 192),
+        hidden_layer_sizes=(128, 128),
         *,
-        n_ensemble=2,
+        n_ensemble=4,
         activation="relu",
         numeric_bins=16,
         max_one_hot=9,
@@ -423,7 +423,7 @@ class TabularNetClassifier(NetClassifier, _BaseTabularNet):
         dropout=0.15,
         label_smoothing=0.1,
         validation_fraction=0.2,
-        n_iter_no_change=24,
+        n_iter_no_change=16,
         max_time=None,
         dtype="float32",
         class_weight=None,
@@ -490,9 +490,9 @@ class TabularNetRegressor(NetRegressor, _BaseTabularNet):
 
     def __init__(
         self,
-        hidden_layer_sizes=(192, 192),
+        hidden_layer_sizes=(128, 128),
         *,
-        n_ensemble=2,
+        n_ensemble=4,
         activation="relu",
         numeric_bins=16,
         max_one_hot=9,
@@ -506,7 +506,7 @@ class TabularNetRegressor(NetRegressor, _BaseTabularNet):
         batch_size=256,
         dropout=0.15,
         validation_fraction=0.2,
-        n_iter_no_change=24,
+        n_iter_no_change=16,
         max_time=None,
         dtype="float32",
         random_state=None,
