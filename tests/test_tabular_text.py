@@ -335,3 +335,15 @@ def test_loading_a_text_model_under_a_small_limit_names_the_text_projections(gen
     path.write_bytes(genuine)
     with pytest.raises(InvalidModelFile, match="free-text projections hold"):
         load(path, max_parameters=100_000)
+
+
+def test_no_values_give_no_counts_and_no_features():
+    from skdeep.tabular import text
+
+    assert text._ngram_counts([]).shape == (0, N_BUCKETS)
+    texts, _ = _reviews(50, 0)
+    projection, _ = fit_text(list(texts))
+    assert text_features(projection, []).shape == (0, projection.n_components)
+    X, y = _table(200)
+    model = TabularNetClassifier(**{**SMALL, "max_iter": 2}).fit(X, y)
+    assert model.predict(X.assign(review=None).iloc[:5]).shape == (5,)  # every review missing

@@ -147,7 +147,7 @@ class _Source:
         return "" if derivation is None else f"_{derivation}"
 
 
-def text_parts(n_components):
+def _text_parts(n_components):
     """The names of a free-text column's features: ``('text0', 'text1', ...)``."""
     return tuple(f"text{i}" for i in range(n_components))
 
@@ -165,7 +165,7 @@ def _sources(numeric_columns, date_columns, date_parts, date_formats, date_timez
         sources.append(_Source(j, tuple(target_parts), first, target=t))
         first += len(target_parts)
     for t, (j, components) in enumerate(zip(text_columns, text_components, strict=True)):
-        parts = text_parts(len(components))
+        parts = _text_parts(len(components))
         sources.append(_Source(j, parts, first, text=t))
         first += len(parts)
     return sources
@@ -883,9 +883,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                     for name, value in zip(targeted, (j, *found[:2]), strict=True):
                         targeted[name].append(value)
                     target_rows.append(found[2])
-            text_codes, text_keys = _present_keys(column_codes, keys)
-            if chosen[1] == "most-frequent" and is_free_text(text_keys):
-                found = fit_text(text_keys)
+            if chosen[1] == "most-frequent":
+                text_codes, text_keys = _present_keys(column_codes, keys)
+                found = fit_text(text_keys) if is_free_text(text_keys) else None
                 if found is not None:
                     projection, key_features = found
                     for name, value in zip(texts, (j, projection.idf, projection.components), strict=True):

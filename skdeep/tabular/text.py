@@ -125,7 +125,9 @@ def _ngram_counts(keys):
         stop = max(start + 1, int(np.searchsorted(ends, ends[start] - lengths[start] + _CHUNK_CHARS, "right")))
         parts.append(_hashed_counts(texts[start:stop], lengths[start:stop]))
         start = stop
-    return sp.vstack(parts, format="csr") if len(parts) != 1 else parts[0]
+    if not parts:
+        return sp.csr_matrix((0, N_BUCKETS))
+    return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
 def _hashed_counts(texts, lengths):
