@@ -351,21 +351,17 @@ def _checked_preprocessor(values, n_features, spec):
     indicators, n_bin_edges = values["missing_indicators_"], values["n_bin_edges"]
     expect(_is_list_of(indicators, n_numeric, lambda value: isinstance(value, bool)),
            "missing_indicators_ must be one bool per numeric feature (numeric column or date part)")
-    first_parts = set(np.cumsum([len(numeric)] + [len(parts) for parts in date_parts[:-1]]).tolist()) \
-        if dates else set()
-    expect(not any(indicators[i] for i in range(len(numeric), n_dated) if i not in first_parts),
+    expect(_indicators_on_first_parts(indicators, len(numeric), [len(parts) for parts in date_parts]),
            "a date column's missing-value indicator is its first part's")
     expect(not any(indicators[n_dated:n_targeted]), "target statistics have no missing-value indicator")
-    first_features = set(np.cumsum([n_targeted] + n_text_components[:-1]).tolist()) if texts else set()
-    expect(not any(indicators[i] for i in range(n_targeted, n_numeric) if i not in first_features),
+    expect(_indicators_on_first_parts(indicators, n_targeted, n_text_components),
            "a free-text column's missing-value indicator is its first feature's")
-    expect(all(n == 0 for n in n_bin_edges[n_targeted:]) if isinstance(n_bin_edges, list) else True,
-           "a free-text column's features have no bins")
     # quantile_bin_edges gives no edges, or from 2 to numeric_bins + 1 of them.
     expect(_is_list_of(n_bin_edges, n_numeric,
                        lambda n: is_count(n) and (n == 0 or 2 <= n <= params["numeric_bins"] + 1)),
            f"n_bin_edges must be, per numeric feature, 0 or from 2 to numeric_bins + 1 = "
            f"{params['numeric_bins'] + 1}")
+    expect(not any(n_bin_edges[n_targeted:]), "a free-text column's features have no bins")
     encodings, missing, n_categories = (values[name] for name in ("encodings_", "missing_categories_",
                                                                   "n_categories"))
     expect(_is_list_of(encodings, len(categorical), lambda encoding: encoding in _ENCODINGS),
@@ -437,6 +433,13 @@ def _checked_dates(values, n_dates):
         if zone is not None:
             checked(check_zone_name, zone)
     return [tuple(p) for p in parts], formats, zones
+
+
+def _indicators_on_first_parts(indicators, start, part_lengths):
+    """Whether, of the features from ``start`` on (columns of ``part_lengths`` parts each, one after the
+    other), only a column's first part has a missing-value indicator: a column's parts are missing together."""
+    firsts = set((start + np.cumsum([0, *part_lengths[:-1]])).tolist()) if part_lengths else set()
+    return not any(indicators[i] for i in range(start, start + sum(part_lengths)) if i not in firsts)
 
 
 def _is_list_of(values, length, accepts):
