@@ -352,6 +352,12 @@ def test_a_model_without_dates_is_written_as_before_and_a_bad_zone_is_refused(fi
     assert_load_refuses(content, set_fields("preprocessor", date_parts_=[["days"], list(ALL_PARTS), ["year"]]),
                         "date_parts_", tmp_path)
 
+    def indicator_on_second_part(arrays, metadata):  # a date column's parts are missing together
+        pre = metadata["preprocessor"]
+        pre["missing_indicators_"][len(pre["numeric_columns_"]) + 1] = True
+
+    assert_load_refuses(content, indicator_on_second_part, "first part", tmp_path)
+
 
 def test_a_pickle_from_before_dates_loads():
     pre = TabularPreprocessor().fit(pd.DataFrame({"x": np.arange(10.0), "c": ["a", "b"] * 5}))
