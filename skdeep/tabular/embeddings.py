@@ -30,11 +30,29 @@ def quantile_bin_edges(values, n_bins):
     Returns an array of ``T + 1`` increasing edges (``T <= n_bins`` bins), or
     an empty array when ``n_bins`` is 0 or the column has fewer than two
     distinct values (nothing to encode beyond the value itself).
+
+    A value many rows share (a *point mass*: the zeros of a capital gain or
+    of a pool area) takes several quantiles, which collapse into one edge:
+    with 92% zeros, 16 quantiles leave one bin from 0 to the maximum, and the
+    thresholds that matter (trees split capital gain near 7,000) fall inside
+    it. When the values that are not an edge are spread (at least two
+    distinct values for each bin lost), the lost bins are cut again at their
+    quantiles, so the spread part keeps its resolution. A column of a few
+    repeated values (letter's 16 integers) keeps its edges: what is left off
+    them is a few rare values, whose own bins measurably overfit.
     """
     present = values[~np.isnan(values)]
     if n_bins == 0 or present.size == 0:
         return np.empty(0)
-    return distinct_edges(np.quantile(present, np.linspace(0.0, 1.0, n_bins + 1)))
+    edges = distinct_edges(np.quantile(present, np.linspace(0.0, 1.0, n_bins + 1)))
+    n_lost = n_bins - (edges.size - 1)
+    if edges.size and n_lost > 1:
+        off_edges = present[~np.isin(present, edges)]
+        if np.unique(off_edges).size >= 2 * n_lost:
+            # n_lost - 1 inner quantiles: at most n_bins + 1 edges in all, as without a point mass.
+            inner = np.quantile(off_edges, np.linspace(0.0, 1.0, n_lost + 1)[1:-1])
+            edges = np.unique(np.concatenate([edges, inner]))
+    return edges
 
 
 def distinct_edges(quantiles):

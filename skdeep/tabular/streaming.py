@@ -13,6 +13,9 @@ never computes the whole frame, nor its encoding:
   are exactly those of an in-memory fit. The quantiles (median, quartiles,
   bin edges) are Dask's estimates, merged from each partition's quantiles
   (close to the exact ones, not equal: ``docs/dask.rst`` shows how close).
+  The bins a point mass takes are not cut again (that needs the quantiles
+  of the values off the edges, a second pass): a zero-inflated column gets
+  the collapsed edges of its quantiles.
 * the training rows are a :class:`~skdeep.tabular.partitioned.PartitionedTable`:
   each batch comes from one partition, computed (``X.to_delayed()[p]``) and
   encoded when the epoch gets to it, about once an epoch; the validation
