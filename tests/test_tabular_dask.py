@@ -93,6 +93,32 @@ def test_the_streamed_preprocessing_has_the_categories_of_the_in_memory_one_and_
     assert_array_equal(streamed.bin_edges_[3], [0, 1, 2, 3])  # the integer column's values
 
 
+def test_a_frame_of_one_numeric_column_fits_and_its_infinity_is_refused():
+    # Dask (2026.8) failed on the quantiles of a one-column frame masked lazily ("Must specify
+    # axis=0 or 1"): the streamed fit masks the infinite values partition by partition.
+    X = pd.DataFrame({"x": np.linspace(-1, 1, 300)})
+    y = (X["x"] > 0).to_numpy().astype(int)
+    streamed = TabularNetClassifier(max_iter=1, **SMALL).fit(_dask(X), y)
+    exact = TabularPreprocessor(numeric_bins=16).fit(X)
+    assert streamed.preprocessor_.numeric_columns_ == exact.numeric_columns_ == [0]
+    assert streamed.predict(X).shape == (300,)
+    with pytest.raises(ValueError, match="infinity in numeric column.*'x'"):
+        TabularNetClassifier(max_iter=1, **SMALL).fit(_dask(X.assign(x=X["x"].replace(X["x"].iloc[7], np.inf))), y)
+
+
+def test_a_point_mass_keeps_the_collapsed_edges_in_a_streamed_fit_as_documented():
+    # 90% zeros: an in-memory fit cuts the bins the zeros take again over the spread values; a
+    # streamed fit would need a second pass for that, and keeps the quantiles' few edges.
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"gain": np.where(rng.random(3000) < 0.9, 0.0, rng.lognormal(8, 1, 3000))})
+    y = (X["gain"] > 3000).to_numpy().astype(int)
+    streamed = TabularNetClassifier(max_iter=1, **SMALL).fit(_dask(X), y).preprocessor_
+    exact = TabularPreprocessor(numeric_bins=16).fit(X)
+    assert len(streamed.bin_edges_[0]) <= 4
+    assert len(exact.bin_edges_[0]) - 1 == 15
+    assert streamed.bin_edges_[0][0] == exact.bin_edges_[0][0] == 0.0
+
+
 def test_a_streamed_fit_never_computes_the_whole_frame_and_reads_each_partition_about_once_an_epoch(
         monkeypatch):
     X, y = _frame()

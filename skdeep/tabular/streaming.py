@@ -136,6 +136,11 @@ def _numeric_values(X, numeric, dated, zones):
     return X.map_partitions(_numeric_and_date_parts, numeric, dated, zones, meta=meta)
 
 
+def _without_infinity(frame):
+    """A float frame with its infinite values made NaN."""
+    return frame.mask(np.isinf(frame))
+
+
 def _lazy_statistics(X, numeric, categorical, levels, dated=(), zones=()):
     """What the preprocessing needs, as Dask collections (nothing computed).
 
@@ -151,7 +156,9 @@ def _lazy_statistics(X, numeric, categorical, levels, dated=(), zones=()):
     if numeric or dated:
         values = _numeric_values(X, numeric, dated, zones)
         infinite = values.isin([np.inf, -np.inf])
-        finite = values.mask(infinite)  # refused once computed; meanwhile the quantiles ignore them
+        # Refused once computed; meanwhile the quantiles ignore them. Masked partition by partition:
+        # Dask (2026.8) fails on the quantile of a column of a one-column frame masked lazily.
+        finite = values.map_partitions(_without_infinity, meta=values._meta)
         summarized = [name for name in finite.columns if not name.endswith(":time")]
         lazy.update(
             minimum=finite[summarized].min(), maximum=finite[summarized].max(),
