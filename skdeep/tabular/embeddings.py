@@ -33,9 +33,9 @@ def quantile_bin_edges(values, n_bins):
 
     A value many rows share (a *point mass*: the zeros of a capital gain or
     of a pool area) takes several quantiles, which collapse into one edge:
-    with 92% zeros, 16 quantiles leave one bin from 0 to the maximum, and the
-    thresholds that matter (trees split capital gain near 7,000) fall inside
-    it. When the values that are not an edge are spread (at least two
+    with 92% zeros, 16 quantiles leave two bins from 0 to the maximum, and
+    the thresholds that matter (trees split capital gain near 7,000) fall
+    inside them. When the values that are not an edge are spread (at least two
     distinct values for each bin lost), the lost bins are cut again at their
     quantiles, so the spread part keeps its resolution. A column of a few
     repeated values (letter's 16 integers) keeps its edges: what is left off
