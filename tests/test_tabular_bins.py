@@ -58,6 +58,15 @@ def test_edges_are_increasing_span_the_values_and_never_exceed_the_bins_asked(n_
     assert edges[0] == present.min() and edges[-1] == present.max()
 
 
+def test_values_near_the_float64_maximum_on_both_sides_of_a_mass_give_finite_edges():
+    # Neighbours once the mass is left out, -1.7e308 and 1e308 interpolate to -inf: no such cut.
+    big = np.linspace(1e308, 1.7e308, 8)
+    values = np.r_[np.zeros(100), -big, big]
+    edges = quantile_bin_edges(values, 4)
+    assert np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0)
+    assert edges[0] == -big.max() and edges[-1] == big.max()
+
+
 def test_no_bins_asked_or_no_values_give_no_edges():
     assert quantile_bin_edges(_zero_inflated(), 0).size == 0
     assert quantile_bin_edges(np.full(10, np.nan), 16).size == 0
@@ -72,7 +81,7 @@ def test_a_fitted_model_bins_the_spread_part_of_a_zero_inflated_column():
     y = (gain > 3000).astype(float) + 0.1 * rng.randn(600)
     est = TabularNetRegressor(hidden_layer_sizes=(8,), n_ensemble=1, max_iter=2, random_state=0).fit(X, y)
     gain_edges = est.preprocessor_.bin_edges_[0]
-    # In scaled units; the edges above the mass at 0 are the spread part's.
+    # In the column's own units; the edges above the mass at 0 are the spread part's.
     assert len(gain_edges) - 1 > 8
     names = est.preprocessor_.get_feature_names_out()
     assert sum(name.startswith("gain_bin") for name in names) == len(gain_edges) - 1

@@ -17,8 +17,8 @@ layer *is* the paper's per-feature linear embedding (Q-L) fused with the
 network's first Dense layer.
 
 The encoding is never stored for a whole table: :mod:`skdeep.tabular.compact`
-computes it for each batch from the scaled values, with the edges in scaled
-units.
+computes it for each batch from the raw values, with the edges in the raw
+column's units (as ``bin_edges_`` and model files hold them).
 """
 
 import numpy as np
@@ -50,8 +50,11 @@ def quantile_bin_edges(values, n_bins):
         off_edges = present[~np.isin(present, edges)]
         if np.unique(off_edges).size >= 2 * n_lost:
             # n_lost - 1 inner quantiles: at most n_bins + 1 edges in all, as without a point mass.
-            inner = np.quantile(off_edges, np.linspace(0.0, 1.0, n_lost + 1)[1:-1])
-            edges = np.unique(np.concatenate([edges, inner]))
+            with np.errstate(over="ignore", invalid="ignore"):
+                inner = np.quantile(off_edges, np.linspace(0.0, 1.0, n_lost + 1)[1:-1])
+            # Neighbours of the mass more than the float64 maximum apart (-1e308 | 0 | 1e308)
+            # interpolate to +-inf or NaN: such a cut is left out.
+            edges = np.unique(np.concatenate([edges, inner[np.isfinite(inner)]]))
     return edges
 
 
