@@ -35,11 +35,11 @@ def quantile_bin_edges(values, n_bins):
     of a pool area) takes several quantiles, which collapse into one edge:
     with 92% zeros, 16 quantiles leave two bins from 0 to the maximum, and
     the thresholds that matter (trees split capital gain near 7,000) fall
-    inside them. When the values that are not an edge are spread (at least two
-    distinct values for each bin lost), the lost bins are cut again at their
-    quantiles, so the spread part keeps its resolution. A column of a few
-    repeated values (letter's 16 integers) keeps its edges: what is left off
-    them is a few rare values, whose own bins measurably overfit.
+    inside them. When the values that are not an edge are spread (at least
+    two distinct values for each bin lost), the lost bins are cut again at
+    their quantiles, so the spread part keeps its resolution. A column of a
+    few repeated values (letter's 16 integers) keeps its edges: what is left
+    off them is a few rare values, whose own bins measurably overfit.
     """
     present = values[~np.isnan(values)]
     if n_bins == 0 or present.size == 0:
@@ -49,7 +49,7 @@ def quantile_bin_edges(values, n_bins):
     if edges.size and n_lost > 1:
         off_edges = present[~np.isin(present, edges)]
         if np.unique(off_edges).size >= 2 * n_lost:
-            # n_lost - 1 inner quantiles: at most n_bins + 1 edges in all, as without a point mass.
+            # n_lost - 1 inner cuts: at most n_bins edges (n_bins - 1 bins) in all.
             with np.errstate(over="ignore", invalid="ignore"):
                 inner = np.quantile(off_edges, np.linspace(0.0, 1.0, n_lost + 1)[1:-1])
             # Neighbours of the mass more than the float64 maximum apart (-1e308 | 0 | 1e308)
